@@ -1,0 +1,1 @@
+"""Stores and registries behind the core's small interfaces (``eligibility_gw.ports``)."""

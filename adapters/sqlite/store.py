@@ -1,0 +1,578 @@
+"""SQLite store: registry, providers and the hash-chained answer log over two connections.
+
+One connection writes (serialised by a lock, ``BEGIN IMMEDIATE`` across processes), one
+reads; WAL lets them work side by side. Answers are written by group commit: callers wait
+until the batch holding their answer is committed, so no answer is returned unlogged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from eligibility_gw.adapters.sqlite.migrate import migrate
+from eligibility_gw.domain.answer import (
+    GENESIS_HASH,
+    AnswerDraft,
+    AnswerRecord,
+    chain_hash,
+    chain_payload,
+    reasons_from_json,
+)
+from eligibility_gw.domain.model import (
+    CoverPeriod,
+    Decision,
+    Document,
+    Family,
+    MaritalStatus,
+    Person,
+    ServiceSetting,
+    Sex,
+    Status,
+)
+from eligibility_gw.domain.provider import Provider, ProviderKind
+from eligibility_gw.domain.tracking import TrackingCode
+from eligibility_gw.ports import ChainReport, RegistryRow
+
+_PERSON_COLUMNS = (
+    "national_id, given_name, family_name, birth_date, sex, phone, relationship, principal_id,"
+    " marital_status, disabled, has_income, other_insurer"
+)
+
+
+def _d(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _b(value: int | None) -> bool | None:
+    return None if value is None else bool(value)
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _yes_no(value: bool | None) -> int | None:
+    return None if value is None else int(value)
+
+
+async def _connect(path: str) -> aiosqlite.Connection:
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    await conn.execute("PRAGMA journal_mode=WAL")
+    await conn.execute("PRAGMA synchronous=NORMAL")
+    await conn.execute("PRAGMA foreign_keys=ON")
+    await conn.execute("PRAGMA busy_timeout=10000")
+    return conn
+
+
+class SqliteRegistry:
+    """Persons, families, cover periods and documents."""
+
+    def __init__(
+        self, reader: aiosqlite.Connection, writer: aiosqlite.Connection, write_lock: asyncio.Lock
+    ) -> None:
+        self._r = reader
+        self._w = writer
+        self._lock = write_lock
+
+    async def find_family(self, national_id: str) -> Family | None:
+        """The family ``national_id`` belongs to."""
+        async with self._r.execute(
+            f"SELECT {_PERSON_COLUMNS} FROM person WHERE national_id IN ("
+            " SELECT coalesce(principal_id, national_id) FROM person WHERE national_id = ?1)"
+            " OR principal_id = (SELECT coalesce(principal_id, national_id) FROM person"
+            " WHERE national_id = ?1) ORDER BY principal_id IS NOT NULL, position, national_id",
+            (national_id,),
+        ) as cur:
+            rows = list(await cur.fetchall())
+        if not rows or rows[0][7] is not None:
+            return None
+        principal_id = rows[0][0]
+        ids = [r[0] for r in rows]
+        marks = ",".join("?" * len(ids))
+        async with self._r.execute(
+            "SELECT start_date, end_date FROM cover_period WHERE person_id = ? ORDER BY start_date",
+            (principal_id,),
+        ) as cur:
+            periods = tuple(
+                CoverPeriod(date.fromisoformat(s), date.fromisoformat(e))
+                for s, e in await cur.fetchall()
+            )
+        docs: dict[str, list[Document]] = {}
+        async with self._r.execute(
+            "SELECT person_id, kind, valid_from, valid_until, source FROM document"
+            f" WHERE person_id IN ({marks}) ORDER BY id",
+            ids,
+        ) as cur:
+            for pid, kind, vf, vu, source in await cur.fetchall():
+                docs.setdefault(pid, []).append(Document(kind, _d(vf), _d(vu), source))
+        people = [
+            _person(r, periods if r[7] is None else (), tuple(docs.get(r[0], ()))) for r in rows
+        ]
+        family = Family(people[0], tuple(people[1:]))
+        return family if family.member(national_id) else None
+
+    async def people_by_phone(self, phone: str) -> list[Person]:
+        """Everyone whose registered phone is ``phone``."""
+        async with self._r.execute(
+            f"SELECT {_PERSON_COLUMNS} FROM person WHERE phone = ? ORDER BY position, national_id",
+            (phone,),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [_person(r, (), ()) for r in rows]
+
+    async def principals_known(self, national_ids: Sequence[str]) -> set[str]:
+        """Which of ``national_ids`` are principals already stored."""
+        found: set[str] = set()
+        ids = list(national_ids)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            async with self._r.execute(
+                f"SELECT national_id FROM person WHERE national_id IN ({marks})"
+                " AND principal_id IS NULL",
+                chunk,
+            ) as cur:
+                found.update(r[0] for r in await cur.fetchall())
+        return found
+
+    async def upsert_rows(self, rows: Sequence[RegistryRow]) -> None:
+        """Insert or update rows with their cover period and registry documents."""
+        now = datetime.now(UTC).isoformat()
+        people = [
+            (
+                r.national_id,
+                r.given_name,
+                r.family_name,
+                _iso(r.birth_date),
+                r.sex,
+                r.phone,
+                r.relationship,
+                r.principal_id,
+                r.marital_status,
+                _yes_no(r.disabled),
+                _yes_no(r.has_income),
+                r.other_insurer,
+                now,
+            )
+            for r in rows
+        ]
+        periods = [
+            (r.national_id, _iso(r.cover_start), _iso(r.cover_end))
+            for r in rows
+            if r.cover_start is not None and r.cover_end is not None
+        ]
+        students = [(r.national_id, _iso(r.student_until), now) for r in rows if r.student_until]
+        no_students = [(r.national_id,) for r in rows if not r.student_until]
+        births = [(r.national_id, now) for r in rows if r.birth_certificate_seen]
+        no_births = [(r.national_id,) for r in rows if not r.birth_certificate_seen]
+        async with self._lock:
+            await self._w.execute("BEGIN IMMEDIATE")
+            try:
+                await self._w.executemany(
+                    f"INSERT INTO person ({_PERSON_COLUMNS}, updated_at, position)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?, (SELECT coalesce(max(position), 0) + 1"
+                    " FROM person))"
+                    " ON CONFLICT (national_id) DO UPDATE SET given_name = excluded.given_name,"
+                    " family_name = excluded.family_name, birth_date = excluded.birth_date,"
+                    " sex = excluded.sex, phone = excluded.phone,"
+                    " relationship = excluded.relationship, principal_id = excluded.principal_id,"
+                    " marital_status = excluded.marital_status, disabled = excluded.disabled,"
+                    " has_income = excluded.has_income, other_insurer = excluded.other_insurer,"
+                    " updated_at = excluded.updated_at",
+                    people,
+                )
+                await self._w.executemany(
+                    "INSERT INTO cover_period (person_id, start_date, end_date) VALUES (?,?,?)"
+                    " ON CONFLICT (person_id, start_date)"
+                    " DO UPDATE SET end_date = excluded.end_date",
+                    periods,
+                )
+                await self._w.executemany(
+                    "INSERT INTO document (person_id, kind, valid_until, source, recorded_at)"
+                    " VALUES (?, 'student_certificate', ?, 'registry', ?)"
+                    " ON CONFLICT (person_id, kind) WHERE source = 'registry'"
+                    " DO UPDATE SET valid_until = excluded.valid_until",
+                    students,
+                )
+                await self._w.executemany(
+                    "DELETE FROM document WHERE person_id = ? AND kind = 'student_certificate'"
+                    " AND source = 'registry'",
+                    no_students,
+                )
+                await self._w.executemany(
+                    "INSERT INTO document (person_id, kind, source, recorded_at)"
+                    " VALUES (?, 'birth_certificate', 'registry', ?)"
+                    " ON CONFLICT (person_id, kind) WHERE source = 'registry' DO NOTHING",
+                    births,
+                )
+                await self._w.executemany(
+                    "DELETE FROM document WHERE person_id = ? AND kind = 'birth_certificate'"
+                    " AND source = 'registry'",
+                    no_births,
+                )
+                await self._w.execute("COMMIT")
+            except BaseException:
+                await self._w.execute("ROLLBACK")
+                raise
+
+    async def count_people(self) -> int:
+        """How many persons are stored."""
+        async with self._r.execute("SELECT count(*) FROM person") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+
+def _person(r: Any, periods: tuple[CoverPeriod, ...], docs: tuple[Document, ...]) -> Person:
+    return Person(
+        national_id=r[0],
+        given_name=r[1],
+        family_name=r[2],
+        birth_date=_d(r[3]),
+        sex=Sex(r[4]) if r[4] else None,
+        phone=r[5],
+        relationship=r[6],
+        principal_id=r[7],
+        marital_status=MaritalStatus(r[8]) if r[8] else None,
+        disabled=_b(r[9]),
+        has_income=_b(r[10]),
+        other_insurer=r[11],
+        cover_periods=periods,
+        documents=docs,
+    )
+
+
+_LOG_COLUMNS = (
+    "seq, tracking_code, created_at, channel, asker_kind, asker_id, national_id, service_date,"
+    " setting, status, reasons, cover_end, rule_pack, rule_pack_version, member_relationship,"
+    " member_masked, principal_id, prev_hash, row_hash"
+)
+
+
+def _record(r: Any) -> AnswerRecord:
+    decision = Decision(
+        status=Status(r[9]),
+        reasons=reasons_from_json(json.loads(r[10])),
+        cover_end=_d(r[11]),
+        rule_pack=r[12],
+        rule_pack_version=r[13],
+    )
+    draft = AnswerDraft(
+        channel=r[3],
+        asker_kind=r[4],
+        asker_id=r[5],
+        national_id=r[6],
+        service_date=date.fromisoformat(r[7]),
+        setting=ServiceSetting(r[8]),
+        decision=decision,
+        member_relationship=r[14],
+        member_masked=r[15],
+        principal_id=r[16],
+    )
+    return AnswerRecord(
+        seq=r[0],
+        tracking_code=TrackingCode(r[1]),
+        created_at=datetime.fromisoformat(r[2]),
+        draft=draft,
+        prev_hash=r[17],
+        row_hash=r[18],
+    )
+
+
+class SqliteAnswerLog:
+    """The hash-chained answer log, written by group commit."""
+
+    def __init__(
+        self, reader: aiosqlite.Connection, writer: aiosqlite.Connection, write_lock: asyncio.Lock
+    ) -> None:
+        self._r = reader
+        self._w = writer
+        self._lock = write_lock
+        self._pending: list[tuple[AnswerDraft, asyncio.Future[AnswerRecord]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    async def append(self, draft: AnswerDraft) -> AnswerRecord:
+        """Queue the answer and wait until the batch holding it is committed."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[AnswerRecord] = loop.create_future()
+        self._pending.append((draft, future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        # Shielded: a caller that gives up still gets its answer logged.
+        return await asyncio.shield(future)
+
+    async def drain(self) -> None:
+        """Wait until every queued answer is committed."""
+        while self._flusher is not None and not self._flusher.done():
+            await asyncio.shield(self._flusher)
+
+    async def _flush(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                records = await self._write([d for d, _ in batch])
+            except Exception as exc:  # every waiter learns the write failed
+                for _, fut in batch:
+                    if not fut.done():
+                        fut.set_exception(exc)
+                continue
+            for (_, fut), rec in zip(batch, records, strict=True):
+                if not fut.done():
+                    fut.set_result(rec)
+
+    async def _fresh_codes(self, n: int) -> list[TrackingCode]:
+        codes: list[TrackingCode] = []
+        while len(codes) < n:
+            wanted = {c.digits: c for c in (TrackingCode.new() for _ in range(n - len(codes)))}
+            wanted = {k: v for k, v in wanted.items() if k not in {c.digits for c in codes}}
+            marks = ",".join("?" * len(wanted))
+            async with self._w.execute(
+                f"SELECT tracking_code FROM answer_log WHERE tracking_code IN ({marks})",
+                list(wanted),
+            ) as cur:
+                taken = {r[0] for r in await cur.fetchall()}
+            codes.extend(c for k, c in wanted.items() if k not in taken)
+        return codes
+
+    async def _write(self, drafts: list[AnswerDraft]) -> list[AnswerRecord]:
+        async with self._lock:
+            await self._w.execute("BEGIN IMMEDIATE")
+            try:
+                async with self._w.execute(
+                    "SELECT seq, row_hash FROM answer_log ORDER BY seq DESC LIMIT 1"
+                ) as cur:
+                    last = await cur.fetchone()
+                seq, prev = (int(last[0]), str(last[1])) if last else (0, GENESIS_HASH)
+                codes = await self._fresh_codes(len(drafts))
+                records: list[AnswerRecord] = []
+                rows = []
+                for draft, code in zip(drafts, codes, strict=True):
+                    seq += 1
+                    created = datetime.now(UTC)
+                    payload = chain_payload(seq, code.digits, created.isoformat(), draft)
+                    row_hash = chain_hash(prev, payload)
+                    rows.append(
+                        (
+                            seq,
+                            code.digits,
+                            payload["created_at"],
+                            draft.channel,
+                            draft.asker_kind,
+                            draft.asker_id,
+                            draft.national_id,
+                            payload["service_date"],
+                            payload["setting"],
+                            payload["status"],
+                            json.dumps(payload["reasons"], ensure_ascii=False),
+                            payload["cover_end"],
+                            payload["rule_pack"],
+                            payload["rule_pack_version"],
+                            draft.member_relationship,
+                            draft.member_masked,
+                            draft.principal_id,
+                            prev,
+                            row_hash,
+                        )
+                    )
+                    records.append(AnswerRecord(seq, code, created, draft, prev, row_hash))
+                    prev = row_hash
+                await self._w.executemany(
+                    f"INSERT INTO answer_log ({_LOG_COLUMNS}) VALUES"
+                    " (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    rows,
+                )
+                await self._w.execute("COMMIT")
+            except BaseException:
+                await self._w.execute("ROLLBACK")
+                raise
+        return records
+
+    async def find(self, code: TrackingCode) -> AnswerRecord | None:
+        """The answer recorded under ``code``."""
+        async with self._r.execute(
+            f"SELECT {_LOG_COLUMNS} FROM answer_log WHERE tracking_code = ?", (code.digits,)
+        ) as cur:
+            row = await cur.fetchone()
+        return _record(row) if row else None
+
+    async def history(self, national_id: str, limit: int = 50) -> list[AnswerRecord]:
+        """The latest answers about one person, newest first."""
+        async with self._r.execute(
+            f"SELECT {_LOG_COLUMNS} FROM answer_log WHERE national_id = ?"
+            " ORDER BY seq DESC LIMIT ?",
+            (national_id, limit),
+        ) as cur:
+            return [_record(r) for r in await cur.fetchall()]
+
+    async def verify(self) -> ChainReport:
+        """Recompute every row's hash and link, in order; stop at the first bad row."""
+        prev = GENESIS_HASH
+        expected_seq = 1
+        count = 0
+        async with self._r.execute(f"SELECT {_LOG_COLUMNS} FROM answer_log ORDER BY seq") as cur:
+            async for row in cur:
+                count += 1
+                rec = _record(row)
+                if rec.seq != expected_seq:
+                    return ChainReport(count, expected_seq, f"row {expected_seq} is missing")
+                if rec.prev_hash != prev:
+                    return ChainReport(count, rec.seq, "link to the previous row is broken")
+                payload = chain_payload(rec.seq, rec.tracking_code.digits, row[2], rec.draft)
+                if chain_hash(prev, payload) != rec.row_hash:
+                    return ChainReport(count, rec.seq, "row content does not match its hash")
+                prev = rec.row_hash
+                expected_seq += 1
+        return ChainReport(count)
+
+
+def _provider(r: Any) -> Provider:
+    return Provider(
+        provider_id=r[0],
+        name=r[1],
+        kind=ProviderKind(r[2]),
+        phone=r[3],
+        active=bool(r[4]),
+        created_at=datetime.fromisoformat(r[5]),
+        status_changed_at=datetime.fromisoformat(r[6]) if r[6] else None,
+    )
+
+
+_PROVIDER_COLUMNS = "provider_id, name, kind, phone, active, created_at, status_changed_at"
+
+
+class SqliteProviders:
+    """Registered providers."""
+
+    def __init__(
+        self, reader: aiosqlite.Connection, writer: aiosqlite.Connection, write_lock: asyncio.Lock
+    ) -> None:
+        self._r = reader
+        self._w = writer
+        self._lock = write_lock
+
+    async def add(
+        self, provider_id: str, name: str, kind: ProviderKind, phone: str | None, key_hash: str
+    ) -> Provider:
+        """Register a provider; ``ValueError`` when the id is taken."""
+        now = datetime.now(UTC).isoformat()
+        async with self._lock:
+            try:
+                await self._w.execute(
+                    "INSERT INTO provider (provider_id, name, kind, phone, key_hash, active,"
+                    " created_at) VALUES (?,?,?,?,?,1,?)",
+                    (provider_id, name, kind.value, phone, key_hash, now),
+                )
+            except sqlite3.IntegrityError as exc:
+                raise ValueError(f"provider {provider_id!r} exists already") from exc
+        found = await self._one("provider_id = ?", provider_id, self._w)
+        assert found is not None
+        return found
+
+    async def _one(
+        self, where: str, value: str, conn: aiosqlite.Connection | None = None
+    ) -> Provider | None:
+        async with (conn or self._r).execute(
+            f"SELECT {_PROVIDER_COLUMNS} FROM provider WHERE {where}",
+            (value,),
+        ) as cur:
+            row = await cur.fetchone()
+        return _provider(row) if row else None
+
+    async def get(self, provider_id: str) -> Provider | None:
+        """One provider by id."""
+        return await self._one("provider_id = ?", provider_id)
+
+    async def by_key_hash(self, key_hash: str) -> Provider | None:
+        """The provider whose key hashes to ``key_hash``."""
+        return await self._one("key_hash = ?", key_hash)
+
+    async def by_phone(self, phone: str) -> Provider | None:
+        """The provider a phone is registered to."""
+        return await self._one("phone = ?", phone)
+
+    async def set_active(self, provider_id: str, active: bool) -> Provider | None:
+        """Activate or deactivate a provider."""
+        async with self._lock:
+            await self._w.execute(
+                "UPDATE provider SET active = ?, status_changed_at = ? WHERE provider_id = ?",
+                (int(active), datetime.now(UTC).isoformat(), provider_id),
+            )
+        return await self._one("provider_id = ?", provider_id, self._w)
+
+    async def list(self) -> list[Provider]:
+        """Every provider by id."""
+        async with self._r.execute(
+            f"SELECT {_PROVIDER_COLUMNS} FROM provider ORDER BY provider_id"
+        ) as cur:
+            return [_provider(r) for r in await cur.fetchall()]
+
+
+class SqliteStore:
+    """The SQLite implementation of ``eligibility_gw.ports.Store``."""
+
+    def __init__(
+        self, path: str, reader: aiosqlite.Connection, writer: aiosqlite.Connection
+    ) -> None:
+        self.path = path
+        self._reader = reader
+        self._writer = writer
+        self._lock = asyncio.Lock()
+        self._registry = SqliteRegistry(reader, writer, self._lock)
+        self._answers = SqliteAnswerLog(reader, writer, self._lock)
+        self._providers = SqliteProviders(reader, writer, self._lock)
+
+    @property
+    def registry(self) -> SqliteRegistry:
+        """Persons and families."""
+        return self._registry
+
+    @property
+    def answers(self) -> SqliteAnswerLog:
+        """The answer log."""
+        return self._answers
+
+    @property
+    def providers(self) -> SqliteProviders:
+        """Registered providers."""
+        return self._providers
+
+    async def ping(self) -> bool:
+        """Run a trivial query."""
+        try:
+            async with self._reader.execute("SELECT 1") as cur:
+                return (await cur.fetchone()) is not None
+        except (sqlite3.Error, ValueError):
+            return False
+
+    async def close(self) -> None:
+        """Flush pending answers, checkpoint and close both connections."""
+        await self.answers.drain()
+        await self._reader.close()
+        await self._writer.close()
+
+    async def execute_raw(self, sql: str, params: Iterable[Any] = ()) -> None:
+        """Run one statement on the writer (maintenance and tests)."""
+        async with self._lock:
+            await self._writer.execute(sql, tuple(params))
+
+
+async def open_sqlite_store(path: str | Path) -> SqliteStore:
+    """Open (creating and migrating as needed) the SQLite store at ``path``."""
+    p = str(path)
+    if p != ":memory:":
+        Path(p).parent.mkdir(parents=True, exist_ok=True)
+    writer = await _connect(p)
+    try:
+        await migrate(writer)
+        reader = await _connect(p)
+    except BaseException:
+        await writer.close()
+        raise
+    return SqliteStore(p, reader, writer)

@@ -1,0 +1,1 @@
+"""Channels: one folder per transport, translating it to and from the core."""

@@ -1,0 +1,1 @@
+"""Packaged defaults: the example settings and the shipped rule packs (data only)."""

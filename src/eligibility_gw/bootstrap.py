@@ -1,0 +1,48 @@
+"""The composition root: build the store, the rule pack and the service from settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from eligibility_gw.domain.rulepack import RulePack
+from eligibility_gw.ports import Store
+from eligibility_gw.rulepacks import rule_pack_for
+from eligibility_gw.service import EligibilityService
+from eligibility_gw.settings import Settings, SettingsError
+
+
+def sqlite_path(url: str) -> Path:
+    """The file of an ``sqlite:///path`` URL (four slashes for an absolute path)."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix):
+        raise SettingsError(f"[store] url: unsupported store {url!r}; use sqlite:///PATH")
+    rest = url[len(prefix) :]
+    if not rest:
+        raise SettingsError("[store] url: no file path after sqlite:///")
+    return Path(rest)
+
+
+async def open_store(settings: Settings) -> Store:
+    """Open the store the settings name (migrating its schema)."""
+    from eligibility_gw.adapters.sqlite import open_sqlite_store
+
+    return await open_sqlite_store(sqlite_path(settings.store.url))
+
+
+@dataclass(frozen=True, slots=True)
+class Core:
+    """Everything the channels need: settings, rule pack, store and service."""
+
+    settings: Settings
+    pack: RulePack
+    store: Store
+    service: EligibilityService
+
+
+async def open_core(settings: Settings) -> Core:
+    """Load the rule pack, open the store, and wire the service."""
+    pack = rule_pack_for(settings)
+    store = await open_store(settings)
+    service = EligibilityService(store, pack, settings.today)
+    return Core(settings, pack, store, service)

@@ -1,0 +1,88 @@
+"""``providers``: register providers, print their key once, (de)activate, list."""
+
+from __future__ import annotations
+
+import argparse
+
+from eligibility_gw.cli.common import EXIT_FAILED, EXIT_OK, CommandError, core_from, err, out
+from eligibility_gw.domain.provider import ProviderKind
+from eligibility_gw.phones import InvalidPhone, normalise_phone
+from eligibility_gw.providers import PROVIDER_ID, hash_api_key, new_api_key
+
+
+async def cmd_add(args: argparse.Namespace) -> int:
+    """Register a provider and print its API key (shown this once only)."""
+    if not PROVIDER_ID.match(args.id):
+        raise CommandError("provider id: letters, digits, '.', '_' or '-', at most 64")
+    async with core_from(args) as core:
+        phone = None
+        if args.phone:
+            try:
+                phone = normalise_phone(args.phone, core.pack.phone_region)
+            except InvalidPhone as exc:
+                raise CommandError(f"--phone: {exc}") from exc
+        key = new_api_key()
+        try:
+            await core.store.providers.add(
+                args.id, args.name, ProviderKind(args.kind), phone, hash_api_key(key)
+            )
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+    out(f"provider {args.id} registered; its API key (shown only now, keep it safe):")
+    out(key)
+    return EXIT_OK
+
+
+async def _set_active(args: argparse.Namespace, active: bool) -> int:
+    async with core_from(args) as core:
+        provider = await core.store.providers.set_active(args.id, active)
+    if provider is None:
+        err(f"no provider {args.id!r}")
+        return EXIT_FAILED
+    out(f"provider {args.id} {'activated' if active else 'deactivated'}")
+    return EXIT_OK
+
+
+async def cmd_activate(args: argparse.Namespace) -> int:
+    """Let a provider ask again."""
+    return await _set_active(args, True)
+
+
+async def cmd_deactivate(args: argparse.Namespace) -> int:
+    """Refuse a provider's inquiries until it is activated again."""
+    return await _set_active(args, False)
+
+
+async def cmd_list(args: argparse.Namespace) -> int:
+    """One line per provider."""
+    async with core_from(args) as core:
+        providers = await core.store.providers.list()
+    for p in providers:
+        state = "active" if p.active else "DEACTIVATED"
+        out(f"{p.provider_id}\t{p.kind.value}\t{state}\t{p.phone or '-'}\t{p.name}")
+    if not providers:
+        out("no providers registered")
+    return EXIT_OK
+
+
+def register(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    """Add the command group to the parser."""
+    p = sub.add_parser("providers", help="manage registered providers")
+    psub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = psub.add_parser("add", parents=[common], help="register a provider, print its key")
+    add.add_argument("--id", required=True)
+    add.add_argument("--name", required=True)
+    add.add_argument("--kind", required=True, choices=[k.value for k in ProviderKind])
+    add.add_argument("--phone", help="the provider's registered phone (E.164)")
+    add.set_defaults(command=cmd_add)
+    for name, fn, text in (
+        ("deactivate", cmd_deactivate, "refuse the provider's inquiries"),
+        ("activate", cmd_activate, "accept the provider's inquiries again"),
+    ):
+        q = psub.add_parser(name, parents=[common], help=text)
+        q.add_argument("id")
+        q.set_defaults(command=fn)
+    lst = psub.add_parser("list", parents=[common], help="list providers")
+    lst.set_defaults(command=cmd_list)

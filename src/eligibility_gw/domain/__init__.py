@@ -1,0 +1,1 @@
+"""The pure core: model, rule packs, decisions, identifiers. No I/O, no asyncio, no aiohttp."""

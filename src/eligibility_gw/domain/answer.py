@@ -1,0 +1,110 @@
+"""The answer record: what was asked, what was answered, and its tracking code."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from eligibility_gw.domain.model import Decision, Reason, ServiceSetting, Status
+from eligibility_gw.domain.tracking import TrackingCode
+
+GENESIS_HASH = "0" * 64
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerDraft:
+    """An answer about to be logged; the log gives it its tracking code and chain hash."""
+
+    channel: str
+    asker_kind: str
+    asker_id: str
+    national_id: str
+    service_date: date
+    setting: ServiceSetting
+    decision: Decision
+    member_relationship: str | None = None
+    member_masked: str | None = None
+    principal_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerRecord:
+    """An answer as the log holds it."""
+
+    seq: int
+    tracking_code: TrackingCode
+    created_at: datetime
+    draft: AnswerDraft
+    prev_hash: str
+    row_hash: str
+
+    @property
+    def status(self) -> Status:
+        """The recorded status."""
+        return self.draft.decision.status
+
+    @property
+    def reasons(self) -> tuple[Reason, ...]:
+        """The recorded reasons."""
+        return self.draft.decision.reasons
+
+
+def reasons_to_json(reasons: tuple[Reason, ...]) -> list[dict[str, Any]]:
+    """Reasons as plain JSON data (as logged and as APIs return them)."""
+    return [
+        {
+            "code": r.code,
+            "resolve_with": r.resolve_with,
+            "params": dict(r.params),
+            "blocking": r.blocking,
+        }
+        for r in reasons
+    ]
+
+
+def reasons_from_json(data: list[dict[str, Any]]) -> tuple[Reason, ...]:
+    """Read reasons back from their JSON form."""
+    return tuple(
+        Reason(
+            code=str(r["code"]),
+            resolve_with=r.get("resolve_with"),
+            params=tuple(sorted((str(k), str(v)) for k, v in r.get("params", {}).items())),
+            blocking=bool(r.get("blocking", True)),
+        )
+        for r in data
+    )
+
+
+def chain_payload(
+    seq: int, tracking_code: str, created_at: str, draft: AnswerDraft
+) -> dict[str, Any]:
+    """The fields a row's hash covers, in a canonical form."""
+    d = draft.decision
+    return {
+        "seq": seq,
+        "tracking_code": tracking_code,
+        "created_at": created_at,
+        "channel": draft.channel,
+        "asker_kind": draft.asker_kind,
+        "asker_id": draft.asker_id,
+        "national_id": draft.national_id,
+        "service_date": draft.service_date.isoformat(),
+        "setting": draft.setting.value,
+        "status": d.status.value,
+        "reasons": reasons_to_json(d.reasons),
+        "cover_end": d.cover_end.isoformat() if d.cover_end else None,
+        "rule_pack": d.rule_pack,
+        "rule_pack_version": d.rule_pack_version,
+        "member_relationship": draft.member_relationship,
+        "member_masked": draft.member_masked,
+        "principal_id": draft.principal_id,
+    }
+
+
+def chain_hash(prev_hash: str, payload: dict[str, Any]) -> str:
+    """SHA-256 over the previous row's hash and this row's canonical JSON."""
+    body = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()

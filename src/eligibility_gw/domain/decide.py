@@ -1,0 +1,207 @@
+"""decide(): the whole eligibility decision for one member on one date, from facts alone."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, timedelta
+
+from eligibility_gw.domain.dates import age_on, anniversary
+from eligibility_gw.domain.model import (
+    Decision,
+    Family,
+    Person,
+    Reason,
+    ServiceSetting,
+    Status,
+)
+from eligibility_gw.domain.rulepack import Condition, CoverageRule, OverlapPolicy, RulePack
+
+OVERLAP = "OVERLAP_WITH_OTHER_INSURER"
+
+
+class _Met(enum.Enum):
+    YES = 0
+    NO = 1
+    UNKNOWN = 2
+
+
+def decide(
+    person: Person,
+    family: Family,
+    day: date,
+    setting: ServiceSetting,
+    pack: RulePack,
+) -> Decision:
+    """Decide whether ``person`` (a member of ``family``) is covered on ``day``.
+
+    The cover end date is the last day of the unbroken run of eligible days that starts on
+    ``day``, as it follows from today's facts: cover periods, birthdays at the pack's ages
+    and documents' validity. It is given only for an eligible answer.
+    """
+    status, reasons = _status_on(person, family, day, pack)
+    if setting is ServiceSetting.INPATIENT and person.other_insurer:
+        overlap = pack.inpatient_overlap
+        if overlap is not OverlapPolicy.IGNORE:
+            blocking = overlap is OverlapPolicy.UNDETERMINED
+            reasons = (
+                *reasons,
+                Reason(
+                    OVERLAP,
+                    resolve_with="overlap_resolution",
+                    params=(("insurer", person.other_insurer),),
+                    blocking=blocking,
+                ),
+            )
+            if blocking and status is Status.ELIGIBLE:
+                status = Status.UNDETERMINED
+    cover_end = None
+    if status is Status.ELIGIBLE:
+        cover_end = _cover_end(person, family, day, pack)
+    return Decision(
+        status=status,
+        reasons=reasons,
+        cover_end=cover_end,
+        rule_pack=pack.name,
+        rule_pack_version=pack.version,
+    )
+
+
+def _status_on(
+    person: Person, family: Family, day: date, pack: RulePack
+) -> tuple[Status, tuple[Reason, ...]]:
+    principal = family.principal
+    period = next((p for p in principal.cover_periods if p.contains(day)), None)
+    if period is None:
+        if person.is_principal:
+            return Status.NOT_ELIGIBLE, (_outside_period(person, day),)
+        return Status.NOT_ELIGIBLE, (Reason("PRINCIPAL_NOT_COVERED"),)
+    if person.is_principal:
+        return Status.ELIGIBLE, ()
+    if person.relationship not in pack.dependent_relationships:
+        return Status.NOT_ELIGIBLE, (
+            Reason("RELATIONSHIP_NOT_COVERED", params=(("relationship", person.relationship),)),
+        )
+    if person.birth_date is None:
+        return Status.UNDETERMINED, (
+            Reason("BIRTH_DATE_UNKNOWN", resolve_with="birth_certificate"),
+        )
+    age = age_on(person.birth_date, day)
+    if age < 0:
+        return Status.NOT_ELIGIBLE, (Reason("NOT_BORN_ON_DATE"),)
+
+    not_met: list[Reason] = []
+    unknown: list[Reason] = []
+    for rule in pack.rules:
+        if not rule.applies(person.relationship, person.sex, age):
+            continue
+        outcome, reasons = _rule_outcome(rule, person, day)
+        if outcome is _Met.NO:
+            not_met.extend(reasons)
+        elif outcome is _Met.UNKNOWN:
+            unknown.extend(reasons)
+    if not_met:
+        return Status.NOT_ELIGIBLE, tuple(_unique(not_met + unknown))
+    if unknown:
+        return Status.UNDETERMINED, tuple(_unique(unknown))
+    return Status.ELIGIBLE, ()
+
+
+def _rule_outcome(rule: CoverageRule, person: Person, day: date) -> tuple[_Met, list[Reason]]:
+    """Meet the rule through any alternative; else explain the most actionable one."""
+    best: tuple[tuple[int, int, int], _Met, list[Reason]] | None = None
+    for index, alternative in enumerate(rule.any_of):
+        failed: list[tuple[_Met, Reason]] = []
+        for cond in alternative:
+            met, reason = _condition(cond, person, day, rule)
+            if met is not _Met.YES and reason is not None:
+                failed.append((met, reason))
+        if not failed:
+            return _Met.YES, []
+        unresolvable = sum(1 for _, r in failed if r.resolve_with is None)
+        rank = (unresolvable, len(failed), index)
+        outcome = _Met.NO if any(m is _Met.NO for m, _ in failed) else _Met.UNKNOWN
+        if best is None or rank < best[0]:
+            best = (rank, outcome, [r for _, r in failed])
+    assert best is not None  # a rule always has an alternative (checked on load)
+    return best[1], best[2]
+
+
+def _condition(
+    cond: Condition, person: Person, day: date, rule: CoverageRule
+) -> tuple[_Met, Reason | None]:
+    name = cond.name
+    if name == "no_income":
+        if person.has_income is None:
+            return _Met.UNKNOWN, Reason("INCOME_UNKNOWN", resolve_with="income_declaration")
+        return (_Met.NO, Reason("HAS_INCOME")) if person.has_income else (_Met.YES, None)
+    if name == "unmarried":
+        if person.marital_status is None:
+            return _Met.UNKNOWN, Reason("MARITAL_STATUS_UNKNOWN", resolve_with="birth_certificate")
+        if person.marital_status == "married":
+            return _Met.NO, Reason("MARRIED")
+        return _Met.YES, None
+    if name == "disabled":
+        if person.disabled:
+            return _Met.YES, None
+        age = str(rule.from_age) if rule.from_age is not None else ""
+        return _Met.NO, Reason("AGE_LIMIT_REACHED", params=(("age", age),))
+    # A document kind: it must be on file and valid on the day.
+    on_file = [d for d in person.documents if d.kind == name]
+    if any(d.valid_on(day) for d in on_file):
+        return _Met.YES, None
+    prefix = name.upper()
+    lapsed = [d.valid_until for d in on_file if d.valid_until is not None and d.valid_until < day]
+    if lapsed:
+        return _Met.NO, Reason(
+            f"{prefix}_EXPIRED",
+            resolve_with=name,
+            params=(("expired_on", max(lapsed).isoformat()),),
+        )
+    return _Met.NO, Reason(f"{prefix}_REQUIRED", resolve_with=name)
+
+
+def _outside_period(person: Person, day: date) -> Reason:
+    ended = [p.end for p in person.cover_periods if p.end < day]
+    starts = [p.start for p in person.cover_periods if p.start > day]
+    params: list[tuple[str, str]] = []
+    if ended:
+        params.append(("ended_on", max(ended).isoformat()))
+    if starts:
+        params.append(("starts_on", min(starts).isoformat()))
+    return Reason("OUTSIDE_COVER_PERIOD", params=tuple(params))
+
+
+def _unique(reasons: list[Reason]) -> list[Reason]:
+    seen: set[str] = set()
+    out = []
+    for r in reasons:
+        if r.code not in seen:
+            seen.add(r.code)
+            out.append(r)
+    return out
+
+
+def _cover_end(person: Person, family: Family, day: date, pack: RulePack) -> date:
+    """Walk the dates where a fact changes; the day before the first ineligible one is the end."""
+    one = timedelta(days=1)
+    changes: set[date] = set()
+    for p in family.principal.cover_periods:
+        changes.update((p.start, p.end + one))
+    if not person.is_principal:
+        for d in person.documents:
+            if d.valid_from is not None:
+                changes.add(d.valid_from)
+            if d.valid_until is not None:
+                changes.add(d.valid_until + one)
+        if person.birth_date is not None:
+            changes.update(
+                anniversary(person.birth_date, a) for a in pack.ages_of(person.relationship)
+            )
+    last = day
+    for change in sorted(c for c in changes if c > day):
+        status, _ = _status_on(person, family, change, pack)
+        if status is not Status.ELIGIBLE:
+            return change - one
+        last = change
+    # Every cover period ends, so the walk above always returns; keep a safe answer anyway.
+    return last

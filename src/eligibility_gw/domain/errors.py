@@ -1,0 +1,63 @@
+"""Domain errors: a short tree, each raised before anything is looked up or written."""
+
+from __future__ import annotations
+
+
+class EligibilityError(Exception):
+    """Base of every error the core raises on purpose."""
+
+    code = "ERROR"
+
+    def __init__(self, message: str, *, field: str | None = None, **params: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.params = params
+
+
+class InvalidInput(EligibilityError):
+    """The inquiry itself is malformed; the asker must correct it."""
+
+    code = "INVALID_INPUT"
+
+
+class InvalidNationalId(InvalidInput):
+    """A national id is not of the rule pack's format."""
+
+    code = "INVALID_NATIONAL_ID"
+
+
+class NationalIdCheckDigit(InvalidNationalId):
+    """A national id fails its check digit: a typo, refused before lookup."""
+
+    code = "NATIONAL_ID_CHECK_DIGIT"
+
+
+class InvalidDate(InvalidInput):
+    """A date cannot be read."""
+
+    code = "INVALID_DATE"
+
+
+class DateOutOfRange(InvalidInput):
+    """A service date lies outside the window the gateway answers for."""
+
+    code = "DATE_OUT_OF_RANGE"
+
+
+class InvalidTrackingCode(InvalidInput):
+    """A tracking code is malformed or fails its check digit."""
+
+    code = "INVALID_TRACKING_CODE"
+
+
+class InvalidSetting(InvalidInput):
+    """A service setting the rule pack does not know."""
+
+    code = "INVALID_SETTING"
+
+
+class RulePackError(EligibilityError):
+    """A rule pack is inconsistent; raised when it is loaded, never while answering."""
+
+    code = "RULE_PACK_ERROR"

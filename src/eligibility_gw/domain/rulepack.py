@@ -1,0 +1,200 @@
+"""Rule packs as data: who is covered, on which conditions, and how ids look.
+
+A rule pack is read from a TOML mapping (see ``config/rules/``). Nothing here knows a
+country: the engine reads relationships, ages, documents and conditions from the pack.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from eligibility_gw.domain.errors import RulePackError
+from eligibility_gw.domain.model import ServiceSetting, Sex
+from eligibility_gw.domain.national_id import NationalIdFormat
+
+#: Conditions on the person's own facts; every other condition name is a document kind.
+FACT_CONDITIONS = frozenset({"no_income", "unmarried", "disabled"})
+
+
+class OverlapPolicy(enum.StrEnum):
+    """What an inpatient inquiry does when the member also has cover elsewhere."""
+
+    UNDETERMINED = "undetermined"
+    FLAG = "flag"
+    IGNORE = "ignore"
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """One requirement: a fact about the person, or a document valid on the date."""
+
+    name: str
+
+    @property
+    def is_document(self) -> bool:
+        """Say whether the condition asks for a document."""
+        return self.name not in FACT_CONDITIONS
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageRule:
+    """Conditions for members of one relationship (and sex), within an age band.
+
+    ``from_age`` is inclusive and ``to_age`` exclusive, in full years. The member meets the
+    rule when every condition of at least one alternative in ``any_of`` holds. Every rule
+    that applies to a member must be met.
+    """
+
+    relationship: str
+    any_of: tuple[tuple[Condition, ...], ...]
+    sex: Sex | None = None
+    from_age: int | None = None
+    to_age: int | None = None
+
+    def applies(self, relationship: str, sex: Sex | None, age: int) -> bool:
+        """Say whether the rule speaks about such a member."""
+        if relationship != self.relationship:
+            return False
+        if self.sex is not None and sex != self.sex:
+            return False
+        if self.from_age is not None and age < self.from_age:
+            return False
+        return self.to_age is None or age < self.to_age
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentKind:
+    """A kind of evidence the pack may ask for, and where it is obtained."""
+
+    name: str
+    issued_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class RulePack:
+    """Everything the engine needs to decide for one scheme."""
+
+    name: str
+    version: str
+    title: str
+    national_id: NationalIdFormat
+    principal_relationship: str
+    dependent_relationships: tuple[str, ...]
+    rules: tuple[CoverageRule, ...]
+    documents: Mapping[str, DocumentKind]
+    settings: tuple[ServiceSetting, ...]
+    inpatient_overlap: OverlapPolicy
+    months_back: int
+    phone_region: str
+
+    @property
+    def relationships(self) -> tuple[str, ...]:
+        """Every relationship the registry may record under this pack."""
+        return (self.principal_relationship, *self.dependent_relationships)
+
+    @property
+    def label(self) -> str:
+        """``name@version``, as answers record it."""
+        return f"{self.name}@{self.version}"
+
+    def ages_of(self, relationship: str) -> tuple[int, ...]:
+        """The ages at which a member's conditions may change."""
+        ages: set[int] = set()
+        for r in self.rules:
+            if r.relationship == relationship:
+                ages.update(a for a in (r.from_age, r.to_age) if a is not None)
+        return tuple(sorted(ages))
+
+
+def _req(table: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
+    if key not in table:
+        raise RulePackError(f"{where}: missing '{key}'")
+    value = table[key]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise RulePackError(f"{where}: '{key}' must be {kind.__name__}")
+    return value
+
+
+def _int_list(table: Mapping[str, Any], key: str, where: str) -> tuple[int, ...]:
+    values = _req(table, key, list, where)
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        raise RulePackError(f"{where}: '{key}' must list integers")
+    return tuple(values)
+
+
+def parse_rule_pack(data: Mapping[str, Any]) -> RulePack:
+    """Build a rule pack from its TOML mapping, refusing anything inconsistent."""
+    pack = _req(data, "pack", dict, "rule pack")
+    nid = _req(data, "national_id", dict, "rule pack")
+    rel = _req(data, "relationships", dict, "rule pack")
+    service = data.get("service", {})
+    docs_table = data.get("documents", {})
+
+    national_id = NationalIdFormat(
+        label=str(nid.get("label", "national id")),
+        length=_req(nid, "length", int, "national_id"),
+        weights=_int_list(nid, "weights", "national_id"),
+        modulus=_req(nid, "modulus", int, "national_id"),
+        remainder_to_digit=_int_list(nid, "remainder_to_digit", "national_id"),
+        pad_to_length_from=nid.get("pad_to_length_from"),
+        reject_repeated_digits=bool(nid.get("reject_repeated_digits", False)),
+        example=str(nid.get("example", "")),
+    )
+    documents = {
+        name: DocumentKind(name=name, issued_by=str(_req(d, "issued_by", str, f"documents.{name}")))
+        for name, d in docs_table.items()
+    }
+    principal = _req(rel, "principal", str, "relationships")
+    dependents = tuple(_req(rel, "dependents", list, "relationships"))
+
+    rules: list[CoverageRule] = []
+    for i, r in enumerate(data.get("coverage", [])):
+        where = f"coverage[{i}]"
+        relationship = _req(r, "relationship", str, where)
+        if relationship not in dependents:
+            raise RulePackError(f"{where}: relationship '{relationship}' is not a dependent one")
+        if "require" in r and "any_of" in r:
+            raise RulePackError(f"{where}: use 'require' or 'any_of', not both")
+        raw_alts = [r["require"]] if "require" in r else r.get("any_of", [])
+        alternatives: list[tuple[Condition, ...]] = []
+        for alt in raw_alts:
+            conds = []
+            for name in alt:
+                if name not in FACT_CONDITIONS and name not in documents:
+                    raise RulePackError(f"{where}: unknown condition or document '{name}'")
+                conds.append(Condition(name))
+            alternatives.append(tuple(conds))
+        if not alternatives:
+            raise RulePackError(f"{where}: no conditions")
+        sex = r.get("sex")
+        rules.append(
+            CoverageRule(
+                relationship=relationship,
+                any_of=tuple(alternatives),
+                sex=Sex(sex) if sex else None,
+                from_age=r.get("from_age"),
+                to_age=r.get("to_age"),
+            )
+        )
+    try:
+        settings = tuple(ServiceSetting(s) for s in service.get("settings", ["outpatient"]))
+        overlap = OverlapPolicy(service.get("inpatient_overlap", "ignore"))
+    except ValueError as exc:
+        raise RulePackError(f"service: {exc}") from exc
+    return RulePack(
+        name=_req(pack, "name", str, "pack"),
+        version=_req(pack, "version", str, "pack"),
+        title=str(pack.get("title", "")),
+        national_id=national_id,
+        principal_relationship=principal,
+        dependent_relationships=dependents,
+        rules=tuple(rules),
+        documents=documents,
+        settings=settings,
+        inpatient_overlap=overlap,
+        months_back=int(service.get("months_back", 12)),
+        phone_region=str(pack.get("phone_region", "ZZ")),
+    )

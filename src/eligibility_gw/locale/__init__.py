@@ -1,0 +1,1 @@
+"""Message catalogs (gettext ``.po``), one folder per language."""

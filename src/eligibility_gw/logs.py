@@ -1,0 +1,105 @@
+"""Structured logs: JSON or console, a request id, and no personal data in clear."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+import re
+import secrets
+import sys
+from collections.abc import MutableMapping
+from typing import Any
+
+import structlog
+
+#: Keys whose values are personal data: replaced by a keyed pseudonym.
+SENSITIVE_KEYS = frozenset(
+    {
+        "national_id",
+        "phone",
+        "from_phone",
+        "to_phone",
+        "name",
+        "given_name",
+        "family_name",
+        "principal_id",
+        "body",
+        "text",
+        "sender",
+        "msisdn",
+        "contact",
+    }
+)
+#: Keys whose values are known not to be personal (digits that look like ids but are not).
+SAFE_KEYS = frozenset(
+    {"tracking_code", "request_id", "seq", "status", "duration_ms", "port", "timestamp", "level"}
+)
+# Runs of 8+ digits (ids, phone numbers), with an optional leading + (E.164).
+_DIGIT_RUN = re.compile(r"\+?\d{8,}")
+
+_KEY = {
+    "key": os.environ.get("ELIGIBILITY_GW_PSEUDONYM_KEY", "").encode() or secrets.token_bytes(32)
+}
+
+
+def set_pseudonym_key(key: bytes) -> None:
+    """Use ``key`` for pseudonyms (the same key makes the same pseudonym across processes)."""
+    _KEY["key"] = key
+
+
+def pseudonym(value: str) -> str:
+    """A keyed, short, stable stand-in for a personal value."""
+    digest = hmac.new(_KEY["key"], value.encode("utf-8"), hashlib.sha256).hexdigest()
+    return "p_" + digest[:12]
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, str):
+        return _DIGIT_RUN.sub(lambda m: pseudonym(m.group()), value)
+    if isinstance(value, list | tuple):
+        return [_scrub(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _redact_value(k, v) for k, v in value.items()}
+    return value
+
+
+def _redact_value(key: str, value: Any) -> Any:
+    if key in SAFE_KEYS:
+        return value
+    if key in SENSITIVE_KEYS and value not in (None, ""):
+        return pseudonym(str(value))
+    return _scrub(value)
+
+
+def redact(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """structlog processor: pseudonymise personal data wherever it appears."""
+    for key in list(event):
+        event[key] = _redact_value(key, event[key])
+    return event
+
+
+def configure_logging(level: str = "info", fmt: str = "auto") -> None:
+    """Set up structlog (and stdlib logging through it) for this process."""
+    use_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
+    renderer: Any = (
+        structlog.processors.JSONRenderer(ensure_ascii=False)
+        if use_json
+        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+    )
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            redact,
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(
+            logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
+        ),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=False,
+    )

@@ -1,0 +1,130 @@
+"""The small interfaces the core needs from its stores; adapters implement them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+from eligibility_gw.domain.answer import AnswerDraft, AnswerRecord
+from eligibility_gw.domain.model import Family, Person
+from eligibility_gw.domain.provider import Provider, ProviderKind
+from eligibility_gw.domain.tracking import TrackingCode
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryRow:
+    """One validated person row of a registry import."""
+
+    national_id: str
+    given_name: str
+    family_name: str
+    birth_date: date
+    sex: str
+    phone: str | None
+    relationship: str
+    principal_id: str | None
+    cover_start: date | None
+    cover_end: date | None
+    marital_status: str | None
+    student_until: date | None
+    birth_certificate_seen: bool | None
+    disabled: bool | None
+    has_income: bool | None
+    other_insurer: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ChainReport:
+    """What ``audit verify`` found."""
+
+    rows: int
+    first_bad_seq: int | None = None
+    problem: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Say whether every row's hash matched."""
+        return self.first_bad_seq is None
+
+
+class Registry(Protocol):
+    """Where persons, families, cover periods and documents are read and written."""
+
+    async def find_family(self, national_id: str) -> Family | None:
+        """The family the person belongs to, or None when nobody has that id."""
+
+    async def people_by_phone(self, phone: str) -> list[Person]:
+        """Everyone whose registered phone is ``phone`` (E.164)."""
+
+    async def principals_known(self, national_ids: Sequence[str]) -> set[str]:
+        """Which of these ids are principals in the store."""
+
+    async def upsert_rows(self, rows: Sequence[RegistryRow]) -> None:
+        """Insert or update persons with their cover period and documents, atomically."""
+
+    async def count_people(self) -> int:
+        """How many persons the registry holds."""
+
+
+class AnswerLog(Protocol):
+    """The append-only, hash-chained log of every answer given."""
+
+    async def append(self, draft: AnswerDraft) -> AnswerRecord:
+        """Give the answer a unique tracking code and make it durable before returning."""
+
+    async def find(self, code: TrackingCode) -> AnswerRecord | None:
+        """The answer recorded under ``code``."""
+
+    async def history(self, national_id: str, limit: int = 50) -> list[AnswerRecord]:
+        """The latest answers about one person, newest first."""
+
+    async def verify(self) -> ChainReport:
+        """Check every row's hash and link; name the first bad row."""
+
+
+class Providers(Protocol):
+    """Registered providers and their API keys (stored only as hashes)."""
+
+    async def add(
+        self, provider_id: str, name: str, kind: ProviderKind, phone: str | None, key_hash: str
+    ) -> Provider:
+        """Register a provider; raise ``ValueError`` when the id is taken."""
+
+    async def get(self, provider_id: str) -> Provider | None:
+        """One provider by id."""
+
+    async def by_key_hash(self, key_hash: str) -> Provider | None:
+        """The provider whose API key hashes to ``key_hash``."""
+
+    async def by_phone(self, phone: str) -> Provider | None:
+        """The provider a phone is registered to."""
+
+    async def set_active(self, provider_id: str, active: bool) -> Provider | None:
+        """Activate or deactivate; None when there is no such provider."""
+
+    async def list(self) -> list[Provider]:
+        """Every provider, by id."""
+
+
+class Store(Protocol):
+    """One backing store: the three interfaces above over one connection pool."""
+
+    @property
+    def registry(self) -> Registry:
+        """Persons and families."""
+
+    @property
+    def answers(self) -> AnswerLog:
+        """The answer log."""
+
+    @property
+    def providers(self) -> Providers:
+        """Registered providers."""
+
+    async def ping(self) -> bool:
+        """Say whether the store answers."""
+
+    async def close(self) -> None:
+        """Release connections; flush pending writes."""

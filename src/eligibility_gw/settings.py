@@ -1,0 +1,154 @@
+"""Settings: a typed, frozen object read from TOML; secrets come from environment variables."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from datetime import date, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+CONFIG_ENV = "ELIGIBILITY_GW_CONFIG"
+
+
+class SettingsError(Exception):
+    """The settings file is missing, unreadable or inconsistent."""
+
+
+@dataclass(frozen=True, slots=True)
+class GatewaySettings:
+    """Which rules apply, and where "today" is."""
+
+    rule_pack: str = "ir-tamin"
+    rules_dir: str = ""
+    time_zone: str = "UTC"
+    languages: tuple[str, ...] = ("en",)
+
+
+@dataclass(frozen=True, slots=True)
+class StoreSettings:
+    """Where the registry and the answer log live."""
+
+    url: str = "sqlite:///eligibility-gw.sqlite3"
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSettings:
+    """How the HTTP server listens, and how the public reaches it."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_base_url: str = "http://127.0.0.1:8080"
+
+
+@dataclass(frozen=True, slots=True)
+class LoggingSettings:
+    """Log level and rendering; the key for pseudonyms in logs."""
+
+    level: str = "info"
+    format: str = "auto"
+    pseudonym_key_env: str = "ELIGIBILITY_GW_PSEUDONYM_KEY"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """All settings of one gateway process."""
+
+    gateway: GatewaySettings = field(default_factory=GatewaySettings)
+    store: StoreSettings = field(default_factory=StoreSettings)
+    server: ServerSettings = field(default_factory=ServerSettings)
+    logging: LoggingSettings = field(default_factory=LoggingSettings)
+    source: str = "<defaults>"
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        """The configured time zone."""
+        return zoneinfo.ZoneInfo(self.gateway.time_zone)
+
+    def today(self) -> date:
+        """Today's date in the configured time zone."""
+        return datetime.now(self.tz).date()
+
+    @property
+    def default_language(self) -> str:
+        """The language of people whose language is not known."""
+        return self.gateway.languages[0]
+
+    def with_store_path(self, path: str | Path) -> Settings:
+        """Point the store at an SQLite file (what ``--db PATH`` does)."""
+        return replace(self, store=replace(self.store, url=f"sqlite:///{Path(path)}"))
+
+    def secret(self, env_name: str) -> str | None:
+        """Read a secret from the environment variable the settings name."""
+        value = os.environ.get(env_name, "")
+        return value or None
+
+
+_SECTIONS: dict[str, type] = {
+    "gateway": GatewaySettings,
+    "store": StoreSettings,
+    "server": ServerSettings,
+    "logging": LoggingSettings,
+}
+
+
+def _section(cls: type, table: Mapping[str, Any], name: str) -> Any:
+    known = {f.name: f for f in fields(cls)}
+    unknown = set(table) - set(known)
+    if unknown:
+        raise SettingsError(f"[{name}]: unknown setting(s) {', '.join(sorted(unknown))}")
+    values: dict[str, Any] = {}
+    defaults = cls()
+    for key, raw in table.items():
+        expected = type(getattr(defaults, key))
+        if expected is tuple:
+            if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
+                raise SettingsError(f"[{name}] {key}: expected a list of strings")
+            values[key] = tuple(raw)
+        elif not isinstance(raw, expected) or isinstance(raw, bool) != (expected is bool):
+            raise SettingsError(f"[{name}] {key}: expected {expected.__name__}")
+        else:
+            values[key] = raw
+    return cls(**values)
+
+
+def parse_settings(data: Mapping[str, Any], source: str = "<memory>") -> Settings:
+    """Build settings from a TOML mapping, refusing unknown sections and keys."""
+    unknown = set(data) - set(_SECTIONS)
+    if unknown:
+        raise SettingsError(f"unknown section(s) {', '.join(sorted(unknown))}")
+    sections = {name: _section(cls, data.get(name, {}), name) for name, cls in _SECTIONS.items()}
+    settings = Settings(**sections, source=source)
+    try:
+        zoneinfo.ZoneInfo(settings.gateway.time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise SettingsError(
+            f"[gateway] time_zone: unknown zone {settings.gateway.time_zone!r}"
+        ) from exc
+    if not settings.gateway.languages:
+        raise SettingsError("[gateway] languages: at least one language")
+    return settings
+
+
+def default_config_text() -> str:
+    """The documented example settings shipped with the package."""
+    return resources.files("eligibility_gw.config").joinpath("gateway.toml").read_text("utf-8")
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """Read settings from ``path``, else ``$ELIGIBILITY_GW_CONFIG``, else the shipped example."""
+    chosen = path or os.environ.get(CONFIG_ENV) or None
+    if chosen is None:
+        return parse_settings(tomllib.loads(default_config_text()), source="<shipped example>")
+    p = Path(chosen)
+    try:
+        data = tomllib.loads(p.read_text("utf-8"))
+    except FileNotFoundError as exc:
+        raise SettingsError(f"settings file not found: {p}") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"settings file {p} is not valid TOML: {exc}") from exc
+    return parse_settings(data, source=str(p))

@@ -1,0 +1,168 @@
+"""Every text a person reads: message catalogs (gettext .po through Babel) and formatting.
+
+Channels format one channel-neutral answer through a ``Wording``, so a reason reads the
+same on the web, by SMS, over USSD and in Telegram.
+"""
+
+from __future__ import annotations
+
+import functools
+import string
+from collections.abc import Mapping
+from datetime import date
+from importlib import resources
+
+import jdatetime
+from babel.messages.pofile import read_po
+
+from eligibility_gw.domain.errors import EligibilityError
+from eligibility_gw.domain.model import Reason, Status
+
+FALLBACK_LANGUAGE = "en"
+_PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+#: Languages whose dates are shown in the Solar Hijri calendar, with native digits.
+_SOLAR_HIJRI = frozenset({"fa"})
+_RTL = frozenset({"fa", "ar", "he", "ur", "ps"})
+
+
+@functools.cache
+def catalogs() -> Mapping[str, Mapping[str, str]]:
+    """Every shipped catalog as ``{language: {message id: text}}``, read once."""
+    found: dict[str, dict[str, str]] = {}
+    root = resources.files("eligibility_gw.locale")
+    for folder in root.iterdir():
+        po = folder.joinpath("LC_MESSAGES", "messages.po")
+        if not po.is_file():
+            continue
+        with po.open("rb") as fh:
+            catalog = read_po(fh, locale=folder.name)
+        found[folder.name] = {str(m.id): str(m.string) for m in catalog if m.id and m.string}
+    return found
+
+
+def available_languages() -> tuple[str, ...]:
+    """Languages a catalog is shipped for."""
+    return tuple(sorted(catalogs()))
+
+
+def placeholders(text: str) -> set[str]:
+    """The ``{name}`` fields a message uses."""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+class Wording:
+    """The texts and formats of one language, falling back to English, then to the key."""
+
+    def __init__(self, language: str) -> None:
+        cats = catalogs()
+        base = language.split("-", maxsplit=1)[0].split("_", maxsplit=1)[0].lower()
+        self.language = base if base in cats else FALLBACK_LANGUAGE
+        self._own = cats.get(self.language, {})
+        self._fallback = cats.get(FALLBACK_LANGUAGE, {})
+
+    @property
+    def rtl(self) -> bool:
+        """Say whether the language is written right to left."""
+        return self.language in _RTL
+
+    def has(self, key: str) -> bool:
+        """Say whether a message exists in this language or the fallback."""
+        return key in self._own or key in self._fallback
+
+    def t(self, key: str, **params: object) -> str:
+        """The message ``key`` with its ``{fields}`` filled."""
+        text = self._own.get(key) or self._fallback.get(key) or key
+        if not params:
+            return text
+        return text.format_map(_Lenient({k: str(v) for k, v in params.items()}))
+
+    def digits(self, text: str) -> str:
+        """Write digits the way this language's readers do."""
+        return text.translate(_PERSIAN_DIGITS) if self.language in _SOLAR_HIJRI else text
+
+    def date(self, day: date) -> str:
+        """A date for this language: ISO 8601, or Solar Hijri with native digits."""
+        if self.language in _SOLAR_HIJRI:
+            j = jdatetime.date.fromgregorian(date=day)
+            return self.digits(f"{j.year:04d}/{j.month:02d}/{j.day:02d}")
+        return day.isoformat()
+
+    def status(self, status: Status) -> str:
+        """The status in words."""
+        return self.t(f"status.{status.value}")
+
+    def relationship(self, relationship: str) -> str:
+        """A relationship in words."""
+        return self.t(f"relationship.{relationship}")
+
+    def document(self, kind: str) -> str:
+        """A document kind in words."""
+        key = f"document.{kind}"
+        return self.t(key) if self.has(key) else kind.replace("_", " ")
+
+    def _param(self, name: str, value: str) -> str:
+        if name.endswith("_on"):
+            return self.date(date.fromisoformat(value))
+        return self.digits(value) if value.isdigit() else value
+
+    def reason(self, reason: Reason) -> str:
+        """Why, in words: the reason's own message, or the generic one for its document."""
+        params = {k: self._param(k, v) for k, v in reason.params}
+        if reason.code == "OUTSIDE_COVER_PERIOD":
+            parts = [self.t("reason.OUTSIDE_COVER_PERIOD")]
+            if "ended_on" in params:
+                parts.append(self.t("reason.OUTSIDE_COVER_PERIOD.ended", **params))
+            if "starts_on" in params:
+                parts.append(self.t("reason.OUTSIDE_COVER_PERIOD.starts", **params))
+            return " ".join(parts)
+        key = f"reason.{reason.code}"
+        if self.has(key):
+            return self.t(key, **params)
+        if reason.resolve_with and reason.code.endswith("_EXPIRED"):
+            return self.t(
+                "reason.DOCUMENT_EXPIRED", document=self.document(reason.resolve_with), **params
+            )
+        if reason.resolve_with and reason.code.endswith("_REQUIRED"):
+            return self.t("reason.DOCUMENT_REQUIRED", document=self.document(reason.resolve_with))
+        return reason.code
+
+    def resolve(self, reason: Reason, issued_by: str | None = None) -> str | None:
+        """What the person should bring, and where; None when nothing can be brought."""
+        kind = reason.resolve_with
+        if kind is None:
+            return None
+        branch = self.t("issuer.branch")
+        special = f"resolve.{kind}"
+        if self.has(special):
+            return self.t(special, branch=branch)
+        issuer = self.t(f"issuer.{issued_by}") if issued_by else branch
+        return self.t(
+            "resolve.document", document=self.document(kind), issuer=issuer, branch=branch
+        )
+
+    def error(self, error: EligibilityError, **extra: object) -> str:
+        """A refusal in words."""
+        params = {**error.params, **extra}
+        problem = params.get("problem")
+        if problem and self.has(f"error.{error.code}.{problem}"):
+            return self.t(f"error.{error.code}.{problem}", **_fmt(self, params))
+        return self.t(f"error.{error.code}", **_fmt(self, params))
+
+
+def _fmt(w: Wording, params: Mapping[str, object]) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for k, v in params.items():
+        if isinstance(v, date):
+            out[k] = w.date(v)
+        elif isinstance(v, int) and not isinstance(v, bool):
+            out[k] = w.digits(str(v))
+        else:
+            out[k] = v
+    return out
+
+
+class _Lenient(dict[str, str]):
+    """Leave unknown fields visible rather than failing on a translator's typo."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
