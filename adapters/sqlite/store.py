@@ -39,7 +39,7 @@ from eligibility_gw.domain.model import (
 )
 from eligibility_gw.domain.provider import Provider, ProviderKind
 from eligibility_gw.domain.tracking import TrackingCode
-from eligibility_gw.ports import ChainReport, RegistryRow
+from eligibility_gw.ports import ChainReport, RegistryRow, StoredBatch
 
 _PERSON_COLUMNS = (
     "national_id, given_name, family_name, birth_date, sex, phone, relationship, principal_id,"
@@ -411,6 +411,29 @@ class SqliteAnswerLog:
         ) as cur:
             return [_record(r) for r in await cur.fetchall()]
 
+    async def by_asker(
+        self,
+        asker_kind: str,
+        asker_id: str,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[AnswerRecord]:
+        """One asker's answers, newest first, created in ``[since, until)``."""
+        sql = f"SELECT {_LOG_COLUMNS} FROM answer_log WHERE asker_kind = ? AND asker_id = ?"
+        params: list[Any] = [asker_kind, asker_id]
+        if since is not None:
+            sql += " AND created_at >= ?"
+            params.append(since.astimezone(UTC).isoformat())
+        if until is not None:
+            sql += " AND created_at < ?"
+            params.append(until.astimezone(UTC).isoformat())
+        sql += " ORDER BY seq DESC LIMIT ? OFFSET ?"
+        params += [limit, offset]
+        async with self._r.execute(sql, params) as cur:
+            return [_record(r) for r in await cur.fetchall()]
+
     async def verify(self) -> ChainReport:
         """Recompute every row's hash and link, in order; stop at the first bad row."""
         prev = GENESIS_HASH
@@ -514,6 +537,44 @@ class SqliteProviders:
             return [_provider(r) for r in await cur.fetchall()]
 
 
+class SqliteBatches:
+    """Stored batch results."""
+
+    def __init__(
+        self, reader: aiosqlite.Connection, writer: aiosqlite.Connection, write_lock: asyncio.Lock
+    ) -> None:
+        self._r = reader
+        self._w = writer
+        self._lock = write_lock
+
+    async def save(self, batch: StoredBatch) -> None:
+        """Keep a batch's results."""
+        async with self._lock:
+            await self._w.execute(
+                "INSERT INTO inquiry_batch (batch_id, provider_id, created_at, item_count,"
+                " results) VALUES (?,?,?,?,?)",
+                (
+                    batch.batch_id,
+                    batch.provider_id,
+                    batch.created_at.isoformat(),
+                    batch.item_count,
+                    batch.results_json,
+                ),
+            )
+
+    async def get(self, batch_id: str, provider_id: str) -> StoredBatch | None:
+        """A batch, only for the provider that sent it."""
+        async with self._r.execute(
+            "SELECT batch_id, provider_id, created_at, item_count, results FROM inquiry_batch"
+            " WHERE batch_id = ? AND provider_id = ?",
+            (batch_id, provider_id),
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        return StoredBatch(row[0], row[1], datetime.fromisoformat(row[2]), int(row[3]), row[4])
+
+
 class SqliteStore:
     """The SQLite implementation of ``eligibility_gw.ports.Store``."""
 
@@ -527,6 +588,7 @@ class SqliteStore:
         self._registry = SqliteRegistry(reader, writer, self._lock)
         self._answers = SqliteAnswerLog(reader, writer, self._lock)
         self._providers = SqliteProviders(reader, writer, self._lock)
+        self._batches = SqliteBatches(reader, writer, self._lock)
 
     @property
     def registry(self) -> SqliteRegistry:
@@ -542,6 +604,11 @@ class SqliteStore:
     def providers(self) -> SqliteProviders:
         """Registered providers."""
         return self._providers
+
+    @property
+    def batches(self) -> SqliteBatches:
+        """Stored batch results."""
+        return self._batches
 
     async def ping(self) -> bool:
         """Run a trivial query."""

@@ -62,9 +62,12 @@ def create_app(settings: Settings, core: Core | None = None) -> web.Application:
         try:
             yield
         finally:
-            await opened.store.close()
+            await opened.close()
 
     app.cleanup_ctx.append(core_ctx)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    from eligibility_gw.channels import mount_channels
+
+    mount_channels(app, settings)
     return app

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from eligibility_gw.domain.rulepack import RulePack
-from eligibility_gw.ports import Store
+from eligibility_gw.keyvalue import RateLimiter
+from eligibility_gw.ports import KeyValueStore, Store
 from eligibility_gw.rulepacks import rule_pack_for
 from eligibility_gw.service import EligibilityService
 from eligibility_gw.settings import Settings, SettingsError
@@ -32,17 +33,32 @@ async def open_store(settings: Settings) -> Store:
 
 @dataclass(frozen=True, slots=True)
 class Core:
-    """Everything the channels need: settings, rule pack, store and service."""
+    """Everything the channels need: settings, rule pack, stores and service."""
 
     settings: Settings
     pack: RulePack
     store: Store
     service: EligibilityService
+    kv: KeyValueStore
+    limiter: RateLimiter
+
+    async def close(self) -> None:
+        """Flush and close every store."""
+        await self.store.close()
+        await self.kv.close()
+
+
+async def open_key_value(settings: Settings) -> KeyValueStore:
+    """The shared short-lived state store (in memory for one process)."""
+    from eligibility_gw.adapters.memory import MemoryKeyValueStore
+
+    return MemoryKeyValueStore()
 
 
 async def open_core(settings: Settings) -> Core:
-    """Load the rule pack, open the store, and wire the service."""
+    """Load the rule pack, open the stores, and wire the service."""
     pack = rule_pack_for(settings)
     store = await open_store(settings)
+    kv = await open_key_value(settings)
     service = EligibilityService(store, pack, settings.today)
-    return Core(settings, pack, store, service)
+    return Core(settings, pack, store, service, kv, RateLimiter(kv))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Protocol
 
 from eligibility_gw.domain.answer import AnswerDraft, AnswerRecord
@@ -83,6 +83,17 @@ class AnswerLog(Protocol):
     async def verify(self) -> ChainReport:
         """Check every row's hash and link; name the first bad row."""
 
+    async def by_asker(
+        self,
+        asker_kind: str,
+        asker_id: str,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[AnswerRecord]:
+        """One asker's answers, newest first, created in ``[since, until)``."""
+
 
 class Providers(Protocol):
     """Registered providers and their API keys (stored only as hashes)."""
@@ -108,6 +119,27 @@ class Providers(Protocol):
         """Every provider, by id."""
 
 
+@dataclass(frozen=True, slots=True)
+class StoredBatch:
+    """The results of one batch inquiry, as answered."""
+
+    batch_id: str
+    provider_id: str
+    created_at: datetime
+    item_count: int
+    results_json: str
+
+
+class Batches(Protocol):
+    """Batch inquiry results kept for download by the provider that sent them."""
+
+    async def save(self, batch: StoredBatch) -> None:
+        """Keep a batch's results."""
+
+    async def get(self, batch_id: str, provider_id: str) -> StoredBatch | None:
+        """A batch, only for the provider that sent it."""
+
+
 class Store(Protocol):
     """One backing store: the three interfaces above over one connection pool."""
 
@@ -123,8 +155,34 @@ class Store(Protocol):
     def providers(self) -> Providers:
         """Registered providers."""
 
+    @property
+    def batches(self) -> Batches:
+        """Stored batch results."""
+
     async def ping(self) -> bool:
         """Say whether the store answers."""
 
     async def close(self) -> None:
         """Release connections; flush pending writes."""
+
+
+class KeyValueStore(Protocol):
+    """Short-lived shared state with expiry (in memory, or Redis for several processes)."""
+
+    async def get(self, key: str) -> str | None:
+        """The value, or None when absent or expired."""
+
+    async def set(self, key: str, value: str, ttl: float) -> None:
+        """Store a value for ``ttl`` seconds."""
+
+    async def set_if_absent(self, key: str, value: str, ttl: float) -> bool:
+        """Store only if absent; say whether it was stored (atomic)."""
+
+    async def incr(self, key: str, ttl: float) -> int:
+        """Add one (from 0 when absent, then expiring after ``ttl``); return the new count."""
+
+    async def delete(self, key: str) -> None:
+        """Remove a key."""
+
+    async def close(self) -> None:
+        """Release connections."""

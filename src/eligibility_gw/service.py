@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -25,6 +26,7 @@ from eligibility_gw.domain.model import (
 )
 from eligibility_gw.domain.rulepack import RulePack
 from eligibility_gw.domain.tracking import TrackingCode
+from eligibility_gw.metrics import observe_answer
 from eligibility_gw.ports import Store
 
 log = structlog.get_logger(__name__)
@@ -146,9 +148,17 @@ class EligibilityService:
         setting: str | ServiceSetting = ServiceSetting.OUTPATIENT,
     ) -> Answer:
         """Answer one inquiry: input errors raise before lookup; every answer is logged."""
+        started = time.perf_counter()
         national_id = self.normalise_id(raw_national_id)
         day = self.check_date(service_date)
         chosen = self.check_setting(setting)
+        answer = await self._answer(national_id, day, chosen, asker)
+        observe_answer(asker.channel, answer.status.value, time.perf_counter() - started)
+        return answer
+
+    async def _answer(
+        self, national_id: str, day: date, chosen: ServiceSetting, asker: Asker
+    ) -> Answer:
         try:
             family = await self.find_family(national_id)
         except STORE_ERRORS as exc:
@@ -166,11 +176,14 @@ class EligibilityService:
         self, person: Person, family: Family, asker: Asker, service_date: date | None = None
     ) -> Answer:
         """Answer about a member already looked up (family lists, menus)."""
+        started = time.perf_counter()
         day = self.check_date(service_date)
         decision = decide(person, family, day, ServiceSetting.OUTPATIENT, self.pack)
-        return await self._log(
+        answer = await self._log(
             person.national_id, day, ServiceSetting.OUTPATIENT, asker, decision, person, family
         )
+        observe_answer(asker.channel, answer.status.value, time.perf_counter() - started)
+        return answer
 
     def _bare(self, status: Status, code: str) -> Decision:
         return Decision(status, (Reason(code),), None, self.pack.name, self.pack.version)

@@ -10,7 +10,9 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 CONFIG_ENV = "ELIGIBILITY_GW_CONFIG"
 
@@ -62,6 +64,8 @@ class Settings:
     store: StoreSettings = field(default_factory=StoreSettings)
     server: ServerSettings = field(default_factory=ServerSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
+    #: Raw ``[channels.NAME]`` tables; each channel reads its own with ``parse_section``.
+    channels: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     source: str = "<defaults>"
 
     @property
@@ -82,6 +86,10 @@ class Settings:
         """Point the store at an SQLite file (what ``--db PATH`` does)."""
         return replace(self, store=replace(self.store, url=f"sqlite:///{Path(path)}"))
 
+    def channel(self, name: str) -> Mapping[str, Any]:
+        """The raw ``[channels.NAME]`` table (empty when absent)."""
+        return self.channels.get(name, {})
+
     def secret(self, env_name: str) -> str | None:
         """Read a secret from the environment variable the settings name."""
         value = os.environ.get(env_name, "")
@@ -94,6 +102,11 @@ _SECTIONS: dict[str, type] = {
     "server": ServerSettings,
     "logging": LoggingSettings,
 }
+
+
+def parse_section(cls: type[T], table: Mapping[str, Any], name: str) -> T:
+    """Build the frozen dataclass ``cls`` from one TOML table, refusing unknown keys."""
+    return _section(cls, table, name)  # type: ignore[no-any-return]
 
 
 def _section(cls: type, table: Mapping[str, Any], name: str) -> Any:
@@ -118,11 +131,14 @@ def _section(cls: type, table: Mapping[str, Any], name: str) -> Any:
 
 def parse_settings(data: Mapping[str, Any], source: str = "<memory>") -> Settings:
     """Build settings from a TOML mapping, refusing unknown sections and keys."""
-    unknown = set(data) - set(_SECTIONS)
+    unknown = set(data) - set(_SECTIONS) - {"channels"}
     if unknown:
         raise SettingsError(f"unknown section(s) {', '.join(sorted(unknown))}")
     sections = {name: _section(cls, data.get(name, {}), name) for name, cls in _SECTIONS.items()}
-    settings = Settings(**sections, source=source)
+    channels = data.get("channels", {})
+    if not isinstance(channels, dict) or not all(isinstance(v, dict) for v in channels.values()):
+        raise SettingsError("[channels]: expected one table per channel, e.g. [channels.sms]")
+    settings = Settings(**sections, channels=channels, source=source)
     try:
         zoneinfo.ZoneInfo(settings.gateway.time_zone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:

@@ -105,9 +105,14 @@ class Wording:
             return self.date(date.fromisoformat(value))
         return self.digits(value) if value.isdigit() else value
 
-    def reason(self, reason: Reason) -> str:
-        """Why, in words: the reason's own message, or the generic one for its document."""
+    def reason(self, reason: Reason, short: bool = False) -> str:
+        """Why, in words: the reason's own message, or the generic one for its document.
+
+        ``short`` gives the compact form phones need (SMS, USSD): a few words, no full stop.
+        """
         params = {k: self._param(k, v) for k, v in reason.params}
+        if short:
+            return self._short_reason(reason, params)
         if reason.code == "OUTSIDE_COVER_PERIOD":
             parts = [self.t("reason.OUTSIDE_COVER_PERIOD")]
             if "ended_on" in params:
@@ -124,6 +129,18 @@ class Wording:
             )
         if reason.resolve_with and reason.code.endswith("_REQUIRED"):
             return self.t("reason.DOCUMENT_REQUIRED", document=self.document(reason.resolve_with))
+        return reason.code
+
+    def _short_reason(self, reason: Reason, params: dict[str, str]) -> str:
+        key = f"short.reason.{reason.code}"
+        if self.has(key):
+            return self.t(key, **params)
+        if reason.resolve_with and reason.code.endswith("_EXPIRED"):
+            document = self.document(reason.resolve_with)
+            return self.t("short.reason.DOCUMENT_EXPIRED", document=document, **params)
+        if reason.resolve_with and reason.code.endswith("_REQUIRED"):
+            document = self.document(reason.resolve_with)
+            return self.t("short.reason.DOCUMENT_REQUIRED", document=document)
         return reason.code
 
     def resolve(self, reason: Reason, issued_by: str | None = None) -> str | None:

@@ -51,7 +51,7 @@ async def core_from(args: argparse.Namespace) -> AsyncIterator[Core]:
     try:
         yield core
     finally:
-        await core.store.close()
+        await core.close()
 
 
 def run(command: Command, args: argparse.Namespace) -> int:

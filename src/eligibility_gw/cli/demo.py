@@ -48,7 +48,7 @@ async def build_demo(settings: Settings, families: int) -> int:
             )
         return await core.store.registry.count_people()
     finally:
-        await core.store.close()
+        await core.close()
 
 
 async def cmd_demo(args: argparse.Namespace) -> int:

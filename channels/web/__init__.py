@@ -1,0 +1,59 @@
+"""The web channel: provider JSON API, FHIR R4 CoverageEligibility, metrics, problem pages."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from eligibility_gw.channels.web import api, fhir
+from eligibility_gw.channels.web.openapi import openapi_document
+from eligibility_gw.channels.web.problems import Handler, problem_middleware, problem_page
+from eligibility_gw.channels.web.settings import web_settings
+from eligibility_gw.metrics import HTTP_REQUESTS, exposition
+from eligibility_gw.rulepacks import rule_pack_for
+from eligibility_gw.settings import Settings
+
+__all__ = ["mount"]
+
+
+async def metrics(_request: web.Request) -> web.Response:
+    """Prometheus text exposition."""
+    body, content_type = exposition()
+    return web.Response(body=body, headers={"Content-Type": content_type})
+
+
+@web.middleware
+async def count_requests(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Count requests by route template (never the raw path: it may hold a code)."""
+    response = await handler(request)
+    resource = request.match_info.route.resource
+    template = resource.canonical if resource is not None else "unmatched"
+    HTTP_REQUESTS.labels(template, request.method, str(response.status)).inc()
+    return response
+
+
+def mount(app: web.Application, settings: Settings) -> None:
+    """Add /api/v1, /fhir/r4, /metrics and /problems."""
+    ws = web_settings(settings)
+    doc = openapi_document(rule_pack_for(settings).title)
+
+    async def openapi(_request: web.Request) -> web.Response:
+        return web.json_response(doc)
+
+    api_app = web.Application(
+        middlewares=[problem_middleware, count_requests], client_max_size=ws.batch_max_bytes
+    )
+    api_app[api.WEB_SETTINGS] = ws
+    api_app.router.add_get("/openapi.json", openapi)
+    api_app.router.add_post("/inquiries", api.post_inquiry)
+    api_app.router.add_post("/inquiries/batch", api.post_batch)
+    api_app.router.add_get("/inquiries/{code}", api.get_inquiry)
+    api_app.router.add_get("/batches/{batch_id}", api.get_batch)
+    app.add_subapp("/api/v1", api_app)
+
+    fhir_app = web.Application(middlewares=[count_requests], client_max_size=ws.max_body_bytes)
+    fhir_app[fhir.FHIR_WEB_SETTINGS] = ws
+    fhir_app.router.add_post("/CoverageEligibilityRequest", fhir.post_request)
+    app.add_subapp("/fhir/r4", fhir_app)
+
+    app.router.add_get("/metrics", metrics)
+    app.router.add_get("/problems/{slug}", problem_page)
