@@ -49,10 +49,17 @@ class Core:
 
 
 async def open_key_value(settings: Settings) -> KeyValueStore:
-    """The shared short-lived state store (in memory for one process)."""
-    from eligibility_gw.adapters.memory import MemoryKeyValueStore
+    """The shared short-lived state store the settings name (memory or Redis)."""
+    url = settings.state.url
+    if url.startswith("memory:"):
+        from eligibility_gw.adapters.memory import MemoryKeyValueStore
 
-    return MemoryKeyValueStore()
+        return MemoryKeyValueStore()
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        from eligibility_gw.adapters.redis_state import RedisKeyValueStore
+
+        return RedisKeyValueStore.from_url(url, settings.state.key_prefix)
+    raise SettingsError(f"[state] url: unsupported {url!r}; use memory:// or redis://HOST:PORT/DB")
 
 
 async def open_core(settings: Settings) -> Core:

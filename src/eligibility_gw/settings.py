@@ -39,6 +39,18 @@ class StoreSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class StateSettings:
+    """Where short-lived shared state lives: sessions, de-duplication keys, rate counters.
+
+    ``memory://`` keeps it in the process (one process only); ``redis://host:port/db``
+    shares it between processes and machines.
+    """
+
+    url: str = "memory://"
+    key_prefix: str = "egw:"
+
+
+@dataclass(frozen=True, slots=True)
 class ServerSettings:
     """How the HTTP server listens, and how the public reaches it."""
 
@@ -62,6 +74,7 @@ class Settings:
 
     gateway: GatewaySettings = field(default_factory=GatewaySettings)
     store: StoreSettings = field(default_factory=StoreSettings)
+    state: StateSettings = field(default_factory=StateSettings)
     server: ServerSettings = field(default_factory=ServerSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
     #: Raw ``[channels.NAME]`` tables; each channel reads its own with ``parse_section``.
@@ -99,6 +112,7 @@ class Settings:
 _SECTIONS: dict[str, type] = {
     "gateway": GatewaySettings,
     "store": StoreSettings,
+    "state": StateSettings,
     "server": ServerSettings,
     "logging": LoggingSettings,
 }

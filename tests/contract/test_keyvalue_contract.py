@@ -1,0 +1,105 @@
+"""The KeyValueStore contract, run unchanged against memory and Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import socket
+from collections.abc import AsyncIterator
+
+import pytest
+
+from eligibility_gw.adapters.memory import MemoryKeyValueStore
+from eligibility_gw.adapters.redis_state import RedisKeyValueStore
+from eligibility_gw.keyvalue import Deduplicator, RateLimiter, Sessions
+from eligibility_gw.ports import KeyValueStore
+
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+def _redis_reachable() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def kv(request: pytest.FixtureRequest) -> AsyncIterator[KeyValueStore]:
+    if request.param == "memory":
+        store: KeyValueStore = MemoryKeyValueStore()
+    else:
+        if not _redis_reachable():
+            pytest.skip("no Redis server on 127.0.0.1:6379 (CI runs one)")
+        store = RedisKeyValueStore.from_url(REDIS_URL, prefix=f"test-{secrets.token_hex(4)}:")
+    yield store
+    await store.close()
+
+
+async def test_set_get_delete(kv: KeyValueStore) -> None:
+    assert await kv.get("a") is None
+    await kv.set("a", "one", ttl=60)
+    assert await kv.get("a") == "one"
+    await kv.set("a", "two", ttl=60)
+    assert await kv.get("a") == "two"
+    await kv.delete("a")
+    assert await kv.get("a") is None
+
+
+async def test_values_expire(kv: KeyValueStore) -> None:
+    await kv.set("short", "x", ttl=0.2)
+    assert await kv.get("short") == "x"
+    await asyncio.sleep(0.35)
+    assert await kv.get("short") is None
+
+
+async def test_set_if_absent_is_first_come(kv: KeyValueStore) -> None:
+    results = await asyncio.gather(*(kv.set_if_absent("claim", str(i), ttl=60) for i in range(20)))
+    assert results.count(True) == 1
+    winner = results.index(True)
+    assert await kv.get("claim") == str(winner)
+
+
+async def test_incr_counts_atomically_and_expires(kv: KeyValueStore) -> None:
+    counts = await asyncio.gather(*(kv.incr("n", ttl=0.3) for _ in range(50)))
+    assert sorted(counts) == list(range(1, 51))
+    await asyncio.sleep(0.45)
+    assert await kv.incr("n", ttl=0.3) == 1
+
+
+async def test_rate_limiter_over_the_store(kv: KeyValueStore) -> None:
+    limiter = RateLimiter(kv)
+    decisions = [await limiter.hit("t", "+989121110001", limit=3, window=60) for _ in range(5)]
+    assert [d.allowed for d in decisions] == [True, True, True, False, False]
+    assert all(1 <= d.retry_after <= 60 for d in decisions)
+    other = await limiter.hit("t", "+989121110002", limit=3, window=60)
+    assert other.allowed
+
+
+async def test_sessions_round_trip_json(kv: KeyValueStore) -> None:
+    sessions = Sessions(kv, "ussd", ttl=60)
+    assert await sessions.load("s1") is None
+    await sessions.save("s1", {"screen": "main", "history": ["1", "۲"], "n": 3})
+    assert await sessions.load("s1") == {"screen": "main", "history": ["1", "۲"], "n": 3}
+    await sessions.drop("s1")
+    assert await sessions.load("s1") is None
+
+
+async def test_deduplicator_claims_once_and_replays(kv: KeyValueStore) -> None:
+    dedup = Deduplicator(kv, "sms")
+    assert await dedup.claim("SM1") is True
+    assert await dedup.claim("SM1") is False
+    assert await dedup.reply_of("SM1") is None  # still being answered
+    await dedup.store_reply("SM1", "<Response/>")
+    assert await dedup.reply_of("SM1") == "<Response/>"
+    await dedup.release("SM2")
+    assert await dedup.claim("SM2") is True
+
+
+async def test_keys_hold_no_phone_in_clear(kv: KeyValueStore) -> None:
+    if not isinstance(kv, MemoryKeyValueStore):
+        pytest.skip("inspects the in-memory keys")
+    await RateLimiter(kv).hit("sms", "+989121110001", limit=3, window=60)
+    await Sessions(kv, "ussd", ttl=60).save("+989121110001", {"a": 1})
+    assert not any("989121110001" in key for key in kv._data)
