@@ -17,6 +17,8 @@ from typing import Any
 
 import aiosqlite
 
+from eligibility_gw.adapters.codes import fresh_codes
+from eligibility_gw.adapters.groupcommit import GroupCommitter
 from eligibility_gw.adapters.sqlite.migrate import migrate
 from eligibility_gw.domain.answer import (
     GENESIS_HASH,
@@ -295,51 +297,23 @@ class SqliteAnswerLog:
         self._r = reader
         self._w = writer
         self._lock = write_lock
-        self._pending: list[tuple[AnswerDraft, asyncio.Future[AnswerRecord]]] = []
-        self._flusher: asyncio.Task[None] | None = None
+        self._committer: GroupCommitter[AnswerDraft, AnswerRecord] = GroupCommitter(self._write)
 
     async def append(self, draft: AnswerDraft) -> AnswerRecord:
         """Queue the answer and wait until the batch holding it is committed."""
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[AnswerRecord] = loop.create_future()
-        self._pending.append((draft, future))
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush())
-        # Shielded: a caller that gives up still gets its answer logged.
-        return await asyncio.shield(future)
+        return await self._committer.submit(draft)
 
     async def drain(self) -> None:
         """Wait until every queued answer is committed."""
-        while self._flusher is not None and not self._flusher.done():
-            await asyncio.shield(self._flusher)
+        await self._committer.drain()
 
-    async def _flush(self) -> None:
-        while self._pending:
-            batch, self._pending = self._pending, []
-            try:
-                records = await self._write([d for d, _ in batch])
-            except Exception as exc:  # every waiter learns the write failed
-                for _, fut in batch:
-                    if not fut.done():
-                        fut.set_exception(exc)
-                continue
-            for (_, fut), rec in zip(batch, records, strict=True):
-                if not fut.done():
-                    fut.set_result(rec)
-
-    async def _fresh_codes(self, n: int) -> list[TrackingCode]:
-        codes: list[TrackingCode] = []
-        while len(codes) < n:
-            wanted = {c.digits: c for c in (TrackingCode.new() for _ in range(n - len(codes)))}
-            wanted = {k: v for k, v in wanted.items() if k not in {c.digits for c in codes}}
-            marks = ",".join("?" * len(wanted))
-            async with self._w.execute(
-                f"SELECT tracking_code FROM answer_log WHERE tracking_code IN ({marks})",
-                list(wanted),
-            ) as cur:
-                taken = {r[0] for r in await cur.fetchall()}
-            codes.extend(c for k, c in wanted.items() if k not in taken)
-        return codes
+    async def _taken(self, candidates: list[str]) -> set[str]:
+        marks = ",".join("?" * len(candidates))
+        async with self._w.execute(
+            f"SELECT tracking_code FROM answer_log WHERE tracking_code IN ({marks})",
+            candidates,
+        ) as cur:
+            return {r[0] for r in await cur.fetchall()}
 
     async def _write(self, drafts: list[AnswerDraft]) -> list[AnswerRecord]:
         async with self._lock:
@@ -350,7 +324,7 @@ class SqliteAnswerLog:
                 ) as cur:
                     last = await cur.fetchone()
                 seq, prev = (int(last[0]), str(last[1])) if last else (0, GENESIS_HASH)
-                codes = await self._fresh_codes(len(drafts))
+                codes = await fresh_codes(len(drafts), self._taken)
                 records: list[AnswerRecord] = []
                 rows = []
                 for draft, code in zip(drafts, codes, strict=True):

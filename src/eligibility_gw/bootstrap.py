@@ -17,7 +17,9 @@ def sqlite_path(url: str) -> Path:
     """The file of an ``sqlite:///path`` URL (four slashes for an absolute path)."""
     prefix = "sqlite:///"
     if not url.startswith(prefix):
-        raise SettingsError(f"[store] url: unsupported store {url!r}; use sqlite:///PATH")
+        raise SettingsError(
+            f"[store] url: unsupported store {url!r}; use sqlite:///PATH or postgresql://..."
+        )
     rest = url[len(prefix) :]
     if not rest:
         raise SettingsError("[store] url: no file path after sqlite:///")
@@ -25,10 +27,15 @@ def sqlite_path(url: str) -> Path:
 
 
 async def open_store(settings: Settings) -> Store:
-    """Open the store the settings name (migrating its schema)."""
+    """Open the store the settings name (migrating its schema): SQLite or PostgreSQL."""
+    url = settings.store.url
+    if url.startswith(("postgresql://", "postgres://")):
+        from eligibility_gw.adapters.postgres import open_postgres_store
+
+        return await open_postgres_store(url)
     from eligibility_gw.adapters.sqlite import open_sqlite_store
 
-    return await open_sqlite_store(sqlite_path(settings.store.url))
+    return await open_sqlite_store(sqlite_path(url))
 
 
 @dataclass(frozen=True, slots=True)

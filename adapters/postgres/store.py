@@ -1,0 +1,597 @@
+"""PostgreSQL store: registry, providers, batches and the hash-chained answer log.
+
+Writers in every process append to one chain: a batch locks the single chain-head row
+(``SELECT … FOR UPDATE``), appends its rows after the head, moves the head and commits.
+Registry imports go through ``COPY`` into a temporary table, then one upsert per table.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+
+from eligibility_gw.adapters.codes import fresh_codes
+from eligibility_gw.adapters.groupcommit import GroupCommitter
+from eligibility_gw.adapters.postgres.migrate import migrate
+from eligibility_gw.domain.answer import (
+    GENESIS_HASH,
+    AnswerDraft,
+    AnswerRecord,
+    chain_hash,
+    chain_payload,
+    reasons_from_json,
+)
+from eligibility_gw.domain.model import (
+    CoverPeriod,
+    Decision,
+    Document,
+    Family,
+    MaritalStatus,
+    Person,
+    ServiceSetting,
+    Sex,
+    Status,
+)
+from eligibility_gw.domain.provider import Provider, ProviderKind
+from eligibility_gw.domain.tracking import TrackingCode
+from eligibility_gw.ports import ChainReport, RegistryRow, StoredBatch
+
+_PERSON_COLUMNS = (
+    "national_id, given_name, family_name, birth_date, sex, phone, relationship, principal_id,"
+    " marital_status, disabled, has_income, other_insurer"
+)
+_IMPORT_COLUMNS = (
+    "national_id",
+    "given_name",
+    "family_name",
+    "birth_date",
+    "sex",
+    "phone",
+    "relationship",
+    "principal_id",
+    "marital_status",
+    "disabled",
+    "has_income",
+    "other_insurer",
+    "cover_start",
+    "cover_end",
+    "student_until",
+    "birth_certificate_seen",
+)
+
+
+def _person(
+    r: asyncpg.Record, periods: tuple[CoverPeriod, ...], docs: tuple[Document, ...]
+) -> Person:
+    return Person(
+        national_id=r["national_id"],
+        given_name=r["given_name"],
+        family_name=r["family_name"],
+        birth_date=r["birth_date"],
+        sex=Sex(r["sex"]) if r["sex"] else None,
+        phone=r["phone"],
+        relationship=r["relationship"],
+        principal_id=r["principal_id"],
+        marital_status=MaritalStatus(r["marital_status"]) if r["marital_status"] else None,
+        disabled=r["disabled"],
+        has_income=r["has_income"],
+        other_insurer=r["other_insurer"],
+        cover_periods=periods,
+        documents=docs,
+    )
+
+
+class PostgresRegistry:
+    """Persons, families, cover periods and documents."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def find_family(self, national_id: str) -> Family | None:
+        """The family ``national_id`` belongs to."""
+        async with self._pool.acquire() as conn:
+            rows = await conn.fetch(
+                f"WITH p AS (SELECT coalesce(principal_id, national_id) AS pid FROM person"
+                f" WHERE national_id = $1) SELECT {_PERSON_COLUMNS} FROM person, p"
+                " WHERE national_id = p.pid OR principal_id = p.pid"
+                " ORDER BY principal_id IS NOT NULL, position, national_id",
+                national_id,
+            )
+            if not rows or rows[0]["principal_id"] is not None:
+                return None
+            ids = [r["national_id"] for r in rows]
+            period_rows = await conn.fetch(
+                "SELECT start_date, end_date FROM cover_period WHERE person_id = $1"
+                " ORDER BY start_date",
+                ids[0],
+            )
+            doc_rows = await conn.fetch(
+                "SELECT person_id, kind, valid_from, valid_until, source FROM document"
+                " WHERE person_id = ANY($1::text[]) ORDER BY id",
+                ids,
+            )
+        periods = tuple(CoverPeriod(r["start_date"], r["end_date"]) for r in period_rows)
+        docs: dict[str, list[Document]] = {}
+        for d in doc_rows:
+            docs.setdefault(d["person_id"], []).append(
+                Document(d["kind"], d["valid_from"], d["valid_until"], d["source"])
+            )
+        people = [
+            _person(
+                r,
+                periods if r["principal_id"] is None else (),
+                tuple(docs.get(r["national_id"], ())),
+            )
+            for r in rows
+        ]
+        family = Family(people[0], tuple(people[1:]))
+        return family if family.member(national_id) else None
+
+    async def people_by_phone(self, phone: str) -> list[Person]:
+        """Everyone whose registered phone is ``phone``."""
+        async with self._pool.acquire() as conn:
+            rows = await conn.fetch(
+                f"SELECT {_PERSON_COLUMNS} FROM person WHERE phone = $1"
+                " ORDER BY position, national_id",
+                phone,
+            )
+        return [_person(r, (), ()) for r in rows]
+
+    async def principals_known(self, national_ids: Sequence[str]) -> set[str]:
+        """Which of ``national_ids`` are principals already stored."""
+        async with self._pool.acquire() as conn:
+            rows = await conn.fetch(
+                "SELECT national_id FROM person WHERE national_id = ANY($1::text[])"
+                " AND principal_id IS NULL",
+                list(national_ids),
+            )
+        return {r["national_id"] for r in rows}
+
+    async def upsert_rows(self, rows: Sequence[RegistryRow]) -> None:
+        """COPY the rows into a temporary table, then upsert persons, periods and documents."""
+        records = [
+            (
+                r.national_id,
+                r.given_name,
+                r.family_name,
+                r.birth_date,
+                r.sex,
+                r.phone,
+                r.relationship,
+                r.principal_id,
+                r.marital_status,
+                r.disabled,
+                r.has_income,
+                r.other_insurer,
+                r.cover_start,
+                r.cover_end,
+                r.student_until,
+                r.birth_certificate_seen,
+            )
+            for r in rows
+        ]
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS import_person (national_id TEXT,"
+                " given_name TEXT, family_name TEXT, birth_date DATE, sex TEXT, phone TEXT,"
+                " relationship TEXT, principal_id TEXT, marital_status TEXT, disabled BOOLEAN,"
+                " has_income BOOLEAN, other_insurer TEXT, cover_start DATE, cover_end DATE,"
+                " student_until DATE, birth_certificate_seen BOOLEAN) ON COMMIT DELETE ROWS"
+            )
+            await conn.copy_records_to_table(
+                "import_person", records=records, columns=list(_IMPORT_COLUMNS)
+            )
+            await conn.execute(
+                f"INSERT INTO person ({_PERSON_COLUMNS}) SELECT {_PERSON_COLUMNS}"
+                " FROM import_person ON CONFLICT (national_id) DO UPDATE SET"
+                " given_name = EXCLUDED.given_name, family_name = EXCLUDED.family_name,"
+                " birth_date = EXCLUDED.birth_date, sex = EXCLUDED.sex, phone = EXCLUDED.phone,"
+                " relationship = EXCLUDED.relationship, principal_id = EXCLUDED.principal_id,"
+                " marital_status = EXCLUDED.marital_status, disabled = EXCLUDED.disabled,"
+                " has_income = EXCLUDED.has_income, other_insurer = EXCLUDED.other_insurer,"
+                " updated_at = now()"
+            )
+            await conn.execute(
+                "INSERT INTO cover_period (person_id, start_date, end_date)"
+                " SELECT national_id, cover_start, cover_end FROM import_person"
+                " WHERE cover_start IS NOT NULL AND cover_end IS NOT NULL"
+                " ON CONFLICT (person_id, start_date) DO UPDATE SET end_date = EXCLUDED.end_date"
+            )
+            await conn.execute(
+                "INSERT INTO document (person_id, kind, valid_until, source)"
+                " SELECT national_id, 'student_certificate', student_until, 'registry'"
+                " FROM import_person WHERE student_until IS NOT NULL"
+                " ON CONFLICT (person_id, kind) WHERE source = 'registry'"
+                " DO UPDATE SET valid_until = EXCLUDED.valid_until"
+            )
+            await conn.execute(
+                "DELETE FROM document d USING import_person i WHERE d.person_id = i.national_id"
+                " AND d.kind = 'student_certificate' AND d.source = 'registry'"
+                " AND i.student_until IS NULL"
+            )
+            await conn.execute(
+                "INSERT INTO document (person_id, kind, source)"
+                " SELECT national_id, 'birth_certificate', 'registry' FROM import_person"
+                " WHERE birth_certificate_seen ON CONFLICT (person_id, kind)"
+                " WHERE source = 'registry' DO NOTHING"
+            )
+            await conn.execute(
+                "DELETE FROM document d USING import_person i WHERE d.person_id = i.national_id"
+                " AND d.kind = 'birth_certificate' AND d.source = 'registry'"
+                " AND NOT coalesce(i.birth_certificate_seen, FALSE)"
+            )
+
+    async def count_people(self) -> int:
+        """How many persons are stored."""
+        async with self._pool.acquire() as conn:
+            return int(await conn.fetchval("SELECT count(*) FROM person"))
+
+
+_LOG_COLUMNS = (
+    "seq",
+    "tracking_code",
+    "created_at",
+    "channel",
+    "asker_kind",
+    "asker_id",
+    "national_id",
+    "service_date",
+    "setting",
+    "status",
+    "reasons",
+    "cover_end",
+    "rule_pack",
+    "rule_pack_version",
+    "member_relationship",
+    "member_masked",
+    "principal_id",
+    "prev_hash",
+    "row_hash",
+)
+_LOG_SELECT = ", ".join(_LOG_COLUMNS)
+
+
+def _record(r: asyncpg.Record) -> AnswerRecord:
+    decision = Decision(
+        status=Status(r["status"]),
+        reasons=reasons_from_json(json.loads(r["reasons"])),
+        cover_end=r["cover_end"],
+        rule_pack=r["rule_pack"],
+        rule_pack_version=r["rule_pack_version"],
+    )
+    draft = AnswerDraft(
+        channel=r["channel"],
+        asker_kind=r["asker_kind"],
+        asker_id=r["asker_id"],
+        national_id=r["national_id"],
+        service_date=r["service_date"],
+        setting=ServiceSetting(r["setting"]),
+        decision=decision,
+        member_relationship=r["member_relationship"],
+        member_masked=r["member_masked"],
+        principal_id=r["principal_id"],
+    )
+    return AnswerRecord(
+        seq=r["seq"],
+        tracking_code=TrackingCode(r["tracking_code"]),
+        created_at=datetime.fromisoformat(r["created_at"]),
+        draft=draft,
+        prev_hash=r["prev_hash"],
+        row_hash=r["row_hash"],
+    )
+
+
+class PostgresAnswerLog:
+    """The hash-chained answer log, one chain for every writer process."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+        self._committer: GroupCommitter[AnswerDraft, AnswerRecord] = GroupCommitter(self._write)
+
+    async def append(self, draft: AnswerDraft) -> AnswerRecord:
+        """Queue the answer and wait until the batch holding it is committed."""
+        return await self._committer.submit(draft)
+
+    async def drain(self) -> None:
+        """Wait until every queued answer is committed."""
+        await self._committer.drain()
+
+    async def _write(self, drafts: list[AnswerDraft]) -> list[AnswerRecord]:
+        async with self._pool.acquire() as conn, conn.transaction():
+            head = await conn.fetchrow(
+                "SELECT seq, row_hash FROM answer_chain_head WHERE id FOR UPDATE"
+            )
+            assert head is not None
+            seq, prev = int(head["seq"]), str(head["row_hash"])
+
+            async def taken(candidates: list[str]) -> set[str]:
+                found = await conn.fetch(
+                    "SELECT tracking_code FROM answer_log WHERE tracking_code = ANY($1::text[])",
+                    candidates,
+                )
+                return {r["tracking_code"] for r in found}
+
+            codes = await fresh_codes(len(drafts), taken)
+            rows: list[tuple[Any, ...]] = []
+            records: list[AnswerRecord] = []
+            for draft, code in zip(drafts, codes, strict=True):
+                seq += 1
+                created = datetime.now(UTC)
+                payload = chain_payload(seq, code.digits, created.isoformat(), draft)
+                row_hash = chain_hash(prev, payload)
+                rows.append(
+                    (
+                        seq,
+                        code.digits,
+                        payload["created_at"],
+                        draft.channel,
+                        draft.asker_kind,
+                        draft.asker_id,
+                        draft.national_id,
+                        draft.service_date,
+                        payload["setting"],
+                        payload["status"],
+                        json.dumps(payload["reasons"], ensure_ascii=False),
+                        draft.decision.cover_end,
+                        payload["rule_pack"],
+                        payload["rule_pack_version"],
+                        draft.member_relationship,
+                        draft.member_masked,
+                        draft.principal_id,
+                        prev,
+                        row_hash,
+                    )
+                )
+                records.append(AnswerRecord(seq, code, created, draft, prev, row_hash))
+                prev = row_hash
+            await conn.copy_records_to_table("answer_log", records=rows, columns=list(_LOG_COLUMNS))
+            await conn.execute(
+                "UPDATE answer_chain_head SET seq = $1, row_hash = $2 WHERE id", seq, prev
+            )
+        return records
+
+    async def find(self, code: TrackingCode) -> AnswerRecord | None:
+        """The answer recorded under ``code``."""
+        async with self._pool.acquire() as conn:
+            row = await conn.fetchrow(
+                f"SELECT {_LOG_SELECT} FROM answer_log WHERE tracking_code = $1", code.digits
+            )
+        return _record(row) if row else None
+
+    async def history(self, national_id: str, limit: int = 50) -> list[AnswerRecord]:
+        """The latest answers about one person, newest first."""
+        async with self._pool.acquire() as conn:
+            rows = await conn.fetch(
+                f"SELECT {_LOG_SELECT} FROM answer_log WHERE national_id = $1"
+                " ORDER BY seq DESC LIMIT $2",
+                national_id,
+                limit,
+            )
+        return [_record(r) for r in rows]
+
+    async def by_asker(
+        self,
+        asker_kind: str,
+        asker_id: str,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[AnswerRecord]:
+        """One asker's answers, newest first, created in ``[since, until)``."""
+        async with self._pool.acquire() as conn:
+            rows = await conn.fetch(
+                f"SELECT {_LOG_SELECT} FROM answer_log WHERE asker_kind = $1 AND asker_id = $2"
+                " AND ($3::text IS NULL OR created_at >= $3)"
+                " AND ($4::text IS NULL OR created_at < $4)"
+                " ORDER BY seq DESC LIMIT $5 OFFSET $6",
+                asker_kind,
+                asker_id,
+                since.astimezone(UTC).isoformat() if since else None,
+                until.astimezone(UTC).isoformat() if until else None,
+                limit,
+                offset,
+            )
+        return [_record(r) for r in rows]
+
+    async def verify(self) -> ChainReport:
+        """Recompute every row's hash and link in order, then check the chain head."""
+        prev = GENESIS_HASH
+        expected = 1
+        count = 0
+        async with self._pool.acquire() as conn, conn.transaction(isolation="repeatable_read"):
+            async for row in conn.cursor(f"SELECT {_LOG_SELECT} FROM answer_log ORDER BY seq"):
+                count += 1
+                rec = _record(row)
+                if rec.seq != expected:
+                    return ChainReport(count, expected, f"row {expected} is missing")
+                if rec.prev_hash != prev:
+                    return ChainReport(count, rec.seq, "link to the previous row is broken")
+                payload = chain_payload(
+                    rec.seq, rec.tracking_code.digits, row["created_at"], rec.draft
+                )
+                if chain_hash(prev, payload) != rec.row_hash:
+                    return ChainReport(count, rec.seq, "row content does not match its hash")
+                prev = rec.row_hash
+                expected += 1
+            head = await conn.fetchrow("SELECT seq, row_hash FROM answer_chain_head WHERE id")
+        if head is not None and (int(head["seq"]) != count or head["row_hash"] != prev):
+            return ChainReport(count, count + 1, "rows after the last one are missing")
+        return ChainReport(count)
+
+
+_PROVIDER_SELECT = "provider_id, name, kind, phone, active, created_at, status_changed_at"
+
+
+def _provider(r: asyncpg.Record) -> Provider:
+    return Provider(
+        provider_id=r["provider_id"],
+        name=r["name"],
+        kind=ProviderKind(r["kind"]),
+        phone=r["phone"],
+        active=r["active"],
+        created_at=r["created_at"],
+        status_changed_at=r["status_changed_at"],
+    )
+
+
+class PostgresProviders:
+    """Registered providers."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def add(
+        self, provider_id: str, name: str, kind: ProviderKind, phone: str | None, key_hash: str
+    ) -> Provider:
+        """Register a provider; ``ValueError`` when the id is taken."""
+        async with self._pool.acquire() as conn:
+            try:
+                row = await conn.fetchrow(
+                    "INSERT INTO provider (provider_id, name, kind, phone, key_hash, created_at)"
+                    f" VALUES ($1, $2, $3, $4, $5, now()) RETURNING {_PROVIDER_SELECT}",
+                    provider_id,
+                    name,
+                    kind.value,
+                    phone,
+                    key_hash,
+                )
+            except asyncpg.UniqueViolationError as exc:
+                raise ValueError(f"provider {provider_id!r} exists already") from exc
+        assert row is not None
+        return _provider(row)
+
+    async def _one(self, where: str, value: str) -> Provider | None:
+        async with self._pool.acquire() as conn:
+            row = await conn.fetchrow(
+                f"SELECT {_PROVIDER_SELECT} FROM provider WHERE {where} = $1", value
+            )
+        return _provider(row) if row else None
+
+    async def get(self, provider_id: str) -> Provider | None:
+        """One provider by id."""
+        return await self._one("provider_id", provider_id)
+
+    async def by_key_hash(self, key_hash: str) -> Provider | None:
+        """The provider whose key hashes to ``key_hash``."""
+        return await self._one("key_hash", key_hash)
+
+    async def by_phone(self, phone: str) -> Provider | None:
+        """The provider a phone is registered to."""
+        return await self._one("phone", phone)
+
+    async def set_active(self, provider_id: str, active: bool) -> Provider | None:
+        """Activate or deactivate a provider."""
+        async with self._pool.acquire() as conn:
+            row = await conn.fetchrow(
+                "UPDATE provider SET active = $1, status_changed_at = now()"
+                f" WHERE provider_id = $2 RETURNING {_PROVIDER_SELECT}",
+                active,
+                provider_id,
+            )
+        return _provider(row) if row else None
+
+    async def list(self) -> list[Provider]:
+        """Every provider by id."""
+        async with self._pool.acquire() as conn:
+            rows = await conn.fetch(f"SELECT {_PROVIDER_SELECT} FROM provider ORDER BY provider_id")
+        return [_provider(r) for r in rows]
+
+
+class PostgresBatches:
+    """Stored batch results."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def save(self, batch: StoredBatch) -> None:
+        """Keep a batch's results."""
+        async with self._pool.acquire() as conn:
+            await conn.execute(
+                "INSERT INTO inquiry_batch (batch_id, provider_id, created_at, item_count,"
+                " results) VALUES ($1, $2, $3, $4, $5)",
+                batch.batch_id,
+                batch.provider_id,
+                batch.created_at,
+                batch.item_count,
+                batch.results_json,
+            )
+
+    async def get(self, batch_id: str, provider_id: str) -> StoredBatch | None:
+        """A batch, only for the provider that sent it."""
+        async with self._pool.acquire() as conn:
+            row = await conn.fetchrow(
+                "SELECT batch_id, provider_id, created_at, item_count, results"
+                " FROM inquiry_batch WHERE batch_id = $1 AND provider_id = $2",
+                batch_id,
+                provider_id,
+            )
+        if row is None:
+            return None
+        return StoredBatch(
+            row["batch_id"],
+            row["provider_id"],
+            row["created_at"],
+            row["item_count"],
+            row["results"],
+        )
+
+
+class PostgresStore:
+    """The PostgreSQL implementation of ``eligibility_gw.ports.Store``."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+        self._registry = PostgresRegistry(pool)
+        self._answers = PostgresAnswerLog(pool)
+        self._providers = PostgresProviders(pool)
+        self._batches = PostgresBatches(pool)
+
+    @property
+    def registry(self) -> PostgresRegistry:
+        """Persons and families."""
+        return self._registry
+
+    @property
+    def answers(self) -> PostgresAnswerLog:
+        """The answer log."""
+        return self._answers
+
+    @property
+    def providers(self) -> PostgresProviders:
+        """Registered providers."""
+        return self._providers
+
+    @property
+    def batches(self) -> PostgresBatches:
+        """Stored batch results."""
+        return self._batches
+
+    async def ping(self) -> bool:
+        """Run a trivial query."""
+        try:
+            async with self.pool.acquire(timeout=2) as conn:
+                return bool(await conn.fetchval("SELECT TRUE"))
+        except (asyncpg.PostgresError, OSError, TimeoutError):
+            return False
+
+    async def close(self) -> None:
+        """Flush pending answers and close the pool."""
+        await self._answers.drain()
+        await self.pool.close()
+
+
+async def open_postgres_store(url: str, min_size: int = 2, max_size: int = 10) -> PostgresStore:
+    """Connect (a pool), migrate the schema, and return the store."""
+    pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, command_timeout=30)
+    try:
+        async with pool.acquire() as conn:
+            await migrate(conn)
+    except BaseException:
+        await pool.close()
+        raise
+    return PostgresStore(pool)
