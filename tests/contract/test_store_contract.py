@@ -174,7 +174,7 @@ async def test_deleted_row_is_found(backend: Backend) -> None:
 
 async def test_tracking_codes_unique_in_the_store(backend: Backend) -> None:
     record = await backend.store.answers.append(_draft())
-    with pytest.raises(Exception, match="(?i)unique"):
+    with pytest.raises(Exception, match=r"(?i)unique"):
         await backend.raw(
             "INSERT INTO answer_log (seq, tracking_code, created_at, channel, asker_kind,"
             " asker_id, national_id, service_date, setting, status, reasons, rule_pack,"
