@@ -31,6 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse and run; return the exit code."""
     args = build_parser().parse_args(argv)
+    runner = getattr(args, "runner", None)
+    if runner is not None:
+        return int(runner(args))
     return run(args.command, args)
 
 

@@ -1,24 +1,28 @@
-"""``serve``: run the HTTP app with every configured channel."""
+"""``serve``: run the HTTP app with every configured channel, in one or several processes."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import multiprocessing
+import signal
+from types import FrameType
 
 from aiohttp import web
 
 from eligibility_gw.app import create_app
-from eligibility_gw.cli.common import EXIT_OK, settings_from
-from eligibility_gw.settings import Settings
+from eligibility_gw.cli.common import EXIT_OK, EXIT_USAGE, err, run, settings_from
+from eligibility_gw.logs import configure_logging
+from eligibility_gw.settings import Settings, SettingsError
 
 
-async def serve_forever(settings: Settings, host: str, port: int) -> None:
-    """Serve until interrupted; aiohttp's runner drains and runs the clean-ups."""
-    import asyncio
-
+async def serve_forever(settings: Settings, host: str, port: int, reuse_port: bool = False) -> None:
+    """Serve until SIGINT/SIGTERM; aiohttp's runner drains and runs the clean-ups."""
     app = create_app(settings)
     runner = web.AppRunner(app, handle_signals=True)
     await runner.setup()
-    site = web.TCPSite(runner, host, port)
+    site = web.TCPSite(runner, host, port, reuse_port=reuse_port or None)
     await site.start()
     print(f"eligibility-gw serving on http://{host}:{port} (Ctrl-C to stop)", flush=True)
     try:
@@ -27,13 +31,73 @@ async def serve_forever(settings: Settings, host: str, port: int) -> None:
         await runner.cleanup()
 
 
+def _worker(settings: Settings, host: str, port: int) -> None:
+    configure_logging(settings.logging.level, settings.logging.format)
+    with contextlib.suppress(KeyboardInterrupt, web.GracefulExit):
+        asyncio.run(serve_forever(settings, host, port, reuse_port=True))
+
+
+def serve_workers(settings: Settings, host: str, port: int, workers: int) -> int:
+    """Run ``workers`` processes sharing the port (SO_REUSEPORT); stop them all together."""
+    ctx = multiprocessing.get_context("spawn")
+    procs = [
+        ctx.Process(target=_worker, args=(settings, host, port), name=f"worker-{i}")
+        for i in range(workers)
+    ]
+    for p in procs:
+        p.start()
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        for p in procs:
+            if p.is_alive():
+                p.terminate()  # SIGTERM: each worker drains and closes its stores
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for p in procs:
+        p.join()
+    failed = [p.name for p in procs if p.exitcode not in (0, -signal.SIGTERM)]
+    if failed:
+        err(f"worker(s) exited with an error: {', '.join(failed)}")
+        return 1
+    return EXIT_OK
+
+
 async def cmd_serve(args: argparse.Namespace) -> int:
-    """Serve the app."""
+    """Serve the app in this process."""
     settings = settings_from(args)
     await serve_forever(
         settings, args.host or settings.server.host, args.port or settings.server.port
     )
     return EXIT_OK
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """One process, or ``--workers N`` processes supervised from here (no event loop)."""
+    if args.workers == 1:
+        return run(cmd_serve, args)
+    try:
+        settings = settings_from(args)
+    except SettingsError as exc:
+        err(str(exc))
+        return EXIT_USAGE
+    if args.workers < 1:
+        err("--workers must be at least 1")
+        return EXIT_USAGE
+    if settings.state.url.startswith("memory:"):
+        err(
+            '--workers > 1 needs shared state: set [state] url = "redis://..." '
+            "(sessions, de-duplication and rate limits must be seen by every worker)"
+        )
+        return EXIT_USAGE
+    if settings.store.url.startswith("sqlite:"):
+        err(
+            "warning: several workers on one SQLite file serialise their writes; "
+            "use PostgreSQL for more than one machine"
+        )
+    return serve_workers(
+        settings, args.host or settings.server.host, args.port or settings.server.port, args.workers
+    )
 
 
 def register(
@@ -43,4 +107,7 @@ def register(
     p = sub.add_parser("serve", parents=[common], help="serve the HTTP app")
     p.add_argument("--host")
     p.add_argument("--port", type=int)
-    p.set_defaults(command=cmd_serve)
+    p.add_argument(
+        "--workers", type=int, default=1, help="processes sharing the port (needs [state] on Redis)"
+    )
+    p.set_defaults(command=cmd_serve, runner=run_serve)
