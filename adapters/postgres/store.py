@@ -300,6 +300,10 @@ class PostgresAnswerLog:
         """Wait until every queued answer is committed."""
         await self._committer.drain()
 
+    def queued(self) -> int:
+        """Answers waiting to be written."""
+        return self._committer.queued
+
     async def _write(self, drafts: list[AnswerDraft]) -> list[AnswerRecord]:
         async with self._pool.acquire() as conn, conn.transaction():
             head = await conn.fetchrow(

@@ -307,6 +307,10 @@ class SqliteAnswerLog:
         """Wait until every queued answer is committed."""
         await self._committer.drain()
 
+    def queued(self) -> int:
+        """Answers waiting to be written."""
+        return self._committer.queued
+
     async def _taken(self, candidates: list[str]) -> set[str]:
         marks = ",".join("?" * len(candidates))
         async with self._w.execute(

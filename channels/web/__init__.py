@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from eligibility_gw.app import limit_body
 from eligibility_gw.channels.web import api, fhir
 from eligibility_gw.channels.web.openapi import openapi_document
 from eligibility_gw.channels.web.problems import Handler, problem_middleware, problem_page
@@ -39,9 +40,7 @@ def mount(app: web.Application, settings: Settings) -> None:
     async def openapi(_request: web.Request) -> web.Response:
         return web.json_response(doc)
 
-    api_app = web.Application(
-        middlewares=[problem_middleware, count_requests], client_max_size=ws.batch_max_bytes
-    )
+    api_app = web.Application(middlewares=[problem_middleware, count_requests])
     api_app[api.WEB_SETTINGS] = ws
     api_app.router.add_get("/openapi.json", openapi)
     api_app.router.add_post("/inquiries", api.post_inquiry)
@@ -49,11 +48,14 @@ def mount(app: web.Application, settings: Settings) -> None:
     api_app.router.add_get("/inquiries/{code}", api.get_inquiry)
     api_app.router.add_get("/batches/{batch_id}", api.get_batch)
     app.add_subapp("/api/v1", api_app)
+    limit_body(app, "/api/v1/", ws.max_body_bytes)
+    limit_body(app, "/api/v1/inquiries/batch", ws.batch_max_bytes)
 
-    fhir_app = web.Application(middlewares=[count_requests], client_max_size=ws.max_body_bytes)
+    fhir_app = web.Application(middlewares=[count_requests])
     fhir_app[fhir.FHIR_WEB_SETTINGS] = ws
     fhir_app.router.add_post("/CoverageEligibilityRequest", fhir.post_request)
     app.add_subapp("/fhir/r4", fhir_app)
+    limit_body(app, "/fhir/", ws.max_body_bytes)
 
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/problems/{slug}", problem_page)

@@ -12,6 +12,7 @@ from eligibility_gw import __version__
 from eligibility_gw.appkeys import CORE, SETTINGS
 from eligibility_gw.bootstrap import Core, open_core
 from eligibility_gw.settings import Settings
+from eligibility_gw.shedding import SHEDDER, LoadShedder, shed_load
 
 log = structlog.get_logger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -33,6 +34,39 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
     return response
 
 
+BODY_LIMITS = web.AppKey("body_limits", dict[str, int])
+DEFAULT_BODY_LIMIT = 64 * 1024
+
+
+def limit_body(app: web.Application, path_prefix: str, max_bytes: int) -> None:
+    """Let requests under ``path_prefix`` carry bodies of up to ``max_bytes``."""
+    app[BODY_LIMITS][path_prefix] = max_bytes
+
+
+@web.middleware
+async def body_limit(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Refuse a declared body larger than its route allows (413), before reading it."""
+    limits = request.app[BODY_LIMITS]
+    allowed = next(
+        (
+            n
+            for prefix, n in sorted(limits.items(), key=lambda kv: -len(kv[0]))
+            if request.path.startswith(prefix)
+        ),
+        DEFAULT_BODY_LIMIT,
+    )
+    request._client_max_size = allowed  # aiohttp reads its own limit from here
+    if (request.content_length or 0) > allowed:
+        body = {
+            "type": "/problems/payload-too-large",
+            "title": "Payload too large",
+            "status": 413,
+            "detail": f"The body may hold at most {allowed} bytes.",
+        }
+        return web.json_response(body, status=413, content_type="application/problem+json")
+    return await handler(request)
+
+
 async def healthz(_request: web.Request) -> web.Response:
     """Liveness: the process answers."""
     return web.json_response({"status": "ok", "version": __version__})
@@ -48,16 +82,26 @@ async def readyz(request: web.Request) -> web.Response:
 
 def create_app(settings: Settings, core: Core | None = None) -> web.Application:
     """Build the app; it opens the store itself unless a ``core`` is handed in."""
-    app = web.Application(middlewares=[request_context], client_max_size=1024**2)
+    # aiohttp reads bodies up to the main app's limit whatever the sub-app: the largest any
+    # route allows. Each path prefix gets its own, smaller limit from ``body_limit``.
+    app = web.Application(
+        middlewares=[request_context, body_limit, shed_load],
+        client_max_size=settings.server.max_body_bytes,
+    )
     app[SETTINGS] = settings
+    app[BODY_LIMITS] = {}
+    shedder = LoadShedder(settings.server.max_in_flight, settings.server.max_log_queue)
+    app[SHEDDER] = shedder
 
     async def core_ctx(app: web.Application) -> AsyncIterator[None]:
         if core is not None:
             app[CORE] = core
+            shedder.queue_depth = core.store.answers.queued
             yield
             return
         opened = await open_core(settings)
         app[CORE] = opened
+        shedder.queue_depth = opened.store.answers.queued
         log.info("store_opened", rule_pack=opened.pack.label)
         try:
             yield

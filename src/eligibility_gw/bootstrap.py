@@ -74,5 +74,5 @@ async def open_core(settings: Settings) -> Core:
     pack = rule_pack_for(settings)
     store = await open_store(settings)
     kv = await open_key_value(settings)
-    service = EligibilityService(store, pack, settings.today)
+    service = EligibilityService(store, pack, settings.today, settings.server.lookup_timeout)
     return Core(settings, pack, store, service, kv, RateLimiter(kv))

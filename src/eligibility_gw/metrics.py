@@ -24,6 +24,8 @@ HTTP_REQUESTS = Counter(
     ["route", "method", "status"],
 )
 
+SHED = Counter("eligibility_shed_total", "Requests refused because the gateway was at capacity")
+
 
 def observe_answer(channel: str, status: str, seconds: float) -> None:
     """Count one answer and its latency."""

@@ -74,6 +74,9 @@ class AnswerLog(Protocol):
     async def append(self, draft: AnswerDraft) -> AnswerRecord:
         """Give the answer a unique tracking code and make it durable before returning."""
 
+    def queued(self) -> int:
+        """Answers waiting to be written (for load shedding)."""
+
     async def find(self, code: TrackingCode) -> AnswerRecord | None:
         """The answer recorded under ``code``."""
 

@@ -57,6 +57,16 @@ class ServerSettings:
     host: str = "127.0.0.1"
     port: int = 8080
     public_base_url: str = "http://127.0.0.1:8080"
+    #: Requests handled at once; past it new ones are refused (503 / "busy" in-channel).
+    max_in_flight: int = 512
+    #: Answers waiting to be written to the log; past it new requests are refused.
+    max_log_queue: int = 5000
+    #: Seconds a registry lookup may take before the answer is "undetermined".
+    lookup_timeout: float = 2.0
+    #: Seconds SIGTERM leaves in-flight requests to finish before the stores close.
+    shutdown_grace: float = 10.0
+    #: The largest body any route accepts; routes set smaller limits of their own.
+    max_body_bytes: int = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,16 +27,27 @@ _RTL = frozenset({"fa", "ar", "he", "ur", "ps"})
 
 @functools.cache
 def catalogs() -> Mapping[str, Mapping[str, str]]:
-    """Every shipped catalog as ``{language: {message id: text}}``, read once."""
+    """Every shipped catalog as ``{language: {message id: text}}``, read once.
+
+    A language is shipped when it has ``messages.po``; its other ``.po`` files (one per part,
+    e.g. ``portal.po``, ids prefixed by the part's name) are merged into it.
+    """
     found: dict[str, dict[str, str]] = {}
     root = resources.files("eligibility_gw.locale")
     for folder in root.iterdir():
-        po = folder.joinpath("LC_MESSAGES", "messages.po")
-        if not po.is_file():
+        messages = folder.joinpath("LC_MESSAGES")
+        if not messages.joinpath("messages.po").is_file():
             continue
-        with po.open("rb") as fh:
-            catalog = read_po(fh, locale=folder.name)
-        found[folder.name] = {str(m.id): str(m.string) for m in catalog if m.id and m.string}
+        parts = sorted(
+            (po for po in messages.iterdir() if po.name.endswith(".po")),
+            key=lambda po: (po.name != "messages.po", po.name),
+        )
+        merged: dict[str, str] = {}
+        for po in parts:
+            with po.open("rb") as fh:
+                catalog = read_po(fh, locale=folder.name)
+            merged.update({str(m.id): str(m.string) for m in catalog if m.id and m.string})
+        found[folder.name] = merged
     return found
 
 

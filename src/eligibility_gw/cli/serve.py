@@ -20,7 +20,9 @@ from eligibility_gw.settings import Settings, SettingsError
 async def serve_forever(settings: Settings, host: str, port: int, reuse_port: bool = False) -> None:
     """Serve until SIGINT/SIGTERM; aiohttp's runner drains and runs the clean-ups."""
     app = create_app(settings)
-    runner = web.AppRunner(app, handle_signals=True)
+    runner = web.AppRunner(
+        app, handle_signals=True, shutdown_timeout=settings.server.shutdown_grace
+    )
     await runner.setup()
     site = web.TCPSite(runner, host, port, reuse_port=reuse_port or None)
     await site.start()

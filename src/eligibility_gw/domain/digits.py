@@ -9,7 +9,7 @@ _DIGIT_MAP.update({ord(c): str(i) for i, c in enumerate("٠١٢٣٤٥٦٧٨٩")}
 # Separators people put inside numbers: spaces of all widths, dashes of all kinds, dots,
 # and invisible bidi/joiner marks that phones insert around digits.
 _SEPARATORS = re.compile(
-    "[\\s\u00a0\u2000-\u200f\u2028-\u202f\u2060-\u2064\ufeff\u061c"
+    "[\\s\u00a0\u2000-\u200f\u2028-\u202f\u2060-\u2064\u2066-\u2069\ufeff\u061c"
     "\\-\u2010-\u2015\u2212\ufe58\ufe63\uff0d._/]+"
 )
 _BIDI_MARKS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c\ufeff]")

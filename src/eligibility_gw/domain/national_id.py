@@ -87,6 +87,6 @@ class NationalIdFormat:
 
     def complete(self, body: str) -> str:
         """Append the check digit to ``length - 1`` digits (for test data and the demo)."""
-        if len(body) != self.length - 1 or not body.isdigit():
+        if len(body) != self.length - 1 or not body.isascii() or not body.isdigit():
             raise ValueError(f"need {self.length - 1} digits")
         return body + str(self.check_digit(body))

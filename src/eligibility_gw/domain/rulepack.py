@@ -118,6 +118,12 @@ def _req(table: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
     return value
 
 
+def _opt_int(table: Mapping[str, Any], key: str, where: str) -> int | None:
+    if key not in table:
+        return None
+    return int(_req(table, key, int, where))
+
+
 def _int_list(table: Mapping[str, Any], key: str, where: str) -> tuple[int, ...]:
     values = _req(table, key, list, where)
     if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
@@ -139,7 +145,7 @@ def parse_rule_pack(data: Mapping[str, Any]) -> RulePack:
         weights=_int_list(nid, "weights", "national_id"),
         modulus=_req(nid, "modulus", int, "national_id"),
         remainder_to_digit=_int_list(nid, "remainder_to_digit", "national_id"),
-        pad_to_length_from=nid.get("pad_to_length_from"),
+        pad_to_length_from=_opt_int(nid, "pad_to_length_from", "national_id"),
         reject_repeated_digits=bool(nid.get("reject_repeated_digits", False)),
         example=str(nid.get("example", "")),
     )
@@ -170,13 +176,17 @@ def parse_rule_pack(data: Mapping[str, Any]) -> RulePack:
         if not alternatives:
             raise RulePackError(f"{where}: no conditions")
         sex = r.get("sex")
+        try:
+            rule_sex = Sex(sex) if sex else None
+        except ValueError as exc:
+            raise RulePackError(f"{where}: {exc}") from exc
         rules.append(
             CoverageRule(
                 relationship=relationship,
                 any_of=tuple(alternatives),
-                sex=Sex(sex) if sex else None,
-                from_age=r.get("from_age"),
-                to_age=r.get("to_age"),
+                sex=rule_sex,
+                from_age=_opt_int(r, "from_age", where),
+                to_age=_opt_int(r, "to_age", where),
             )
         )
     try:
@@ -184,6 +194,7 @@ def parse_rule_pack(data: Mapping[str, Any]) -> RulePack:
         overlap = OverlapPolicy(service.get("inpatient_overlap", "ignore"))
     except ValueError as exc:
         raise RulePackError(f"service: {exc}") from exc
+    months_back = _opt_int(service, "months_back", "service")
     return RulePack(
         name=_req(pack, "name", str, "pack"),
         version=_req(pack, "version", str, "pack"),
@@ -195,6 +206,6 @@ def parse_rule_pack(data: Mapping[str, Any]) -> RulePack:
         documents=documents,
         settings=settings,
         inpatient_overlap=overlap,
-        months_back=int(service.get("months_back", 12)),
+        months_back=12 if months_back is None else months_back,
         phone_region=str(pack.get("phone_region", "ZZ")),
     )
