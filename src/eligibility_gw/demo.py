@@ -98,7 +98,7 @@ def _ir_specs() -> list[_Spec]:
             "Amir",
             "M",
             "child",
-            lambda t: _years_ago(t, 19, days=1),
+            lambda t: anniversary(t + timedelta(days=1), -19),  # 19 tomorrow, even on 29 Feb
             "son turning 19 tomorrow: covered, cover ends today",
             "eligible",
         ),
@@ -305,7 +305,7 @@ def _ro_specs() -> list[_Spec]:
             "Mihai",
             "M",
             "child",
-            lambda t: _years_ago(t, 18, days=1),
+            lambda t: anniversary(t + timedelta(days=1), -18),  # 18 tomorrow, even on 29 Feb
             "child turning 18 tomorrow: cover ends today",
             "eligible",
         ),

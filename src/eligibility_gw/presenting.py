@@ -7,12 +7,12 @@ Channels lay this out for their medium; they do not word reasons themselves.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
 from eligibility_gw.domain.answer import AnswerRecord
-from eligibility_gw.domain.model import MemberView, Status
+from eligibility_gw.domain.model import MemberView, Reason, Status
 from eligibility_gw.domain.rulepack import RulePack
 from eligibility_gw.wording import Wording
 
@@ -91,7 +91,7 @@ def present(
     reasons = tuple(
         PresentedReason(
             code=r.code,
-            message=wording.reason(r),
+            message=wording.reason(_for_audience(r, audience)),
             resolve_with=r.resolve_with,
             resolve=wording.resolve(r, _issuer(pack, r.resolve_with)),
             blocking=r.blocking,
@@ -120,6 +120,21 @@ def present(
         rule_pack=f"{decision.rule_pack}@{decision.rule_pack_version}",
         language=wording.language,
     )
+
+
+#: Reason parameters a provider may not read: the day cover ended, or the day a document
+#: lapsed, is a cover end date (the wording then uses its undated form).
+_HIDDEN_FROM_PROVIDERS = frozenset({"ended_on", "expired_on"})
+
+
+def _for_audience(reason: Reason, audience: Audience) -> Reason:
+    """``reason`` without the parameters ``audience`` may not learn."""
+    if audience is not Audience.PROVIDER or not any(
+        name in _HIDDEN_FROM_PROVIDERS for name, _ in reason.params
+    ):
+        return reason
+    kept = tuple((k, v) for k, v in reason.params if k not in _HIDDEN_FROM_PROVIDERS)
+    return replace(reason, params=kept)
 
 
 def _issuer(pack: RulePack, kind: str | None) -> str | None:

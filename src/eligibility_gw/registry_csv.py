@@ -32,6 +32,7 @@ COLUMNS = (
 _MARITAL = frozenset(m.value for m in MaritalStatus)
 _YES_NO = {"yes": True, "no": False, "": None}
 MAX_NAME = 100
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # Control characters, and the lone surrogates that undecodable bytes become.
 _BAD_TEXT = re.compile("[\x00-\x1f\x7f\udc80-\udcff]")
 
@@ -59,6 +60,8 @@ def _date(value: str, column: str, required: bool = False) -> date | None:
             raise RowError(f"{column} is required")
         return None
     try:
+        if not _ISO_DATE.match(value):
+            raise ValueError(value)
         return date.fromisoformat(value)
     except ValueError:
         raise RowError(f"{column} {value!r} is not a date YYYY-MM-DD") from None

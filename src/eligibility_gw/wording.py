@@ -133,22 +133,33 @@ class Wording:
             return " ".join(parts)
         key = f"reason.{reason.code}"
         if self.has(key):
-            return self.t(key, **params)
+            return self.t(self._dated(key, params), **params)
         if reason.resolve_with and reason.code.endswith("_EXPIRED"):
             return self.t(
-                "reason.DOCUMENT_EXPIRED", document=self.document(reason.resolve_with), **params
+                self._dated("reason.DOCUMENT_EXPIRED", params),
+                document=self.document(reason.resolve_with),
+                **params,
             )
         if reason.resolve_with and reason.code.endswith("_REQUIRED"):
             return self.t("reason.DOCUMENT_REQUIRED", document=self.document(reason.resolve_with))
         return reason.code
 
+    def _dated(self, key: str, params: dict[str, str]) -> str:
+        """``key``, or its ``.undated`` form when a date it names was withheld."""
+        text = self._own.get(key) or self._fallback.get(key) or ""
+        missing = placeholders(text) - set(params) - {"document"}
+        undated = f"{key}.undated"
+        return undated if missing and self.has(undated) else key
+
     def _short_reason(self, reason: Reason, params: dict[str, str]) -> str:
         key = f"short.reason.{reason.code}"
         if self.has(key):
-            return self.t(key, **params)
+            return self.t(self._dated(key, params), **params)
         if reason.resolve_with and reason.code.endswith("_EXPIRED"):
             document = self.document(reason.resolve_with)
-            return self.t("short.reason.DOCUMENT_EXPIRED", document=document, **params)
+            return self.t(
+                self._dated("short.reason.DOCUMENT_EXPIRED", params), document=document, **params
+            )
         if reason.resolve_with and reason.code.endswith("_REQUIRED"):
             document = self.document(reason.resolve_with)
             return self.t("short.reason.DOCUMENT_REQUIRED", document=document)

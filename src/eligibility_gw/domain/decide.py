@@ -83,7 +83,7 @@ def _status_on(
         )
     if person.birth_date is None:
         return Status.UNDETERMINED, (
-            Reason("BIRTH_DATE_UNKNOWN", resolve_with="birth_certificate"),
+            Reason("BIRTH_DATE_UNKNOWN", resolve_with=_proof(pack, "birth_certificate")),
         )
     age = age_on(person.birth_date, day)
     if age < 0:
@@ -94,7 +94,7 @@ def _status_on(
     for rule in pack.rules:
         if not rule.applies(person.relationship, person.sex, age):
             continue
-        outcome, reasons = _rule_outcome(rule, person, day)
+        outcome, reasons = _rule_outcome(rule, person, day, pack)
         if outcome is _Met.NO:
             not_met.extend(reasons)
         elif outcome is _Met.UNKNOWN:
@@ -106,13 +106,15 @@ def _status_on(
     return Status.ELIGIBLE, ()
 
 
-def _rule_outcome(rule: CoverageRule, person: Person, day: date) -> tuple[_Met, list[Reason]]:
+def _rule_outcome(
+    rule: CoverageRule, person: Person, day: date, pack: RulePack
+) -> tuple[_Met, list[Reason]]:
     """Meet the rule through any alternative; else explain the most actionable one."""
     best: tuple[tuple[int, int, int], _Met, list[Reason]] | None = None
     for index, alternative in enumerate(rule.any_of):
         failed: list[tuple[_Met, Reason]] = []
         for cond in alternative:
-            met, reason = _condition(cond, person, day, rule)
+            met, reason = _condition(cond, person, day, rule, pack)
             if met is not _Met.YES and reason is not None:
                 failed.append((met, reason))
         if not failed:
@@ -126,8 +128,13 @@ def _rule_outcome(rule: CoverageRule, person: Person, day: date) -> tuple[_Met, 
     return best[1], best[2]
 
 
+def _proof(pack: RulePack, kind: str) -> str | None:
+    """``kind`` as the resolving document, if the pack knows such a document."""
+    return kind if kind in pack.documents else None
+
+
 def _condition(
-    cond: Condition, person: Person, day: date, rule: CoverageRule
+    cond: Condition, person: Person, day: date, rule: CoverageRule, pack: RulePack
 ) -> tuple[_Met, Reason | None]:
     name = cond.name
     if name == "no_income":
@@ -136,7 +143,9 @@ def _condition(
         return (_Met.NO, Reason("HAS_INCOME")) if person.has_income else (_Met.YES, None)
     if name == "unmarried":
         if person.marital_status is None:
-            return _Met.UNKNOWN, Reason("MARITAL_STATUS_UNKNOWN", resolve_with="birth_certificate")
+            return _Met.UNKNOWN, Reason(
+                "MARITAL_STATUS_UNKNOWN", resolve_with=_proof(pack, "birth_certificate")
+            )
         if person.marital_status == "married":
             return _Met.NO, Reason("MARRIED")
         return _Met.YES, None

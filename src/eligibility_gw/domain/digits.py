@@ -6,6 +6,8 @@ import re
 
 _DIGIT_MAP = {ord(c): str(i) for i, c in enumerate("۰۱۲۳۴۵۶۷۸۹")}
 _DIGIT_MAP.update({ord(c): str(i) for i, c in enumerate("٠١٢٣٤٥٦٧٨٩")})
+# Fullwidth digits, as East Asian and some phone keyboards type them.
+_DIGIT_MAP.update({ord(c): str(i) for i, c in enumerate("０１２３４５６７８９")})
 # Separators people put inside numbers: spaces of all widths, dashes of all kinds, dots,
 # and invisible bidi/joiner marks that phones insert around digits.
 _SEPARATORS = re.compile(
@@ -16,7 +18,7 @@ _BIDI_MARKS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c\ufeff]")
 
 
 def ascii_digits(text: str) -> str:
-    """Replace Persian (U+06F0..) and Arabic-Indic (U+0660..) digits by ASCII digits."""
+    """Replace Persian (U+06F0..), Arabic-Indic (U+0660..) and fullwidth digits by ASCII ones."""
     return text.translate(_DIGIT_MAP)
 
 

@@ -155,6 +155,8 @@ def parse_rule_pack(data: Mapping[str, Any]) -> RulePack:
     }
     principal = _req(rel, "principal", str, "relationships")
     dependents = tuple(_req(rel, "dependents", list, "relationships"))
+    if principal in dependents:
+        raise RulePackError(f"relationships: {principal!r} is the principal, not a dependent")
 
     rules: list[CoverageRule] = []
     for i, r in enumerate(data.get("coverage", [])):
@@ -172,6 +174,8 @@ def parse_rule_pack(data: Mapping[str, Any]) -> RulePack:
                 if name not in FACT_CONDITIONS and name not in documents:
                     raise RulePackError(f"{where}: unknown condition or document '{name}'")
                 conds.append(Condition(name))
+            if not conds:
+                raise RulePackError(f"{where}: an alternative without conditions")
             alternatives.append(tuple(conds))
         if not alternatives:
             raise RulePackError(f"{where}: no conditions")
