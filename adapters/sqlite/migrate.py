@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -46,14 +47,29 @@ async def migrate(conn: aiosqlite.Connection) -> list[int]:
         if m.version in done:
             continue
         now = datetime.now(UTC).isoformat()
-        # executescript commits first; one script keeps a step and its record atomic.
-        await conn.executescript(
-            "BEGIN IMMEDIATE;\n"
-            + m.sql
-            + f"\nINSERT INTO schema_migration VALUES ({m.version}, '{m.name}', '{now}');\nCOMMIT;"
-        )
+        # executescript commits first; one script keeps a step and its record atomic. The
+        # record is written first: when another connection (a second worker opening the same
+        # file) applied the step since ``done`` was read, it fails before any of the step runs.
+        try:
+            await conn.executescript(
+                "BEGIN IMMEDIATE;\n"
+                f"INSERT INTO schema_migration VALUES ({m.version}, '{m.name}', '{now}');\n"
+                + m.sql
+                + "\nCOMMIT;"
+            )
+        except sqlite3.IntegrityError:
+            if conn.in_transaction:
+                await conn.execute("ROLLBACK")
+            if m.version in await _applied(conn):
+                continue
+            raise
         applied.append(m.version)
     return applied
+
+
+async def _applied(conn: aiosqlite.Connection) -> set[int]:
+    async with conn.execute("SELECT version FROM schema_migration") as cur:
+        return {int(row[0]) for row in await cur.fetchall()}
 
 
 async def schema_version(conn: aiosqlite.Connection) -> int:

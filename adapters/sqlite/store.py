@@ -86,35 +86,37 @@ class SqliteRegistry:
 
     async def find_family(self, national_id: str) -> Family | None:
         """The family ``national_id`` belongs to."""
-        async with self._r.execute(
-            f"SELECT {_PERSON_COLUMNS} FROM person WHERE national_id IN ("
-            " SELECT coalesce(principal_id, national_id) FROM person WHERE national_id = ?1)"
-            " OR principal_id = (SELECT coalesce(principal_id, national_id) FROM person"
-            " WHERE national_id = ?1) ORDER BY principal_id IS NOT NULL, position, national_id",
-            (national_id,),
-        ) as cur:
-            rows = list(await cur.fetchall())
+        # execute_fetchall: one trip to the connection's thread per query, not three
+        # (execute, fetch, close); on the answer path every trip costs a thread switch.
+        rows = list(
+            await self._r.execute_fetchall(
+                f"SELECT {_PERSON_COLUMNS} FROM person WHERE national_id IN ("
+                " SELECT coalesce(principal_id, national_id) FROM person WHERE national_id = ?1)"
+                " OR principal_id = (SELECT coalesce(principal_id, national_id) FROM person"
+                " WHERE national_id = ?1) ORDER BY principal_id IS NOT NULL, position, national_id",
+                (national_id,),
+            )
+        )
         if not rows or rows[0][7] is not None:
             return None
         principal_id = rows[0][0]
         ids = [r[0] for r in rows]
         marks = ",".join("?" * len(ids))
-        async with self._r.execute(
-            "SELECT start_date, end_date FROM cover_period WHERE person_id = ? ORDER BY start_date",
-            (principal_id,),
-        ) as cur:
-            periods = tuple(
-                CoverPeriod(date.fromisoformat(s), date.fromisoformat(e))
-                for s, e in await cur.fetchall()
+        periods = tuple(
+            CoverPeriod(date.fromisoformat(s), date.fromisoformat(e))
+            for s, e in await self._r.execute_fetchall(
+                "SELECT start_date, end_date FROM cover_period WHERE person_id = ?"
+                " ORDER BY start_date",
+                (principal_id,),
             )
+        )
         docs: dict[str, list[Document]] = {}
-        async with self._r.execute(
+        for pid, kind, vf, vu, source in await self._r.execute_fetchall(
             "SELECT person_id, kind, valid_from, valid_until, source FROM document"
             f" WHERE person_id IN ({marks}) ORDER BY id",
             ids,
-        ) as cur:
-            for pid, kind, vf, vu, source in await cur.fetchall():
-                docs.setdefault(pid, []).append(Document(kind, _d(vf), _d(vu), source))
+        ):
+            docs.setdefault(pid, []).append(Document(kind, _d(vf), _d(vu), source))
         people = [
             _person(r, periods if r[7] is None else (), tuple(docs.get(r[0], ()))) for r in rows
         ]
@@ -313,20 +315,24 @@ class SqliteAnswerLog:
 
     async def _taken(self, candidates: list[str]) -> set[str]:
         marks = ",".join("?" * len(candidates))
-        async with self._w.execute(
-            f"SELECT tracking_code FROM answer_log WHERE tracking_code IN ({marks})",
-            candidates,
-        ) as cur:
-            return {r[0] for r in await cur.fetchall()}
+        return {
+            r[0]
+            for r in await self._w.execute_fetchall(
+                f"SELECT tracking_code FROM answer_log WHERE tracking_code IN ({marks})",
+                candidates,
+            )
+        }
 
     async def _write(self, drafts: list[AnswerDraft]) -> list[AnswerRecord]:
         async with self._lock:
             await self._w.execute("BEGIN IMMEDIATE")
             try:
-                async with self._w.execute(
-                    "SELECT seq, row_hash FROM answer_log ORDER BY seq DESC LIMIT 1"
-                ) as cur:
-                    last = await cur.fetchone()
+                found = list(
+                    await self._w.execute_fetchall(
+                        "SELECT seq, row_hash FROM answer_log ORDER BY seq DESC LIMIT 1"
+                    )
+                )
+                last = found[0] if found else None
                 seq, prev = (int(last[0]), str(last[1])) if last else (0, GENESIS_HASH)
                 codes = await fresh_codes(len(drafts), self._taken)
                 records: list[AnswerRecord] = []
@@ -420,9 +426,13 @@ class SqliteAnswerLog:
         async with self._r.execute(f"SELECT {_LOG_COLUMNS} FROM answer_log ORDER BY seq") as cur:
             async for row in cur:
                 count += 1
-                rec = _record(row)
-                if rec.seq != expected_seq:
+                if row[0] != expected_seq:
                     return ChainReport(count, expected_seq, f"row {expected_seq} is missing")
+                try:
+                    rec = _record(row)
+                except (ValueError, TypeError, KeyError, AttributeError):
+                    # Edited to a value no answer can hold (a status, JSON, a date).
+                    return ChainReport(count, row[0], "row content cannot be read")
                 if rec.prev_hash != prev:
                     return ChainReport(count, rec.seq, "link to the previous row is broken")
                 payload = chain_payload(rec.seq, rec.tracking_code.digits, row[2], rec.draft)
@@ -479,12 +489,12 @@ class SqliteProviders:
     async def _one(
         self, where: str, value: str, conn: aiosqlite.Connection | None = None
     ) -> Provider | None:
-        async with (conn or self._r).execute(
-            f"SELECT {_PROVIDER_COLUMNS} FROM provider WHERE {where}",
-            (value,),
-        ) as cur:
-            row = await cur.fetchone()
-        return _provider(row) if row else None
+        rows = list(
+            await (conn or self._r).execute_fetchall(
+                f"SELECT {_PROVIDER_COLUMNS} FROM provider WHERE {where}", (value,)
+            )
+        )
+        return _provider(rows[0]) if rows else None
 
     async def get(self, provider_id: str) -> Provider | None:
         """One provider by id."""
@@ -613,6 +623,9 @@ async def open_sqlite_store(path: str | Path) -> SqliteStore:
     p = str(path)
     if p != ":memory:":
         Path(p).parent.mkdir(parents=True, exist_ok=True)
+    # Open once synchronously first: a path that cannot be a database (a directory, no
+    # permission) fails here cleanly instead of inside aiosqlite's worker thread.
+    sqlite3.connect(p).close()
     writer = await _connect(p)
     try:
         await migrate(writer)

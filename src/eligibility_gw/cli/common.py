@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sqlite3
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any
 
 from eligibility_gw.bootstrap import Core, open_core
-from eligibility_gw.domain.errors import EligibilityError
+from eligibility_gw.domain.errors import EligibilityError, RulePackError
 from eligibility_gw.logs import configure_logging
 from eligibility_gw.settings import Settings, SettingsError, load_settings
 from eligibility_gw.wording import Wording
@@ -69,9 +70,15 @@ def run(command: Command, args: argparse.Namespace) -> int:
     except (SettingsError, CommandError) as exc:
         err(str(exc))
         return EXIT_USAGE
+    except RulePackError as exc:  # the operator's configuration: its own words, not a catalog's
+        err(str(exc))
+        return EXIT_USAGE
     except EligibilityError as exc:
         err(Wording(getattr(args, "lang", None) or settings.default_language).error(exc))
         return EXIT_USAGE
+    except (sqlite3.Error, OSError) as exc:
+        err(f"the store cannot be opened or read: {exc}")
+        return EXIT_FAILED
     except KeyboardInterrupt:
         err("interrupted")
         return 130

@@ -193,6 +193,8 @@ def _unique(reasons: list[Reason]) -> list[Reason]:
 def _cover_end(person: Person, family: Family, day: date, pack: RulePack) -> date:
     """Walk the dates where a fact changes; the day before the first ineligible one is the end."""
     one = timedelta(days=1)
+    if person.is_principal:
+        return _end_of_cover_run(person, day)
     changes: set[date] = set()
     for p in family.principal.cover_periods:
         changes.update((p.start, p.end + one))
@@ -214,3 +216,12 @@ def _cover_end(person: Person, family: Family, day: date, pack: RulePack) -> dat
         last = change
     # Every cover period ends, so the walk above always returns; keep a safe answer anyway.
     return last
+
+
+def _end_of_cover_run(principal: Person, day: date) -> date:
+    """The last day of the unbroken run of cover periods that holds ``day``."""
+    end = day
+    for p in sorted(principal.cover_periods, key=lambda p: p.start):
+        if p.start <= end + timedelta(days=1) and p.end >= end:
+            end = p.end
+    return end

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from eligibility_gw.domain.errors import RulePackError
@@ -89,6 +89,8 @@ class RulePack:
     inpatient_overlap: OverlapPolicy
     months_back: int
     phone_region: str
+    #: ``ages_of`` per relationship, worked out once when the pack is read.
+    change_ages: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
 
     @property
     def relationships(self) -> tuple[str, ...]:
@@ -101,12 +103,17 @@ class RulePack:
         return f"{self.name}@{self.version}"
 
     def ages_of(self, relationship: str) -> tuple[int, ...]:
-        """The ages at which a member's conditions may change."""
-        ages: set[int] = set()
-        for r in self.rules:
-            if r.relationship == relationship:
-                ages.update(a for a in (r.from_age, r.to_age) if a is not None)
-        return tuple(sorted(ages))
+        """The ages at which a member's conditions may change (computed on load)."""
+        ages = self.change_ages.get(relationship)
+        return ages if ages is not None else _ages_of(self.rules, relationship)
+
+
+def _ages_of(rules: tuple[CoverageRule, ...], relationship: str) -> tuple[int, ...]:
+    ages: set[int] = set()
+    for r in rules:
+        if r.relationship == relationship:
+            ages.update(a for a in (r.from_age, r.to_age) if a is not None)
+    return tuple(sorted(ages))
 
 
 def _req(table: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
@@ -212,4 +219,5 @@ def parse_rule_pack(data: Mapping[str, Any]) -> RulePack:
         inpatient_overlap=overlap,
         months_back=12 if months_back is None else months_back,
         phone_region=str(pack.get("phone_region", "ZZ")),
+        change_ages={rel: _ages_of(tuple(rules), rel) for rel in dependents},
     )
