@@ -185,6 +185,9 @@ class PostgresRegistry:
             await conn.copy_records_to_table(
                 "import_person", records=records, columns=list(_IMPORT_COLUMNS)
             )
+            # A temporary table has no statistics: without them the joins below plan as
+            # nested loops over the whole registry.
+            await conn.execute("ANALYZE import_person")
             await conn.execute(
                 f"INSERT INTO person ({_PERSON_COLUMNS}) SELECT {_PERSON_COLUMNS}"
                 " FROM import_person ON CONFLICT (national_id) DO UPDATE SET"

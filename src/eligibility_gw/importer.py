@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import csv
 import gc
 import sys
@@ -51,6 +53,29 @@ class _Batches:
         self.deferred: list[tuple[int, RegistryRow]] = []
         self.principals_in_file: set[str] = set()
         self.principals_in_store: set[str] = set()
+        self._writing: asyncio.Task[None] | None = None
+
+    async def _write(self, rows: list[RegistryRow]) -> None:
+        """Start writing ``rows`` once the previous batch is written, without waiting for it.
+
+        Batches stay in file order (a principal is written before dependents of later
+        batches), while the next batch is read and checked as this one is written: the
+        store's work (SQLite's thread, PostgreSQL's server) overlaps the parsing.
+        """
+        await self.wait()
+        self._writing = asyncio.create_task(self.registry.upsert_rows(rows))
+        self.report.rows_imported += len(rows)
+
+    async def wait(self) -> None:
+        """Wait for the batch being written (its failure surfaces here)."""
+        if self._writing is not None:
+            task, self._writing = self._writing, None
+            await task
+
+    async def abandon(self) -> None:
+        """After a failure: let the batch being written finish, keeping the first error."""
+        with contextlib.suppress(Exception):
+            await self.wait()
 
     async def flush(self, final: bool = False) -> None:
         ready, waiting = [], []
@@ -73,8 +98,7 @@ class _Batches:
             else:
                 waiting.append((line, row))
         if ready:
-            await self.registry.upsert_rows(ready)
-            self.report.rows_imported += len(ready)
+            await self._write(ready)
         self.rows = []
         self.deferred.extend(waiting)
         if final and self.deferred:
@@ -90,8 +114,9 @@ class _Batches:
                     )
             self.deferred = []
             if late:
-                await self.registry.upsert_rows([r for _, r in late])
-                self.report.rows_imported += len(late)
+                await self._write([r for _, r in late])
+        if final:
+            await self.wait()
 
 
 def _count_lines(path: Path) -> int:
@@ -182,7 +207,11 @@ async def _import(
                 batches.principals_in_file.add(row.national_id)
             batches.rows.append((line, row))
             if len(batches.rows) >= batch_size:
-                await batches.flush()
+                try:
+                    await batches.flush()
+                except BaseException:
+                    await batches.abandon()
+                    raise
         await batches.flush(final=True)
     report.problems.sort(key=lambda p: p.line)
     return report
