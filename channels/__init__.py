@@ -13,6 +13,9 @@ from collections.abc import Callable
 # (``channels.web`` among them) become attributes of this package.
 from aiohttp.web import Application
 
+from eligibility_gw.channels import sms, ussd
+from eligibility_gw.channels.console import mount as mount_console
+from eligibility_gw.channels.telegram import mount as mount_telegram
 from eligibility_gw.channels.web import mount as mount_web
 from eligibility_gw.settings import Settings
 
@@ -20,6 +23,10 @@ Mount = Callable[[Application, Settings], None]
 
 CHANNELS: dict[str, Mount] = {
     "web": mount_web,
+    "sms": sms.mount,
+    "ussd": ussd.mount,
+    "telegram": mount_telegram,
+    "console": mount_console,
 }
 
 

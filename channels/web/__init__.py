@@ -5,13 +5,14 @@ from __future__ import annotations
 from aiohttp import web
 
 from eligibility_gw.app import limit_body
-from eligibility_gw.channels.web import api, fhir
+from eligibility_gw.channels.web import api, fhir, portal
 from eligibility_gw.channels.web.openapi import openapi_document
 from eligibility_gw.channels.web.problems import Handler, problem_middleware, problem_page
 from eligibility_gw.channels.web.settings import web_settings
 from eligibility_gw.metrics import HTTP_REQUESTS, exposition
 from eligibility_gw.rulepacks import rule_pack_for
 from eligibility_gw.settings import Settings
+from eligibility_gw.shedding import SHEDDER
 
 __all__ = ["mount"]
 
@@ -33,7 +34,7 @@ async def count_requests(request: web.Request, handler: Handler) -> web.StreamRe
 
 
 def mount(app: web.Application, settings: Settings) -> None:
-    """Add /api/v1, /fhir/r4, /metrics and /problems."""
+    """Add /api/v1, /fhir/r4, /portal, /metrics and /problems."""
     ws = web_settings(settings)
     doc = openapi_document(rule_pack_for(settings).title)
 
@@ -51,11 +52,14 @@ def mount(app: web.Application, settings: Settings) -> None:
     limit_body(app, "/api/v1/", ws.max_body_bytes)
     limit_body(app, "/api/v1/inquiries/batch", ws.batch_max_bytes)
 
-    fhir_app = web.Application(middlewares=[count_requests])
+    fhir_app = web.Application(middlewares=[fhir.fhir_errors, count_requests])
     fhir_app[fhir.FHIR_WEB_SETTINGS] = ws
     fhir_app.router.add_post("/CoverageEligibilityRequest", fhir.post_request)
     app.add_subapp("/fhir/r4", fhir_app)
-    limit_body(app, "/fhir/", ws.max_body_bytes)
+    limit_body(app, "/fhir/", ws.max_body_bytes, fhir.too_large)
+    app[SHEDDER].register("/fhir/", fhir.busy)
+
+    portal.mount(app, settings, ws)
 
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/problems/{slug}", problem_page)

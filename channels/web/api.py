@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.web_request import FileField
 
 from eligibility_gw.appkeys import CORE
@@ -185,8 +186,16 @@ async def _batch_items(request: web.Request) -> list[Any]:
         raw = await request.read()
         return _csv_items(raw.decode("utf-8-sig", errors="strict"))
     if kind == "multipart/form-data":
-        form = await request.post()
+        try:
+            form = await request.post()
+        except (ValueError, HttpProcessingError):  # no boundary, broken part headers
+            raise Problem(
+                "malformed-body",
+                "The form upload cannot be read (a boundary is missing or a part is broken).",
+            ) from None
         upload = form.get("file")
+        if isinstance(upload, str):  # sent as a plain field (curl -F 'file=<x.csv')
+            return _csv_items(upload)
         if not isinstance(upload, FileField):
             raise Problem(
                 "invalid-input",
@@ -304,6 +313,7 @@ async def post_batch(request: web.Request) -> web.Response:
     ws = request.app[WEB_SETTINGS]
     provider = await active_provider(request)
     await within_rate(request, "web-batch", provider, ws.batches_per_hour, 3600)
+    _wants_csv(request)  # an unknown format is refused before any inquiry is answered
     core = request.config_dict[CORE]
     w = Wording(language_of(request, core.settings))
     try:

@@ -9,17 +9,19 @@ ours where one exists, so payer-side software can map them.
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime
 from typing import Any
 
+import structlog
 from aiohttp import web
 
 from eligibility_gw.appkeys import CORE
 from eligibility_gw.bootstrap import Core
 from eligibility_gw.channels.web.auth import active_provider, within_rate
-from eligibility_gw.channels.web.inputs import InquiryItem
+from eligibility_gw.channels.web.inputs import LONE_SURROGATE, InquiryItem, holds_lone_surrogate
 from eligibility_gw.channels.web.negotiation import language_of
-from eligibility_gw.channels.web.problems import Problem
+from eligibility_gw.channels.web.problems import Handler, Problem
 from eligibility_gw.channels.web.settings import WebSettings
 from eligibility_gw.domain.answer import AnswerRecord
 from eligibility_gw.domain.errors import EligibilityError
@@ -41,6 +43,46 @@ X12_AAA = {
     "REGISTRY_UNAVAILABLE": ("42", "Unable to Respond at Current Time"),
 }
 FHIR_WEB_SETTINGS = web.AppKey("fhir_web_settings", WebSettings)
+log = structlog.get_logger(__name__)
+
+
+@web.middleware
+async def fhir_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Answer aiohttp's HTTP errors and any failure as an OperationOutcome; never a 500."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        resp = operation_outcome(
+            exc.status, _ISSUE_OF_STATUS.get(exc.status, "processing"), exc.reason
+        )
+        if "Allow" in exc.headers:
+            resp.headers["Allow"] = exc.headers["Allow"]
+        return resp
+    except Exception:
+        # A bug or a failing dependency: the caller gets a retryable answer, the log the cause.
+        log.exception("unhandled_error")
+        resp = operation_outcome(
+            503, "transient", "The gateway could not answer; try again shortly."
+        )
+        resp.headers["Retry-After"] = "5"
+        return resp
+
+
+def too_large(_request: web.Request, max_bytes: int) -> web.Response:
+    """The OperationOutcome for a body over the limit (refused before it is read)."""
+    return operation_outcome(413, "too-costly", f"The body may hold at most {max_bytes} bytes.")
+
+
+async def busy(_request: web.Request, retry_after: int) -> web.StreamResponse:
+    """The OperationOutcome for a request shed at capacity."""
+    resp = operation_outcome(503, "transient", "The gateway is at capacity; retry shortly.")
+    resp.headers["Retry-After"] = str(retry_after)
+    return resp
+
+
+_ISSUE_OF_STATUS = {404: "not-found", 405: "not-supported", 413: "too-costly", 415: "not-supported"}
 
 
 def operation_outcome(status: int, code: str, text: str) -> web.Response:
@@ -134,20 +176,36 @@ def _coding(code: str, text: str) -> dict[str, Any]:
     return {"coding": codings, "text": text}
 
 
+_FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+_FHIR_URI = re.compile(r"\S+")
+_FHIR_STRING = re.compile(r"[ \r\n\t\S]+")
+
+
+def _patient_ref(patient: Any) -> dict[str, Any]:
+    """The request's patient identifier, echoed only in parts that are valid FHIR."""
+    ident = patient.get("identifier") if isinstance(patient, dict) else None
+    value = ident.get("value") if isinstance(ident, dict) else None
+    if not isinstance(value, str) or not value.strip() or not _FHIR_STRING.fullmatch(value):
+        return {"display": "patient of the request"}
+    echoed = {"value": value}
+    system = ident.get("system") if isinstance(ident, dict) else None
+    if isinstance(system, str) and _FHIR_URI.fullmatch(system):
+        echoed["system"] = system
+    return {"identifier": echoed}
+
+
 def _envelope(core: Core, echo: dict[str, Any], served: date | None) -> dict[str, Any]:
     request_ref: dict[str, Any]
-    if isinstance(echo.get("id"), str):
-        request_ref = {"reference": f"CoverageEligibilityRequest/{echo['id']}"}
+    request_id = echo.get("id")
+    if isinstance(request_id, str) and _FHIR_ID.fullmatch(request_id):
+        request_ref = {"reference": f"CoverageEligibilityRequest/{request_id}"}
     else:
         request_ref = {"display": "CoverageEligibilityRequest as posted"}
-    patient = echo.get("patient")
     body: dict[str, Any] = {
         "resourceType": "CoverageEligibilityResponse",
         "status": "active",
         "purpose": ["validation"],
-        "patient": patient
-        if isinstance(patient, dict) and patient.get("identifier")
-        else {"display": "patient of the request"},
+        "patient": _patient_ref(echo.get("patient")),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "request": request_ref,
         "insurer": {"display": core.pack.title or core.pack.name},
@@ -206,10 +264,13 @@ async def post_request(request: web.Request) -> web.Response:
         return resp
     if request.content_type.lower() not in (FHIR_JSON, "application/json"):
         return operation_outcome(415, "not-supported", f"Send the body as {FHIR_JSON}.")
+    raw = await request.read()
     try:
-        data = json.loads((await request.read()).decode("utf-8"))
+        data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         return operation_outcome(400, "structure", "The body is not valid JSON.")
+    if holds_lone_surrogate(raw, data):
+        return operation_outcome(400, "structure", LONE_SURROGATE)
     core = request.config_dict[CORE]
     w = Wording(language_of(request, core.settings))
     try:

@@ -62,7 +62,7 @@ async def read_json(
     if max_bytes is not None and len(raw) > max_bytes:
         raise Problem("payload-too-large", f"The body may hold at most {max_bytes} bytes.")
     try:
-        return json.loads(raw.decode("utf-8"))
+        data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise Problem("malformed-body", "The body is not valid UTF-8.") from None
     except json.JSONDecodeError as exc:
@@ -72,6 +72,27 @@ async def read_json(
         ) from None
     except RecursionError:
         raise Problem("malformed-body", "The body nests too deeply.") from None
+    if holds_lone_surrogate(raw, data):
+        raise Problem("malformed-body", LONE_SURROGATE)
+    return data
+
+
+LONE_SURROGATE = "The body escapes a lone UTF-16 surrogate (\\ud800-\\udfff), which is not text."
+
+
+def holds_lone_surrogate(raw: bytes, data: Any) -> bool:
+    """Say whether JSON parsed from ``raw`` holds a lone surrogate such as ``"\\ud800"``.
+
+    ``json`` accepts the escape, but no UTF-8 text (a log row, a response) can hold it:
+    refused at the door rather than failing later. Only an escape can bring one in.
+    """
+    if b"\\u" not in raw:
+        return False
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def parse_item(data: Any) -> tuple[InquiryItem | None, list[FieldError]]:

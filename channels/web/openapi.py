@@ -123,6 +123,19 @@ def openapi_document(title: str) -> dict[str, Any]:
                                     "description": "Header national_id[,service_date][,setting]",
                                 }
                             },
+                            "multipart/form-data": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["file"],
+                                    "properties": {
+                                        "file": {
+                                            "type": "string",
+                                            "contentMediaType": "text/csv",
+                                            "description": "The CSV, as for text/csv.",
+                                        }
+                                    },
+                                }
+                            },
                         },
                     },
                     "responses": {

@@ -29,34 +29,54 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
     )
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(request_id=request_id, path=request.path)
-    response = await handler(request)
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:  # 404, 405 and other raised answers carry it too
+        exc.headers["X-Request-Id"] = request_id
+        raise
     response.headers["X-Request-Id"] = request_id
     return response
 
 
 BODY_LIMITS = web.AppKey("body_limits", dict[str, int])
 DEFAULT_BODY_LIMIT = 64 * 1024
+#: Answers a body over ``max_bytes`` in the channel's own format (a FHIR OperationOutcome).
+TooLargeResponder = Callable[[web.Request, int], web.StreamResponse]
+TOO_LARGE_RESPONDERS = web.AppKey("too_large_responders", dict[str, TooLargeResponder])
 
 
-def limit_body(app: web.Application, path_prefix: str, max_bytes: int) -> None:
-    """Let requests under ``path_prefix`` carry bodies of up to ``max_bytes``."""
+def limit_body(
+    app: web.Application,
+    path_prefix: str,
+    max_bytes: int,
+    too_large: TooLargeResponder | None = None,
+) -> None:
+    """Let requests under ``path_prefix`` carry bodies of up to ``max_bytes``.
+
+    ``too_large`` answers a larger one; by default a problem document.
+    """
     app[BODY_LIMITS][path_prefix] = max_bytes
+    if too_large is not None:
+        app[TOO_LARGE_RESPONDERS][path_prefix] = too_large
 
 
 @web.middleware
 async def body_limit(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Refuse a declared body larger than its route allows (413), before reading it."""
     limits = request.app[BODY_LIMITS]
-    allowed = next(
+    prefix, allowed = next(
         (
-            n
+            (prefix, n)
             for prefix, n in sorted(limits.items(), key=lambda kv: -len(kv[0]))
             if request.path.startswith(prefix)
         ),
-        DEFAULT_BODY_LIMIT,
+        ("", DEFAULT_BODY_LIMIT),
     )
     request._client_max_size = allowed  # aiohttp reads its own limit from here
     if (request.content_length or 0) > allowed:
+        responder = request.app[TOO_LARGE_RESPONDERS].get(prefix)
+        if responder is not None:
+            return responder(request, allowed)
         body = {
             "type": "/problems/payload-too-large",
             "title": "Payload too large",
@@ -90,6 +110,7 @@ def create_app(settings: Settings, core: Core | None = None) -> web.Application:
     )
     app[SETTINGS] = settings
     app[BODY_LIMITS] = {}
+    app[TOO_LARGE_RESPONDERS] = {}
     shedder = LoadShedder(settings.server.max_in_flight, settings.server.max_log_queue)
     app[SHEDDER] = shedder
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from eligibility_gw.domain.rulepack import RulePack
 from eligibility_gw.keyvalue import RateLimiter
+from eligibility_gw.logs import set_pseudonym_key
 from eligibility_gw.ports import KeyValueStore, Store
 from eligibility_gw.rulepacks import rule_pack_for
 from eligibility_gw.service import EligibilityService
@@ -58,12 +59,24 @@ class Core:
 async def open_key_value(settings: Settings) -> KeyValueStore:
     """The shared short-lived state store the settings name (memory or Redis)."""
     url = settings.state.url
+    key_env = settings.logging.pseudonym_key_env
+    key = settings.secret(key_env)
+    if key:
+        set_pseudonym_key(key.encode("utf-8"))
     if url.startswith("memory:"):
         from eligibility_gw.adapters.memory import MemoryKeyValueStore
 
         return MemoryKeyValueStore()
     if url.startswith(("redis://", "rediss://", "unix://")):
         from eligibility_gw.adapters.redis_state import RedisKeyValueStore
+
+        if not key:
+            # Shared-state keys carry keyed pseudonyms of phones and ids: every process
+            # must derive the same ones, so the key cannot be drawn at random per process.
+            raise SettingsError(
+                f"[state] url is shared ({url.split('@')[-1]}): set ${key_env} to the same "
+                "secret in every gateway process"
+            )
 
         return RedisKeyValueStore.from_url(url, settings.state.key_prefix)
     raise SettingsError(f"[state] url: unsupported {url!r}; use memory:// or redis://HOST:PORT/DB")

@@ -103,3 +103,15 @@ async def test_keys_hold_no_phone_in_clear(kv: KeyValueStore) -> None:
     await RateLimiter(kv).hit("sms", "+989121110001", limit=3, window=60)
     await Sessions(kv, "ussd", ttl=60).save("+989121110001", {"a": 1})
     assert not any("989121110001" in key for key in kv._data)
+
+
+def test_shared_state_needs_the_pseudonym_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio as aio
+
+    from eligibility_gw.bootstrap import open_key_value
+    from eligibility_gw.settings import SettingsError, parse_settings
+
+    monkeypatch.delenv("ELIGIBILITY_GW_PSEUDONYM_KEY", raising=False)
+    settings = parse_settings({"state": {"url": REDIS_URL}})
+    with pytest.raises(SettingsError, match="ELIGIBILITY_GW_PSEUDONYM_KEY"):
+        aio.run(open_key_value(settings))

@@ -7,10 +7,13 @@ import sys
 from collections.abc import Sequence
 
 from eligibility_gw import __version__
+from eligibility_gw.channels.console import cli as console_cli
+from eligibility_gw.channels.telegram import cli as telegram_cli
+from eligibility_gw.channels.ussd import cli as ussd_cli
 from eligibility_gw.cli import audit, check, demo, providers, registry, serve
 from eligibility_gw.cli.common import add_common, run
 
-COMMANDS = (registry, check, providers, audit, serve, demo)
+COMMANDS = (registry, check, providers, audit, serve, demo, ussd_cli, telegram_cli, console_cli)
 
 
 def build_parser() -> argparse.ArgumentParser:

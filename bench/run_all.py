@@ -1,0 +1,65 @@
+"""Run every benchmark and print one summary table (``make bench``).
+
+python -m bench.run_all            # full size: a registry of 1,000,000 rows
+python -m bench.run_all --quick    # smoke run: 100,000 rows, fewer persons and asks
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from bench import bench_api, bench_check, bench_decide, bench_import, bench_sms, bench_ussd
+from bench._common import (
+    DEFAULT_PACK,
+    FULL_ROWS,
+    QUICK_ROWS,
+    Figure,
+    load_text,
+    machine,
+    print_figures,
+)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Decide, import, check; then the summary."""
+    parser = argparse.ArgumentParser(prog="python -m bench.run_all", description=__doc__)
+    parser.add_argument(
+        "--quick", action="store_true", help=f"{QUICK_ROWS:,} rows instead of {FULL_ROWS:,}"
+    )
+    parser.add_argument("--rows", type=int, help="registry rows (overrides --quick)")
+    parser.add_argument("--pack", default=DEFAULT_PACK, choices=("ir-tamin", "ro-cnas"))
+    args = parser.parse_args(argv)
+    rows = args.rows or (QUICK_ROWS if args.quick else FULL_ROWS)
+    persons = 50_000 if args.quick else bench_decide.DEFAULT_PERSONS
+    asks = 1_000 if args.quick else bench_check.DEFAULT_ASKS
+
+    print(machine())
+    print(f"started {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; registry of {rows:,} rows")
+    print(f"{load_text()}\n")
+    started = time.perf_counter()
+    figures: list[Figure] = []
+    figures += bench_decide.run(persons)
+    print()
+    figures += bench_import.run(rows, args.pack)
+    print()
+    figures += bench_check.run(rows, args.pack, asks)
+    print()
+    figures += bench_ussd.run(150 if args.quick else bench_ussd.DEFAULT_SESSIONS)
+    print()
+    figures += bench_sms.run(500 if args.quick else bench_sms.DEFAULT_REQUESTS)
+    print()
+    figures += bench_api.run(rows, args.pack, args.quick)
+    print(f"\nsummary ({time.perf_counter() - started:.0f} s in all; {machine()}; {load_text()})\n")
+    print_figures(figures)
+    failed = [f.name for f in figures if f.verdict == "FAIL"]
+    if failed:
+        print(f"\nbelow target: {', '.join(failed)}")
+    # Figures are reported, never asserted: a slow run is information, not an error.
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

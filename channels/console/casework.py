@@ -1,0 +1,398 @@
+"""Dispute pages: open one from a tracking code or a person, move it on, note, notify.
+
+Resolving or rejecting a dispute answers afresh about its person and tells them by SMS
+(``resolution``); a message that could not go out can be sent again from the page.
+"""
+
+from __future__ import annotations
+
+import structlog
+from aiohttp import web
+
+from eligibility_gw.appkeys import CORE
+from eligibility_gw.channels.console.disputes import (
+    OPEN_STATUSES,
+    OUTCOMES,
+    DisputeAction,
+    DisputeCode,
+    DisputeStatus,
+    InvalidDisputeCode,
+    TransitionRefused,
+    due_time,
+    next_status,
+    resets_due_time,
+)
+from eligibility_gw.channels.console.gate import (
+    StaffVisit,
+    console_settings_of,
+    sessions_for,
+    staff_page,
+)
+from eligibility_gw.channels.console.looking import (
+    find_family,
+    log_looked_up,
+    now,
+    shows_full_ids,
+    too_long,
+)
+from eligibility_gw.channels.console.records import Dispute, DisputeDraft, DisputeEvent, EventKind
+from eligibility_gw.channels.console.rendering import BASE, render
+from eligibility_gw.channels.console.resolution import notify_outcome
+from eligibility_gw.channels.console.views import (
+    action_names,
+    answer_row,
+    dispute_row,
+    event_lines,
+    mask_national_id,
+    person_name,
+)
+from eligibility_gw.channels.sms.notifier import SMS_NOTIFIER, TwilioNotifier
+from eligibility_gw.channels.web.pages_common import (
+    PageError,
+    field,
+    offered_languages,
+    read_form,
+    see_other,
+)
+from eligibility_gw.domain.errors import EligibilityError
+from eligibility_gw.domain.tracking import TrackingCode
+from eligibility_gw.phones import InvalidPhone, normalise_phone
+from eligibility_gw.wording import Wording
+
+log = structlog.get_logger(__name__)
+
+#: How the caller reached the insurer.
+CALLER_CHANNELS = ("hotline", "branch", "sms", "telegram", "ussd", "web")
+#: Which disputes the list shows, by filter name.
+LIST_FILTERS: dict[str, tuple[DisputeStatus, ...]] = {
+    "open": tuple(sorted(OPEN_STATUSES)),
+    **{s.value: (s,) for s in DisputeStatus},
+    "all": tuple(DisputeStatus),
+}
+_MAX_PAGE = 10_000
+
+
+def _code_of(request: web.Request) -> DisputeCode:
+    try:
+        return DisputeCode.parse(request.match_info["code"])
+    except InvalidDisputeCode:
+        raise PageError(404, "console.error.dispute_not_found") from None
+
+
+async def _dispute(visit: StaffVisit, code: DisputeCode) -> Dispute:
+    dispute = await visit.store.get_dispute(code)
+    if dispute is None:
+        raise PageError(404, "console.error.dispute_not_found")
+    return dispute
+
+
+def notifier_of(request: web.Request) -> TwilioNotifier | None:
+    """The SMS channel's notifier, when the SMS channel is mounted."""
+    return request.config_dict.get(SMS_NOTIFIER)
+
+
+def page_number(text: str) -> int:
+    """``?page=``; a 422 page when it is not a page number."""
+    text = text.strip() or "1"
+    page = int(text) if text.isascii() and text.isdigit() else 0
+    if not 1 <= page <= _MAX_PAGE:
+        raise PageError(422, "console.error.page")
+    return page
+
+
+# --- list -----------------------------------------------------------------------------------
+
+
+@staff_page
+async def dispute_list(request: web.Request, visit: StaffVisit) -> web.StreamResponse:
+    """Disputes by status (open ones by default), soonest due first."""
+    core = request.config_dict[CORE]
+    s = console_settings_of(request)
+    chosen = request.query.get("status", "open")
+    if chosen not in LIST_FILTERS:
+        raise PageError(422, "console.error.filter")
+    page = page_number(request.query.get("page", "1"))
+    statuses = LIST_FILTERS[chosen]
+    found = await visit.store.list_disputes(
+        statuses, limit=s.page_size + 1, offset=(page - 1) * s.page_size
+    )
+    w = visit.frame.wording
+    rows = [
+        dispute_row(d, w, core.settings.tz, now(), shows_full_ids(visit))
+        for d in found[: s.page_size]
+    ]
+    return render(
+        visit.frame,
+        "disputes.html",
+        rows=rows,
+        chosen=chosen,
+        filters=list(LIST_FILTERS),
+        page=page,
+        more=len(found) > s.page_size,
+        overdue_only=False,
+    )
+
+
+# --- opening --------------------------------------------------------------------------------
+
+
+def _new_values(request: web.Request) -> dict[str, str]:
+    core = request.config_dict[CORE]
+    return {
+        "tracking_code": request.query.get("code", "").strip()[:40],
+        "person": request.query.get("person", "").strip()[:40],
+        "caller_channel": CALLER_CHANNELS[0],
+        "caller_phone": "",
+        "language": core.settings.default_language,
+        "summary": "",
+    }
+
+
+async def _new_page(
+    request: web.Request,
+    visit: StaffVisit,
+    values: dict[str, str],
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> web.Response:
+    core = request.config_dict[CORE]
+    w = visit.frame.wording
+    about = None
+    national_id = visit.session.national_id_of(values["person"]) if values["person"] else None
+    if national_id is not None:
+        family = await find_family(request, national_id)
+        person = family.member(national_id) if family else None
+        await log_looked_up(visit, [national_id], "dispute")
+        about = {
+            "name": person_name(person) if person else "—",
+            "national_id": national_id if shows_full_ids(visit) else mask_national_id(national_id),
+        }
+    languages = [
+        (lang, Wording(lang).t("language.name")) for lang in offered_languages(core.settings)
+    ]
+    return render(
+        visit.frame,
+        "dispute_new.html",
+        status,
+        values=values,
+        errors=errors or {},
+        about=about,
+        channels=[(c, w.t(f"console.caller.{c}")) for c in CALLER_CHANNELS],
+        languages=languages,
+    )
+
+
+@staff_page
+async def new_dispute(request: web.Request, visit: StaffVisit) -> web.StreamResponse:
+    """The form to open a dispute (``?code=`` a tracking code, or ``?person=`` a record)."""
+    return await _new_page(request, visit, _new_values(request))
+
+
+@staff_page
+async def open_dispute(request: web.Request, visit: StaffVisit) -> web.StreamResponse:
+    """Open a dispute; on to its page, or the form again with what is wrong."""
+    core = request.config_dict[CORE]
+    s = console_settings_of(request)
+    w = visit.frame.wording
+    form = await read_form(request)
+    values = {
+        k: field(form, k).strip()
+        for k in (
+            "tracking_code",
+            "person",
+            "caller_channel",
+            "caller_phone",
+            "language",
+            "summary",
+        )
+    }
+    errors: dict[str, str] = {}
+    national_id: str | None = None
+    tracking: str | None = None
+    if values["tracking_code"]:
+        try:
+            code = TrackingCode.parse(values["tracking_code"])
+        except EligibilityError as exc:
+            errors["tracking_code"] = w.error(exc)
+        else:
+            record = await core.service.recorded(code)
+            if record is None:
+                errors["tracking_code"] = w.t("console.dispute.code_not_found")
+            else:
+                national_id, tracking = record.draft.national_id, code.digits
+    elif values["person"]:
+        national_id = visit.session.national_id_of(values["person"])
+        if national_id is None:
+            errors["tracking_code"] = w.t("console.error.record_link")
+    else:
+        errors["tracking_code"] = w.t("console.dispute.about_required")
+    if values["caller_channel"] not in CALLER_CHANNELS:
+        errors["caller_channel"] = w.t("console.dispute.bad_channel")
+    phone: str | None = None
+    if values["caller_phone"]:
+        try:
+            phone = normalise_phone(values["caller_phone"], core.pack.phone_region)
+        except InvalidPhone:
+            errors["caller_phone"] = w.t("console.search.bad_phone")
+    if values["language"] not in offered_languages(core.settings):
+        errors["language"] = w.t("console.error.language")
+    if not values["summary"]:
+        errors["summary"] = w.t("console.dispute.summary_required")
+    elif message := too_long(values["summary"], visit):
+        errors["summary"] = message
+    if errors or national_id is None:
+        return await _new_page(request, visit, values, errors, 422)
+    opened_at = now()
+    dispute = await visit.store.open_dispute(
+        DisputeDraft(
+            national_id=national_id,
+            tracking_code=tracking,
+            caller_channel=values["caller_channel"],
+            caller_phone=phone,
+            language=values["language"],
+            summary=values["summary"],
+            opened_by=visit.staff.username,
+            opened_at=opened_at,
+            due_at=due_time(opened_at, s.service_level_hours),
+        )
+    )
+    log.info(
+        "console_dispute_opened", staff=visit.staff.username, dispute_code=dispute.code.grouped()
+    )
+    return see_other(f"{BASE}/disputes/{dispute.code.digits}")
+
+
+# --- the dispute page -----------------------------------------------------------------------
+
+
+async def _dispute_page(
+    request: web.Request,
+    visit: StaffVisit,
+    dispute: Dispute,
+    status: int = 200,
+    error: str | None = None,
+    note: str = "",
+) -> web.Response:
+    core = request.config_dict[CORE]
+    w = visit.frame.wording
+    tz = core.settings.tz
+    national_id = dispute.national_id
+    family = await find_family(request, national_id)
+    person = family.member(national_id) if family else None
+    session = await sessions_for(request).remember(visit.session, [national_id])
+    await log_looked_up(visit, [national_id], "dispute")
+    about = {
+        "name": person_name(person) if person else "—",
+        "national_id": national_id if shows_full_ids(visit) else mask_national_id(national_id),
+        "ref": session.ref_of(national_id),
+        "relationship": w.relationship(person.relationship) if person else "",
+    }
+    asked = None
+    if dispute.tracking_code:
+        record = await core.service.recorded(TrackingCode(dispute.tracking_code))
+        asked = answer_row(record, w, core) if record else None
+    resolution = None
+    if dispute.resolution_code:
+        record = await core.service.recorded(TrackingCode(dispute.resolution_code))
+        resolution = answer_row(record, w, core) if record else None
+    events = await visit.store.events(dispute.code)
+    return render(
+        visit.frame,
+        "dispute.html",
+        status,
+        dispute=dispute_row(dispute, w, tz, now(), shows_full_ids(visit)),
+        code_digits=dispute.code.digits,
+        caller_phone=dispute.caller_phone or "—",
+        language=Wording(dispute.language).t("language.name"),
+        about=about,
+        asked=asked,
+        resolution=resolution,
+        sms_status=dispute.sms_status,
+        sms_message_sid=dispute.sms_message_sid,
+        can_notify=dispute.status in OUTCOMES and dispute.sms_status != "sent",
+        events=event_lines(events, w, tz),
+        actions=action_names(dispute.status),
+        error=error,
+        note=note,
+    )
+
+
+@staff_page
+async def show_dispute(request: web.Request, visit: StaffVisit) -> web.StreamResponse:
+    """One dispute: its person, the answer disputed, history, and what can be done."""
+    return await _dispute_page(request, visit, await _dispute(visit, _code_of(request)))
+
+
+@staff_page
+async def change_status(request: web.Request, visit: StaffVisit) -> web.StreamResponse:
+    """Start, resolve, reject, close or reopen; an outcome is sent to the person by SMS."""
+    core = request.config_dict[CORE]
+    s = console_settings_of(request)
+    w = visit.frame.wording
+    dispute = await _dispute(visit, _code_of(request))
+    form = await read_form(request)
+    note = field(form, "note").strip()
+    try:
+        action = DisputeAction(field(form, "action"))
+        after = next_status(dispute.status, action)
+    except (ValueError, TransitionRefused):
+        refused = w.t(
+            "console.dispute.refused", status=w.t(f"console.dispute.status.{dispute.status.value}")
+        )
+        return await _dispute_page(request, visit, dispute, 409, refused, note)
+    if message := too_long(note, visit):
+        return await _dispute_page(request, visit, dispute, 422, message, note)
+    if after in OUTCOMES and not note:
+        missing = w.t("console.dispute.outcome_required")
+        return await _dispute_page(request, visit, dispute, 422, missing, note)
+    at = now()
+    event = DisputeEvent(at, visit.staff.username, EventKind.STATUS, note, dispute.status, after)
+    due = due_time(at, s.service_level_hours) if resets_due_time(action) else None
+    moved = await visit.store.change_status(dispute.code, dispute.status, event, due)
+    if moved is None:
+        current = await _dispute(visit, dispute.code)
+        return await _dispute_page(
+            request, visit, current, 409, w.t("console.dispute.moved_meanwhile"), note
+        )
+    log.info(
+        "console_dispute_moved",
+        staff=visit.staff.username,
+        dispute_code=moved.code.grouped(),
+        status=moved.status.value,
+    )
+    if moved.status in OUTCOMES:
+        await notify_outcome(core, visit.store, notifier_of(request), moved, visit.staff.username)
+    return see_other(f"{BASE}/disputes/{moved.code.digits}")
+
+
+@staff_page
+async def add_note(request: web.Request, visit: StaffVisit) -> web.StreamResponse:
+    """Add a note to the dispute's history."""
+    w = visit.frame.wording
+    dispute = await _dispute(visit, _code_of(request))
+    form = await read_form(request)
+    note = field(form, "note").strip()
+    if not note:
+        return await _dispute_page(
+            request, visit, dispute, 422, w.t("console.dispute.note_required"), note
+        )
+    if message := too_long(note, visit):
+        return await _dispute_page(request, visit, dispute, 422, message, note)
+    await visit.store.add_event(
+        dispute.code, DisputeEvent(now(), visit.staff.username, EventKind.NOTE, note)
+    )
+    return see_other(f"{BASE}/disputes/{dispute.code.digits}")
+
+
+@staff_page
+async def notify_again(request: web.Request, visit: StaffVisit) -> web.StreamResponse:
+    """Answer afresh and send the outcome again (after a message that did not go out)."""
+    core = request.config_dict[CORE]
+    w = visit.frame.wording
+    dispute = await _dispute(visit, _code_of(request))
+    if dispute.status not in OUTCOMES:
+        return await _dispute_page(
+            request, visit, dispute, 409, w.t("console.dispute.no_outcome_yet")
+        )
+    await notify_outcome(core, visit.store, notifier_of(request), dispute, visit.staff.username)
+    return see_other(f"{BASE}/disputes/{dispute.code.digits}")

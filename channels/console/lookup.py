@@ -1,0 +1,86 @@
+"""Read what staff type into the one search box: a national id, a phone, or a code.
+
+The kind can be chosen, or told from the text: ``D-…`` is a dispute code, ``+…``/``00…`` a
+phone, twelve digits a tracking code, a local mobile number (a leading 0 and more digits
+than a national id) a phone, anything else a national id. Typos are refused by each kind's
+own check (check digits, phone plans) before anything is looked up.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from eligibility_gw.channels.console.disputes import DisputeCode, InvalidDisputeCode
+from eligibility_gw.domain.digits import compact_number, strip_bidi
+from eligibility_gw.domain.errors import EligibilityError
+from eligibility_gw.domain.rulepack import RulePack
+from eligibility_gw.domain.tracking import TRACKING_CODE_LENGTH, TrackingCode
+from eligibility_gw.phones import InvalidPhone, normalise_phone
+
+MAX_QUERY = 64
+
+
+class QueryKind(enum.StrEnum):
+    """What a search looks for."""
+
+    AUTO = "auto"
+    NATIONAL_ID = "national_id"
+    PHONE = "phone"
+    TRACKING_CODE = "tracking_code"
+    DISPUTE_CODE = "dispute_code"
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A search, read: its kind and its normalised value."""
+
+    kind: QueryKind
+    value: str
+
+
+class QueryRefused(Exception):
+    """The text cannot be what it was taken for; ``message`` says why (a message id)."""
+
+    def __init__(self, message: str, error: EligibilityError | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.error = error
+
+
+def guess_kind(text: str, pack: RulePack) -> QueryKind:
+    """The kind of search ``text`` reads as."""
+    if DisputeCode.looks_like(text):
+        return QueryKind.DISPUTE_CODE
+    compact = compact_number(strip_bidi(text))
+    if compact.startswith(("+", "00")):
+        return QueryKind.PHONE
+    if len(compact) == TRACKING_CODE_LENGTH:
+        return QueryKind.TRACKING_CODE
+    if compact.startswith("0") and len(compact) > pack.national_id.length:
+        return QueryKind.PHONE
+    return QueryKind.NATIONAL_ID
+
+
+def read_query(text: str, kind: QueryKind, pack: RulePack) -> Query:
+    """The normalised search; ``QueryRefused`` with the reason in a message id."""
+    text = text.strip()
+    if not text:
+        raise QueryRefused("console.search.empty")
+    if len(text) > MAX_QUERY:
+        raise QueryRefused("console.search.too_long")
+    chosen = guess_kind(text, pack) if kind is QueryKind.AUTO else kind
+    try:
+        if chosen is QueryKind.DISPUTE_CODE:
+            return Query(chosen, DisputeCode.parse(text).digits)
+        if chosen is QueryKind.TRACKING_CODE:
+            return Query(chosen, TrackingCode.parse(text).digits)
+        if chosen is QueryKind.PHONE:
+            return Query(chosen, normalise_phone(text, pack.phone_region))
+        return Query(chosen, pack.national_id.normalise(text))
+    except InvalidDisputeCode:
+        raise QueryRefused("console.search.bad_dispute_code") from None
+    except InvalidPhone:
+        raise QueryRefused("console.search.bad_phone") from None
+    except EligibilityError as exc:
+        raise QueryRefused("console.search.bad_input", exc) from None

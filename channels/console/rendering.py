@@ -1,0 +1,105 @@
+"""Render console pages: the frame around every page, templates, error pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from eligibility_gw.appkeys import CORE
+from eligibility_gw.channels.console.records import StaffAccount
+from eligibility_gw.channels.web.negotiation import language_of
+from eligibility_gw.channels.web.pages_common import (
+    ErrorWords,
+    error_pages_for,
+    offered_languages,
+    package_text,
+    template_environment,
+)
+from eligibility_gw.wording import Wording
+
+PACKAGE = "eligibility_gw.channels.console"
+PORTAL_PACKAGE = "eligibility_gw.channels.web.portal"
+BASE = "/console"
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """What every page shows around its content: language, who is signed in, the token."""
+
+    wording: Wording
+    languages: tuple[tuple[str, str], ...]
+    staff: StaffAccount | None = None
+    csrf: str = ""
+    here: str = BASE + "/"
+
+    @property
+    def direction(self) -> str:
+        """``rtl`` or ``ltr``."""
+        return "rtl" if self.wording.rtl else "ltr"
+
+
+FRAME = web.RequestKey("console_frame", Frame)
+
+
+def make_frame(
+    request: web.Request, language: str, staff: StaffAccount | None = None, csrf: str = ""
+) -> Frame:
+    """The frame for this request, remembered for any error page it ends in."""
+    offered = offered_languages(request.config_dict[CORE].settings)
+    frame = Frame(
+        Wording(language),
+        tuple((lang, Wording(lang).t("language.name")) for lang in offered),
+        staff,
+        csrf,
+        request.path_qs if request.method == "GET" else BASE + "/",
+    )
+    request[FRAME] = frame
+    return frame
+
+
+def visitor_frame(request: web.Request) -> Frame:
+    """The frame of a visitor not signed in: language from ``?lang=`` or Accept-Language."""
+    settings = request.config_dict[CORE].settings
+    return make_frame(request, language_of(request, settings, request.query.get("lang")))
+
+
+def render(frame: Frame, template: str, status: int = 200, **context: Any) -> web.Response:
+    """The page ``template`` in the frame's language."""
+    w = frame.wording
+    page = template_environment(PACKAGE).get_template(template)
+    html = page.render(frame=frame, w=w, t=w.t, **context)
+    return web.Response(
+        text=html,
+        status=status,
+        content_type="text/html",
+        charset="utf-8",
+        headers={"Content-Language": w.language},
+    )
+
+
+def error_page(request: web.Request, status: int, message: str, **params: object) -> web.Response:
+    """The error page, in the language of the page that failed (or the visitor's)."""
+    frame = request.get(FRAME) or visitor_frame(request)
+    return render(frame, "error.html", status, message=frame.wording.t(message, **params))
+
+
+def stylesheet_text() -> str:
+    """The portal's look (shared), then the console's own rules."""
+    return package_text(PORTAL_PACKAGE, "static", "portal.css") + package_text(
+        PACKAGE, "static", "console.css"
+    )
+
+
+_WORDS = ErrorWords(
+    not_found="console.error.not_found",
+    method="console.error.method",
+    too_large="console.error.too_large",
+    bad_request="console.error.bad_request",
+    bad_form="console.error.bad_form",
+    rate_limited="console.error.rate_limited",
+    unavailable="console.error.unavailable",
+)
+#: Every refusal as a page in words with its 4xx status; never a 500.
+error_pages = error_pages_for(_WORDS, error_page, "console_unhandled_error")

@@ -1,0 +1,584 @@
+"""What the bot answers to each update, and to whom: the channel's rules over the core.
+
+Nothing personal is said before the chat has proved a phone by sharing the sender's own
+contact. Then a provider's phone gets providers' answers (no end date, masked name), and a
+phone on file for insured people gets their own and their family's answers (end date
+included), exactly as the SMS channel gives them.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
+
+from eligibility_gw.bootstrap import Core
+from eligibility_gw.channels.telegram.answers import answer_text, recorded_text, split_message
+from eligibility_gw.channels.telegram.bindings import Binding, TelegramBindings
+from eligibility_gw.channels.telegram.keyboards import (
+    Action,
+    MemberButton,
+    Tap,
+    action_of,
+    contact_keyboard,
+    family_page,
+    language_keyboard,
+    main_menu,
+    member_token,
+    pages,
+    parse_callback,
+)
+from eligibility_gw.channels.telegram.settings import TelegramSettings
+from eligibility_gw.domain.answer import AnswerRecord
+from eligibility_gw.domain.digits import compact_number
+from eligibility_gw.domain.errors import EligibilityError
+from eligibility_gw.domain.model import Family, Person
+from eligibility_gw.domain.tracking import TRACKING_CODE_LENGTH, TrackingCode
+from eligibility_gw.identity import PhoneIdentity, families_of, identify_phone, visible_members
+from eligibility_gw.keyvalue import Sessions
+from eligibility_gw.phones import InvalidPhone, normalise_phone
+from eligibility_gw.presenting import Audience
+from eligibility_gw.service import STORE_ERRORS, Asker
+from eligibility_gw.textinput import parse_date
+from eligibility_gw.wording import FALLBACK_LANGUAGE, Wording, available_languages
+
+log = structlog.get_logger(__name__)
+
+CHANNEL = "telegram"
+ReplyMarkup = ReplyKeyboardMarkup | InlineKeyboardMarkup | ReplyKeyboardRemove
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    """Where an update comes from: the chat, the Telegram user, their app's language."""
+
+    chat_id: int
+    user_id: int
+    language_code: str | None
+    private: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A command (``/start``) or the menu button standing for it."""
+
+    action: Action
+
+
+@dataclass(frozen=True, slots=True)
+class SharedContact:
+    """A contact sent to the bot: ``user_id`` is the Telegram user the number belongs to."""
+
+    user_id: int | None
+    phone_number: str
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """Typed text (or a menu button's label)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ButtonTap:
+    """An inline button tapped: its callback data."""
+
+    data: str
+
+
+@dataclass(frozen=True, slots=True)
+class Unsupported:
+    """Anything else: a photo, a sticker, an unknown command."""
+
+
+Event = Command | SharedContact | Text | ButtonTap | Unsupported
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One message to send, with the keyboard to show under it."""
+
+    text: str
+    markup: ReplyMarkup | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """How one update is answered, and what happened (for the log)."""
+
+    outcome: str
+    messages: tuple[Outgoing, ...] = ()
+    #: The short note a tapped button shows (callback queries only).
+    notice: str | None = None
+    #: New buttons for the message whose button was tapped (paging).
+    new_buttons: InlineKeyboardMarkup | None = None
+    tracking_codes: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(slots=True)
+class _Chat:
+    """What answering one update knows about its chat."""
+
+    sender: Sender
+    w: Wording
+    binding: Binding | None
+    session: dict[str, Any]
+
+    @property
+    def key(self) -> str:
+        return str(self.sender.chat_id)
+
+
+def contact_phone(raw: str, region: str) -> str:
+    """E.164 of a shared contact's number (Telegram sends it with or without the ``+``)."""
+    text = raw.strip().replace(" ", "")
+    if text.isascii() and text.isdigit():
+        text = "+" + text
+    return normalise_phone(text, region)
+
+
+def received_by(record: AnswerRecord, identity: PhoneIdentity) -> bool:
+    """Say whether this phone (or its active provider) is who received the answer."""
+    draft = record.draft
+    if draft.asker_kind == "provider":
+        provider = identity.provider
+        return provider is not None and provider.active and draft.asker_id == provider.provider_id
+    return draft.asker_kind == "insured" and draft.asker_id == identity.phone
+
+
+def _sender_kind(identity: PhoneIdentity) -> str:
+    if identity.provider is not None:
+        return "provider"
+    return "insured" if identity.is_insured else "unknown"
+
+
+class Conversation:
+    """Answer updates: one entry point, ``handle``, for every kind of update."""
+
+    def __init__(
+        self,
+        settings: TelegramSettings,
+        core: Core,
+        bindings: TelegramBindings,
+        member_key: bytes,
+    ) -> None:
+        self.settings = settings
+        self.core = core
+        self.bindings = bindings
+        self.member_key = member_key
+        shipped = set(available_languages())
+        configured = tuple(lang for lang in core.settings.gateway.languages if lang in shipped)
+        self.languages: tuple[str, ...] = configured or (FALLBACK_LANGUAGE,)
+        self.wordings = tuple(Wording(lang) for lang in self.languages)
+        self.sessions = Sessions(core.kv, CHANNEL, settings.pending_seconds)
+
+    # -- languages ----------------------------------------------------------------------
+
+    def language_for(self, language_code: str | None) -> str:
+        """The configured language closest to a Telegram ``language_code`` (``fa``, ``en-US``)."""
+        base = (language_code or "").replace("_", "-").split("-", maxsplit=1)[0].lower()
+        return base if base in self.languages else self.languages[0]
+
+    async def language_of(self, sender: Sender) -> str:
+        """The chat's language, reading the binding when it can (for error messages)."""
+        try:
+            binding = await self.bindings.get(sender.chat_id)
+        except Exception:  # the store may be what failed: fall back to the app's language
+            binding = None
+        if binding is not None and binding.user_id == sender.user_id:
+            return binding.language
+        return self.language_for(sender.language_code)
+
+    # -- the entry point ------------------------------------------------------------------
+
+    async def handle(self, sender: Sender, event: Event) -> Turn:
+        """The answer to one update."""
+        w = Wording(self.language_for(sender.language_code))
+        try:
+            chat = await self._chat(sender)
+            limited = await self._sender_limited(chat)
+            if limited is not None:
+                turn = limited
+            elif not sender.private:  # anyone in a group could use a linked chat
+                turn = Turn("refused_not_private", (Outgoing(w.t("telegram.private_only")),))
+            else:
+                turn = await self._dispatch(chat, event)
+        except STORE_ERRORS as exc:
+            log.warning("registry_unavailable", error=type(exc).__name__)
+            text = w.t("reason.REGISTRY_UNAVAILABLE")
+            return Turn("unavailable", (Outgoing(text),))
+        log.info(
+            "telegram_answered",
+            update_kind=type(event).__name__,
+            outcome=turn.outcome,
+            language=chat.w.language,
+            linked=chat.binding is not None,
+            tracking_codes=list(turn.tracking_codes),
+        )
+        return turn
+
+    async def _chat(self, sender: Sender) -> _Chat:
+        binding = await self.bindings.get(sender.chat_id) if sender.private else None
+        if binding is not None and binding.user_id != sender.user_id:
+            binding = None  # someone else in the chat: not who proved the phone
+        session = await self.sessions.load(str(sender.chat_id)) or {}
+        if binding is not None:
+            language = binding.language
+        else:
+            chosen = session.get("language")
+            language = (
+                chosen if chosen in self.languages else self.language_for(sender.language_code)
+            )
+        return _Chat(sender, Wording(language), binding, session)
+
+    async def _sender_limited(self, chat: _Chat) -> Turn | None:
+        s = self.settings
+        subject = chat.binding.phone if chat.binding else f"chat:{chat.sender.chat_id}"
+        hit = await self.core.limiter.hit(
+            "telegram-sender", subject, s.updates_per_sender, s.rate_window_seconds
+        )
+        if hit.allowed:
+            return None
+        log.warning("telegram_rate_limited", scope="sender", count=hit.count)
+        text = self._rate_limited(chat.w, "sender", hit.retry_after)
+        if hit.count == hit.limit + 1:
+            return Turn("rate_limited_sender", (Outgoing(text),), notice=text)
+        # Said once per window; after that only a tapped button gets a note, so a flood of
+        # messages is not answered message for message.
+        return Turn("rate_limited_sender", notice=text)
+
+    async def _dispatch(self, chat: _Chat, event: Event) -> Turn:
+        if isinstance(event, SharedContact):
+            return await self._contact(chat, event)
+        if isinstance(event, ButtonTap):
+            return await self._tap(chat, event.data)
+        action: Action | None = None
+        if isinstance(event, Command):
+            action = event.action
+        elif isinstance(event, Text):
+            action = action_of(event.text, self.wordings)
+        if action is not None:
+            await self._clear_pending(chat)
+        if action is Action.START:
+            return await self._start(chat)
+        if action is Action.LANGUAGE:
+            return self._choose_language(chat)
+        if action is Action.FORGET:
+            return await self._forget(chat)
+        if chat.binding is None:
+            return self._need_phone(chat)  # no personal answer before the phone is proved
+        identity = await identify_phone(self.core.store, chat.binding.phone)
+        if action is Action.COVER:
+            return await self._cover(chat, identity)
+        if action is Action.FAMILY:
+            return await self._family(chat, identity)
+        if action is Action.CHECK:
+            return await self._check(chat, identity)
+        if action is Action.CODE:
+            return await self._code(chat)
+        if isinstance(event, Text) and action is None:
+            return await self._typed(chat, identity, event.text)
+        return self._help(chat, identity, "help" if action is Action.HELP else "unsupported")
+
+    # -- before and around the binding ------------------------------------------------------
+
+    async def _start(self, chat: _Chat) -> Turn:
+        w = chat.w
+        greeting = w.t("telegram.greeting")
+        if chat.binding is None:
+            text = f"{greeting}\n\n{w.t('telegram.share_phone')}"
+            return Turn("greeted", (Outgoing(text, contact_keyboard(w)),))
+        identity = await identify_phone(self.core.store, chat.binding.phone)
+        text = f"{greeting}\n\n{w.t('telegram.menu.prompt')}"
+        return Turn("greeted_linked", (Outgoing(text, self._menu(w, identity)),))
+
+    def _need_phone(self, chat: _Chat) -> Turn:
+        w = chat.w
+        return Turn(
+            "refused_not_linked", (Outgoing(w.t("telegram.need_phone"), contact_keyboard(w)),)
+        )
+
+    async def _contact(self, chat: _Chat, event: SharedContact) -> Turn:
+        w = chat.w
+        sender = chat.sender
+        if event.user_id is None or event.user_id != sender.user_id:
+            log.warning("telegram_contact_refused", reason="not_own")
+            text = w.t("telegram.contact.not_own")
+            return Turn("refused_contact_not_own", (Outgoing(text, contact_keyboard(w)),))
+        try:
+            phone = contact_phone(event.phone_number, self.core.pack.phone_region)
+        except InvalidPhone:
+            log.warning("telegram_contact_refused", reason="unreadable")
+            text = w.t("telegram.contact.unreadable")
+            return Turn("refused_contact_unreadable", (Outgoing(text, contact_keyboard(w)),))
+        identity = await identify_phone(self.core.store, phone)
+        if not identity.is_known:
+            # Nothing is kept about a phone the registry does not know.
+            log.info("telegram_contact_refused", reason="not_on_file")
+            text = w.t("telegram.contact.not_on_file", hotline=self._hotline(w))
+            return Turn("refused_not_on_file", (Outgoing(text, ReplyKeyboardRemove()),))
+        binding = Binding(sender.chat_id, sender.user_id, phone, w.language, datetime.now(UTC))
+        await self.bindings.bind(binding)
+        chat.binding = binding
+        await self.sessions.drop(chat.key)  # the language now lives in the binding
+        log.info("telegram_linked", sender_kind=_sender_kind(identity))
+        menu = self._menu(w, identity)
+        return Turn("linked", (Outgoing(w.t("telegram.contact.bound"), menu),))
+
+    def _choose_language(self, chat: _Chat) -> Turn:
+        text = chat.w.t("telegram.language.choose")
+        return Turn("language_menu", (Outgoing(text, language_keyboard(self.languages)),))
+
+    async def _set_language(self, chat: _Chat, language: str) -> Turn:
+        if language not in self.languages:
+            return self._choose_language(chat)
+        w = Wording(language)
+        if chat.binding is not None:
+            await self.bindings.set_language(chat.sender.chat_id, language)
+            identity = await identify_phone(self.core.store, chat.binding.phone)
+            said = Outgoing(w.t("telegram.language.set"), self._menu(w, identity))
+        else:
+            chat.session["language"] = language
+            await self.sessions.save(chat.key, chat.session)
+            text = f"{w.t('telegram.language.set')}\n\n{w.t('telegram.share_phone')}"
+            said = Outgoing(text, contact_keyboard(w))
+        chat.w = w
+        return Turn("language_set", (said,), notice=w.t("language.name"))
+
+    async def _forget(self, chat: _Chat) -> Turn:
+        had = await self.bindings.forget(chat.sender.chat_id)
+        await self.sessions.drop(chat.key)
+        log.info("telegram_forgotten", was_linked=had)
+        chat.binding = None
+        text = chat.w.t("telegram.forget.done")
+        return Turn("forgotten", (Outgoing(text, ReplyKeyboardRemove()),))
+
+    # -- button taps ----------------------------------------------------------------------
+
+    async def _tap(self, chat: _Chat, data: str) -> Turn:
+        parsed = parse_callback(data)
+        if parsed is None:
+            log.warning("telegram_tap_unknown")
+            return Turn("tap_unknown", notice=chat.w.t("telegram.family.gone"))
+        kind, value = parsed
+        if kind is Tap.LANGUAGE:
+            return await self._set_language(chat, value)
+        if chat.binding is None:
+            return self._need_phone(chat)
+        identity = await identify_phone(self.core.store, chat.binding.phone)
+        if kind is Tap.PAGE:
+            return await self._family_page(chat, identity, value)
+        return await self._member(chat, identity, value)
+
+    # -- insured people ---------------------------------------------------------------------
+
+    async def _cover(self, chat: _Chat, identity: PhoneIdentity) -> Turn:
+        w = chat.w
+        if not identity.is_insured:
+            return Turn("refused_not_insured", (self._not_insured(w),))
+        asker = Asker(CHANNEL, "insured", identity.phone)
+        texts: list[str] = []
+        codes: list[str] = []
+        for person in identity.people:
+            family = await self.core.service.find_family(person.national_id)
+            member = family.member(person.national_id) if family else None
+            if family is None or member is None:
+                continue
+            if limited := await self._id_limited(w, member.national_id):
+                texts.append(limited)
+                continue
+            answer = await self.core.service.decide_for(member, family, asker)
+            texts.append(
+                answer_text(answer.record, w, self.core.pack, Audience.INSURED, answer.member)
+            )
+            codes.append(answer.tracking_code.digits)
+        if not texts:
+            return Turn("refused_not_insured", (self._not_insured(w),))
+        return Turn(
+            "answered_cover", self._messages("\n\n".join(texts)), tracking_codes=tuple(codes)
+        )
+
+    async def _visible(self, identity: PhoneIdentity) -> list[tuple[Person, Family]]:
+        """Everyone whose answer this phone may see, with their family."""
+        found: list[tuple[Person, Family]] = []
+        for family in await families_of(self.core.store, identity):
+            found.extend((member, family) for member in visible_members(identity, family))
+        return found
+
+    def _buttons(self, w: Wording, visible: list[tuple[Person, Family]]) -> list[MemberButton]:
+        return [
+            MemberButton(
+                f"{p.given_name} ({w.relationship(p.relationship)})",
+                member_token(self.member_key, p.national_id),
+            )
+            for p, _ in visible
+        ]
+
+    async def _family(self, chat: _Chat, identity: PhoneIdentity) -> Turn:
+        w = chat.w
+        visible = await self._visible(identity)
+        if not visible:
+            return Turn("refused_not_insured", (self._not_insured(w),))
+        keyboard = family_page(w, self._buttons(w, visible), 0, self.settings.page_size)
+        return Turn("family_menu", (Outgoing(w.t("telegram.family.choose"), keyboard),))
+
+    async def _family_page(self, chat: _Chat, identity: PhoneIdentity, value: str) -> Turn:
+        w = chat.w
+        visible = await self._visible(identity)
+        size = self.settings.page_size
+        count = pages(len(visible), size)
+        page = min(int(value), count - 1) if value.isascii() and value.isdigit() else 0
+        keyboard = family_page(w, self._buttons(w, visible), page, size)
+        notice = w.t(
+            "telegram.family.page", page=w.digits(str(page + 1)), pages=w.digits(str(count))
+        )
+        return Turn("family_page", notice=notice, new_buttons=keyboard)
+
+    async def _member(self, chat: _Chat, identity: PhoneIdentity, token: str) -> Turn:
+        w = chat.w
+        for person, family in await self._visible(identity):
+            if not hmac.compare_digest(member_token(self.member_key, person.national_id), token):
+                continue
+            if limited := await self._id_limited(w, person.national_id):
+                return Turn("rate_limited_national_id", (Outgoing(limited),), notice=limited)
+            asker = Asker(CHANNEL, "insured", identity.phone)
+            answer = await self.core.service.decide_for(person, family, asker)
+            text = answer_text(answer.record, w, self.core.pack, Audience.INSURED, answer.member)
+            return Turn(
+                "answered_member",
+                self._messages(text),
+                tracking_codes=(answer.tracking_code.digits,),
+            )
+        # Not (or no longer) one of the people this phone may see; forged data lands here too.
+        return Turn("member_gone", (Outgoing(w.t("telegram.family.gone")),))
+
+    # -- providers and codes ------------------------------------------------------------------
+
+    def _provider_refusal(self, w: Wording, identity: PhoneIdentity) -> Turn | None:
+        provider = identity.provider
+        if provider is None:
+            return Turn("refused_not_provider", (Outgoing(w.t("telegram.check.providers_only")),))
+        if not provider.active:
+            return Turn("refused_provider_inactive", (Outgoing(w.t("telegram.provider_inactive")),))
+        return None
+
+    async def _check(self, chat: _Chat, identity: PhoneIdentity) -> Turn:
+        if refusal := self._provider_refusal(chat.w, identity):
+            return refusal
+        await self._await(chat, "national_id")
+        return Turn("asked_national_id", (Outgoing(chat.w.t("telegram.check.prompt")),))
+
+    async def _code(self, chat: _Chat) -> Turn:
+        await self._await(chat, "code")
+        return Turn("asked_code", (Outgoing(chat.w.t("telegram.code.prompt")),))
+
+    async def _typed(self, chat: _Chat, identity: PhoneIdentity, text: str) -> Turn:
+        awaiting = chat.session.get("awaiting")
+        words = text.split()
+        first = compact_number(words[0]) if words else ""
+        numeric = first.isascii() and first.isdigit()
+        if awaiting == "national_id" or (
+            awaiting is None
+            and numeric
+            and identity.provider is not None
+            and len(first) != TRACKING_CODE_LENGTH
+        ):
+            return await self._ask(chat, identity, text)
+        if awaiting == "code" or (
+            awaiting is None and numeric and len(first) == TRACKING_CODE_LENGTH
+        ):
+            return await self._verify(chat, identity, text)
+        return self._help(chat, identity, "help")
+
+    async def _ask(self, chat: _Chat, identity: PhoneIdentity, text: str) -> Turn:
+        w = chat.w
+        if refusal := self._provider_refusal(w, identity):
+            await self._clear_pending(chat)
+            return refusal
+        assert identity.provider is not None  # refused above otherwise
+        service = self.core.service
+        raw_id, *rest = text.split(maxsplit=1) or [""]
+        try:
+            national_id = service.normalise_id(raw_id)
+            day = service.check_date(parse_date(rest[0]) if rest else None)
+        except EligibilityError as exc:  # still waiting: the provider may correct it
+            return Turn(f"refused_{exc.code.lower()}", (Outgoing(w.error(exc)),))
+        if limited := await self._id_limited(w, national_id):
+            return Turn("rate_limited_national_id", (Outgoing(limited),))
+        asker = Asker(CHANNEL, "provider", identity.provider.provider_id)
+        answer = await service.ask(national_id, asker, day)
+        await self._clear_pending(chat)
+        text = answer_text(answer.record, w, self.core.pack, Audience.PROVIDER)
+        return Turn(
+            "answered_provider", self._messages(text), tracking_codes=(answer.tracking_code.digits,)
+        )
+
+    async def _verify(self, chat: _Chat, identity: PhoneIdentity, text: str) -> Turn:
+        w = chat.w
+        try:
+            code = TrackingCode.parse(text)
+        except EligibilityError as exc:  # still waiting: the person may correct a typo
+            return Turn("refused_invalid_tracking_code", (Outgoing(w.error(exc)),))
+        await self._clear_pending(chat)
+        record = await self.core.service.recorded(code)
+        if record is None or not received_by(record, identity):
+            # The same words whether the code exists or not: codes are not to be probed.
+            return Turn("code_unknown", (Outgoing(w.t("error.TRACKING_CODE_UNKNOWN")),))
+        return Turn(
+            "recorded",
+            self._messages(recorded_text(record, w, self.core.pack)),
+            tracking_codes=(code.digits,),
+        )
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _menu(self, w: Wording, identity: PhoneIdentity) -> ReplyKeyboardMarkup:
+        return main_menu(w, provider=identity.provider is not None, insured=identity.is_insured)
+
+    def _help(self, chat: _Chat, identity: PhoneIdentity, outcome: str) -> Turn:
+        w = chat.w
+        text = w.t("telegram.help")
+        if outcome == "unsupported":
+            text = f"{w.t('telegram.unsupported')} {text}"
+        return Turn(outcome, (Outgoing(text, self._menu(w, identity)),))
+
+    def _hotline(self, w: Wording) -> str:
+        return w.digits(self.settings.hotline)
+
+    def _not_insured(self, w: Wording) -> Outgoing:
+        return Outgoing(w.t("telegram.cover.none", hotline=self._hotline(w)))
+
+    def _messages(self, text: str) -> tuple[Outgoing, ...]:
+        return tuple(Outgoing(part) for part in split_message(text))
+
+    def _rate_limited(self, w: Wording, scope: str, retry_after: int) -> str:
+        minutes = max(1, -(-retry_after // 60))
+        return w.t(f"telegram.rate_limited.{scope}", minutes=w.digits(str(minutes)))
+
+    async def _id_limited(self, w: Wording, national_id: str) -> str | None:
+        """Count an answer about ``national_id``; the refusal when over the limit."""
+        s = self.settings
+        hit = await self.core.limiter.hit(
+            "telegram-national-id", national_id, s.inquiries_per_national_id, s.rate_window_seconds
+        )
+        if hit.allowed:
+            return None
+        log.warning("telegram_rate_limited", scope="national_id", count=hit.count)
+        return self._rate_limited(w, "national_id", hit.retry_after)
+
+    async def _await(self, chat: _Chat, what: str) -> None:
+        chat.session["awaiting"] = what
+        await self.sessions.save(chat.key, chat.session)
+
+    async def _clear_pending(self, chat: _Chat) -> None:
+        if chat.session.pop("awaiting", None) is None:
+            return
+        if chat.session:
+            await self.sessions.save(chat.key, chat.session)
+        else:
+            await self.sessions.drop(chat.key)

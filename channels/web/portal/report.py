@@ -1,0 +1,109 @@
+"""The monthly activity report: one provider's checks in one month, as CSV for billing."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+import jdatetime
+
+from eligibility_gw.domain.answer import AnswerRecord
+from eligibility_gw.domain.digits import ascii_digits, strip_bidi
+from eligibility_gw.ports import AnswerLog
+from eligibility_gw.wording import Wording
+
+REPORT_FIELDS = ("date", "time", "tracking_code", "masked_member", "status", "channel")
+_MONTH = re.compile(r"^\s*(\d{4})\s*[-/.]\s*(\d{1,2})\s*$")
+#: Years below this are Solar Hijri (as ``textinput.parse_date`` reads them).
+_SOLAR_HIJRI_BEFORE = 1700
+_READ_BATCH = 1000
+#: A spreadsheet would run a cell starting with one of these as a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True, slots=True)
+class Month:
+    """A calendar month in the gateway's time zone: ``[start, end)``."""
+
+    label: str
+    start: datetime
+    end: datetime
+
+
+def parse_month(text: str, tz: ZoneInfo) -> Month:
+    """Read ``YYYY-MM`` (Persian digits and Solar Hijri years too); ``ValueError`` otherwise."""
+    m = _MONTH.match(ascii_digits(strip_bidi(text)))
+    if not m:
+        raise ValueError(f"cannot read month {text!r}")
+    year, month = int(m.group(1)), int(m.group(2))
+    if not 1 <= month <= 12:
+        raise ValueError(f"no month {month}")
+    if year < _SOLAR_HIJRI_BEFORE:
+        first: date = jdatetime.date(year, month, 1).togregorian()
+        after = (
+            jdatetime.date(year + 1, 1, 1) if month == 12 else jdatetime.date(year, month + 1, 1)
+        )
+        following: date = after.togregorian()
+    else:
+        first = date(year, month, 1)
+        following = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+    return Month(
+        f"{year:04d}-{month:02d}",
+        datetime.combine(first, time(0), tz),
+        datetime.combine(following, time(0), tz),
+    )
+
+
+def month_of(day: date, w: Wording) -> str:
+    """The month ``day`` falls in, in the calendar and digits the reader's dates use.
+
+    Solar Hijri months take a slash: between Persian digits a hyphen would be laid out
+    right to left ("08-1404"), a slash keeps the number together.
+    """
+    if w.date(day) == day.isoformat():
+        return f"{day.year:04d}-{day.month:02d}"
+    j = jdatetime.date.fromgregorian(date=day)
+    return w.digits(f"{j.year:04d}/{j.month:02d}")
+
+
+async def month_records(answers: AnswerLog, provider_id: str, month: Month) -> list[AnswerRecord]:
+    """Every answer the provider was given in ``month``, oldest first."""
+    found: list[AnswerRecord] = []
+    while True:
+        chunk = await answers.by_asker(
+            "provider", provider_id, month.start, month.end, _READ_BATCH, len(found)
+        )
+        found.extend(chunk)
+        if len(chunk) < _READ_BATCH:
+            break
+    found.reverse()
+    return found
+
+
+def _cell(text: str) -> str:
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def report_csv(records: Iterable[AnswerRecord], tz: ZoneInfo) -> str:
+    """The report: one line per check, times in ``tz``; a BOM so spreadsheets read UTF-8."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(REPORT_FIELDS)
+    for record in records:
+        local = record.created_at.astimezone(tz)
+        writer.writerow(
+            (
+                local.date().isoformat(),
+                local.strftime("%H:%M:%S"),
+                record.tracking_code.grouped(),
+                _cell(record.draft.member_masked or ""),
+                record.status.value,
+                record.draft.channel,
+            )
+        )
+    return "\ufeff" + out.getvalue()

@@ -1,0 +1,196 @@
+"""Who reaches what: nobody unsigned, agents not supervisor pages; CSRF; headers; no 500s."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from pytest_aiohttp import AiohttpClient
+
+from eligibility_gw.app import create_app
+from eligibility_gw.bootstrap import open_core
+from eligibility_gw.settings import parse_settings
+from tests.channels.console.conftest import Console
+from tests.channels.console.support import SESSION, settings_data
+
+#: Stand-ins for the dynamic parts of console routes.
+_SAMPLES = {"{ref}": "0" * 20, "{code}": "12345679"}
+#: Routes anyone may reach: the sign-in (home) page, the sign-in form, the stylesheet.
+_OPEN = {("GET", "/console/"), ("POST", "/console/signin"), ("GET", "/console/static/console.css")}
+SUPERVISOR_PAGES = ["/console/disputes/overdue", "/console/access-log", "/console/dashboard"]
+
+
+def console_routes(app: web.Application) -> list[tuple[str, str]]:
+    """Every (method, path) the console serves, dynamic parts filled with samples."""
+    found: list[tuple[str, str]] = []
+    for resource in app.router.resources():
+        info = resource.get_info()
+        sub = info.get("app")
+        if not isinstance(sub, web.Application) or info.get("prefix") != "/console":
+            continue
+        for inner in sub.router.resources():
+            path = inner.canonical
+            for key, sample in _SAMPLES.items():
+                path = path.replace(key, sample)
+            for route in inner:
+                if route.method != "HEAD":
+                    found.append((route.method, path))
+    return found
+
+
+async def test_the_route_table_is_what_the_tests_expect(console: Console) -> None:
+    routes = console_routes(console.client.app)
+    assert len(routes) == 20
+    assert set(routes) >= _OPEN
+    assert {("GET", p) for p in SUPERVISOR_PAGES} <= set(routes)
+
+
+async def test_an_unsigned_visitor_reaches_nothing(console: Console) -> None:
+    visitor = console.visitor()
+    checked = 0
+    for method, path in console_routes(console.client.app):
+        if (method, path) in _OPEN:
+            continue
+        checked += 1
+        if method == "GET":
+            response, body = await visitor.get(path)
+            assert response.status == 303, (path, body)
+            assert response.headers["Location"] == "/console/", path
+        else:
+            response, body = await visitor.post(path, {"csrf": "x" * 43, "note": "n"})
+            assert response.status == 401, (path, body)
+            assert 'action="/console/signin"' in body, path
+            assert "Your session has ended" in body
+        assert "Rezaei" not in body
+    assert checked == 17
+    # What is open gives nothing away either.
+    response, body = await visitor.get("/console/")
+    assert response.status == 200
+    assert 'action="/console/signin"' in body
+    assert "Rezaei" not in body
+
+
+@pytest.mark.parametrize("path", SUPERVISOR_PAGES)
+async def test_an_agent_cannot_reach_supervisor_pages(console: Console, path: str) -> None:
+    agent = await console.agent()
+    response, body = await agent.get(path)
+    assert response.status == 403
+    assert "This page is for supervisors" in body
+    _, home = await agent.get("/console/")
+    assert f'href="{path}"' not in home  # nor are they offered
+
+
+@pytest.mark.parametrize("path", SUPERVISOR_PAGES)
+async def test_a_supervisor_reaches_supervisor_pages(console: Console, path: str) -> None:
+    supervisor = await console.supervisor()
+    response, body = await supervisor.get(path)
+    assert response.status == 200, body
+    _, home = await supervisor.get("/console/")
+    assert f'href="{path}"' in home
+
+
+async def test_every_form_needs_the_session_token(console: Console) -> None:
+    agent = await console.agent()
+    for method, path in console_routes(console.client.app):
+        if method != "POST" or (method, path) in _OPEN:
+            continue
+        for token in (None, "x" * 43):
+            data = {"note": "n", "action": "start"} | ({"csrf": token} if token else {})
+            response, body = await agent.post(path, data)
+            assert response.status == 403, path
+            assert "did not come from this site" in body
+    assert SESSION in agent.cookies  # still signed in
+
+
+async def test_pages_carry_safe_headers(console: Console) -> None:
+    agent = await console.agent()
+    for path in ("/console/", "/console/disputes", "/console/no-such-page"):
+        response, _ = await agent.get(path)
+        headers = response.headers
+        assert "default-src 'none'" in headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+        assert headers["X-Frame-Options"] == "DENY"
+        assert headers["Referrer-Policy"] == "no-referrer"
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Cache-Control"] == "no-store"
+    response, css = await agent.get("/console/static/console.css")
+    assert response.status == 200
+    assert response.content_type == "text/css"
+    assert ".tiles" in css and ".answer" in css  # the console's rules on the portal's look
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "says"),
+    [
+        ("GET", "/console/no-such-page", 404, "There is no such page"),
+        ("PUT", "/console/search", 405, "does not take such a request"),
+        ("GET", "/console/search", 404, "Search again"),
+        ("GET", "/console/search?s=" + "0" * 20, 404, "Search again"),
+        ("GET", "/console/people/" + "f" * 20, 404, "not valid in this session"),
+        ("GET", "/console/people/not-a-ref", 404, "not valid in this session"),
+        ("GET", "/console/disputes/D-0000-0000", 404, "no dispute with this code"),
+        ("GET", "/console/disputes/12345679", 404, "no dispute with this code"),
+        ("GET", "/console/disputes?status=lost", 422, "no such list"),
+        ("GET", "/console/disputes?page=0", 422, "not a page number"),
+        ("GET", "/console/disputes?page=%F0%9F%98%80", 422, "not a page number"),
+    ],
+)
+async def test_bad_input_is_a_page_in_words_never_a_500(
+    console: Console, method: str, path: str, status: int, says: str
+) -> None:
+    agent = await console.agent()
+    if method == "GET":
+        response, body = await agent.get(path)
+    elif method == "PUT":
+        response = await agent.client.put(path, headers=agent._headers(None))
+        body = await response.text()
+    else:
+        response, body = await agent.post(path, {"csrf": await agent.token()})
+    assert response.status == status, body
+    assert says in body
+    assert 'class="errors"' in body
+    if status == 405:
+        assert {"GET", "POST"} <= set(response.headers["Allow"].split(","))
+
+
+async def test_a_body_too_large_is_refused_in_words(console: Console) -> None:
+    agent = await console.agent()
+    response, body = await agent.post(
+        "/console/disputes", {"csrf": await agent.token(), "summary": "x" * 70_000}
+    )
+    assert response.status == 413
+    assert "too large" in body
+
+
+async def test_a_failing_dependency_is_a_503_page(
+    console: Console, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    agent = await console.agent()
+
+    async def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("the disk is gone")
+
+    monkeypatch.setattr(console.store, "list_disputes", broken)
+    response, body = await agent.get("/console/disputes")
+    assert response.status == 503
+    assert response.headers["Retry-After"] == "5"
+    assert "could not answer" in body
+
+
+async def test_a_store_without_console_tables_is_said_in_words(
+    tmp_path: Path, aiohttp_client: AiohttpClient
+) -> None:
+    data = settings_data(tmp_path / "unused.sqlite3")
+    data["store"]["url"] = "sqlite:///:memory:"
+    settings = parse_settings(data)
+    core = await open_core(settings)
+    try:
+        client = await aiohttp_client(create_app(settings, core))
+        for path in ("/console/", "/console/disputes"):
+            response = await client.get(path, allow_redirects=False)
+            assert response.status == 503
+            assert "needs a store on disk or PostgreSQL" in await response.text()
+        await client.close()
+    finally:
+        await core.close()

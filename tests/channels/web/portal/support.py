@@ -1,0 +1,172 @@
+"""Shared by the portal's HTTP and browser tests: settings, a seeded store, a cookie-keeping client.
+
+The store holds the demo personas and three providers: the demo pharmacy, another clinic
+(to show that providers never see each other's checks) and a deactivated one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from http.cookies import Morsel
+from pathlib import Path
+from typing import Any
+
+from aiohttp import ClientResponse
+from aiohttp.test_utils import TestClient
+
+from eligibility_gw.bootstrap import Core
+from eligibility_gw.demo import DEMO_PROVIDER_ID, DEMO_PROVIDER_KEY, personas
+from eligibility_gw.domain.provider import ProviderKind
+from eligibility_gw.providers import hash_api_key
+from eligibility_gw.settings import Settings, parse_settings
+
+PROVIDER_ID = DEMO_PROVIDER_ID
+PROVIDER_KEY = DEMO_PROVIDER_KEY
+OTHER_ID = "other-clinic"
+OTHER_KEY = "egw_other_clinic_key_for_portal_tests_only"
+DEACTIVATED_ID = "closed-lab"
+DEACTIVATED_KEY = "egw_closed_lab_key_for_portal_tests_only"
+TIME_ZONE = "Asia/Tehran"
+
+
+def settings_data(db: Path, port: int | None = None, **web: Any) -> dict[str, Any]:
+    """The settings the tests run under, as TOML data."""
+    data: dict[str, Any] = {
+        "gateway": {"rule_pack": "ir-tamin", "time_zone": TIME_ZONE, "languages": ["en", "fa"]},
+        "store": {"url": f"sqlite:///{db}"},
+        "channels": {"web": dict(web)},
+    }
+    if port is not None:
+        data["server"] = {"host": "127.0.0.1", "port": port}
+    return data
+
+
+def portal_settings(db: Path, **web: Any) -> Settings:
+    """Settings over an SQLite file, English first, Persian offered."""
+    return parse_settings(settings_data(db, **web), source="<portal tests>")
+
+
+def settings_toml(db: Path, port: int) -> str:
+    """The same settings as a file ``eligibility-gw serve --config`` reads."""
+    return "\n".join(
+        [
+            "[gateway]",
+            'rule_pack = "ir-tamin"',
+            f'time_zone = "{TIME_ZONE}"',
+            'languages = ["en", "fa"]',
+            "[store]",
+            f'url = "sqlite:///{db}"',
+            "[server]",
+            'host = "127.0.0.1"',
+            f"port = {port}",
+            "",
+        ]
+    )
+
+
+async def seed(core: Core) -> dict[str, str]:
+    """Load the personas and the three providers; the personas' national ids by key."""
+    found = personas(core.pack, core.settings.today())
+    await core.store.registry.upsert_rows([p.row for p in found])
+    providers = core.store.providers
+    await providers.add(
+        PROVIDER_ID, "Demo Pharmacy", ProviderKind.PHARMACY, None, hash_api_key(PROVIDER_KEY)
+    )
+    await providers.add(
+        OTHER_ID, "Other Clinic", ProviderKind.CLINIC, None, hash_api_key(OTHER_KEY)
+    )
+    await providers.add(
+        DEACTIVATED_ID, "Closed Lab", ProviderKind.PARACLINIC, None, hash_api_key(DEACTIVATED_KEY)
+    )
+    await providers.set_active(DEACTIVATED_ID, False)
+    return {p.key: p.row.national_id for p in found}
+
+
+_CSRF = re.compile(r'name="csrf" value="([^"]*)"')
+_CODE = re.compile(r'id="tracking-code"[^>]*>([0-9-]+)<')
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token of the first form on a page."""
+    m = _CSRF.search(html)
+    assert m, "no CSRF field on the page"
+    return m.group(1)
+
+
+def tracking_code_of(html: str) -> str:
+    """The tracking code an answer card shows."""
+    m = _CODE.search(html)
+    assert m, "no tracking code on the page"
+    return m.group(1)
+
+
+class Visitor:
+    """A browser stand-in over the test client: keeps cookies itself, follows no redirect.
+
+    It sends back every cookie it was given, Secure ones too (the test server speaks plain
+    HTTP), so tests can read each cookie's flags and still walk through the pages.
+    """
+
+    def __init__(self, client: TestClient[Any, Any], headers: Mapping[str, str] | None = None):
+        self.client = client
+        self.cookies: dict[str, Morsel[str]] = {}
+        self.headers = dict(headers or {})
+
+    def _remember(self, response: ClientResponse) -> None:
+        for name, morsel in response.cookies.items():
+            if morsel["max-age"] == "0" or not morsel.value:
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = morsel
+
+    def _headers(self, extra: Mapping[str, str] | None) -> dict[str, str]:
+        headers = dict(self.headers)
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{n}={m.value}" for n, m in self.cookies.items())
+        headers.update(extra or {})
+        return headers
+
+    async def get(
+        self, path: str, headers: Mapping[str, str] | None = None
+    ) -> tuple[ClientResponse, str]:
+        """GET ``path``; the response and its text."""
+        response = await self.client.get(
+            path, headers=self._headers(headers), allow_redirects=False
+        )
+        body = await response.text()
+        self._remember(response)
+        return response, body
+
+    async def post(
+        self, path: str, data: Mapping[str, str], headers: Mapping[str, str] | None = None
+    ) -> tuple[ClientResponse, str]:
+        """POST a form to ``path``; the response and its text."""
+        response = await self.client.post(
+            path, data=dict(data), headers=self._headers(headers), allow_redirects=False
+        )
+        body = await response.text()
+        self._remember(response)
+        return response, body
+
+    async def sign_in(self, key: str = PROVIDER_KEY) -> ClientResponse:
+        """Open the sign-in page and sign in with ``key``."""
+        _, page = await self.get("/portal/")
+        response, _ = await self.post("/portal/signin", {"csrf": csrf_of(page), "api_key": key})
+        return response
+
+    async def token(self) -> str:
+        """The signed-in session's CSRF token, read off the check page."""
+        _, page = await self.get("/portal/")
+        return csrf_of(page)
+
+    async def check(
+        self, national_id: str, day: str = "", setting: str = "outpatient"
+    ) -> tuple[ClientResponse, str]:
+        """Submit the check form; follow the answer redirect when there is one."""
+        data = {"csrf": await self.token(), "national_id": national_id, "date": day}
+        data["setting"] = setting
+        response, body = await self.post("/portal/inquiries", data)
+        if response.status == 303:
+            return await self.get(response.headers["Location"])
+        return response, body

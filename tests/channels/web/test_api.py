@@ -1,0 +1,1067 @@
+"""The provider JSON API end to end: statuses, refusals, languages, batches, health.
+
+Tests are tables: each case is data (method, path, key, headers, body, expected status and
+problem type or JSON fields), sent through ``aiohttp_client`` to the app built by
+``create_app`` on a temporary SQLite file holding the demo personas.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpClient
+
+from eligibility_gw.channels.web.problems import PROBLEM_TYPES
+from eligibility_gw.domain.tracking import TrackingCode
+from eligibility_gw.presenting import Audience, present
+from eligibility_gw.service import Asker
+from eligibility_gw.wording import Wording
+from tests.channels.web.support import (
+    UNKNOWN_KEY,
+    Gateway,
+    gateway_settings,
+    logged,
+    open_gateway,
+    persona_table,
+)
+
+Client = TestClient[web.Request, web.Application]
+PERSONAS = persona_table()
+IDS = {p.key: p.row.national_id for p in PERSONAS}
+TODAY = gateway_settings(Path("unused.sqlite3")).today()
+#: Small limits, so that 413 is reachable with small bodies.
+WEB = {"batch_max_items": 5, "max_body_bytes": 4096, "batch_max_bytes": 16 * 1024}
+NO_BODY = object()
+
+
+def typo(national_id: str) -> str:
+    """``national_id`` with its check digit changed: what a slip of the finger gives."""
+    return national_id[:-1] + str((int(national_id[-1]) + 1) % 10)
+
+
+@pytest.fixture
+async def gw(tmp_path: Path) -> AsyncIterator[Gateway]:
+    """A gateway with the demo personas, an active, a deactivated and another provider."""
+    async with open_gateway(tmp_path, WEB) as gateway:
+        yield gateway
+
+
+@pytest.fixture
+async def client(gw: Gateway, aiohttp_client: AiohttpClient) -> Client:
+    """An HTTP client of the gateway's app."""
+    return await aiohttp_client(gw.app)
+
+
+def key_of(gw: Gateway, name: str | None) -> dict[str, str]:
+    """The Authorization header for a named key (None: no header)."""
+    keys = {
+        "active": gw.active_key,
+        "inactive": gw.inactive_key,
+        "other": gw.other_key,
+        "unknown": UNKNOWN_KEY,
+    }
+    return {} if name is None else gw.auth(keys[name])
+
+
+def check_problem(response: aiohttp.ClientResponse, body: Any, slug: str) -> None:
+    """An RFC 9457 document of the stable type ``slug``, with the matching status."""
+    assert response.content_type == "application/problem+json", body
+    kind = PROBLEM_TYPES[slug]
+    assert response.status == kind.status
+    assert body["type"] == f"/problems/{slug}"
+    assert body["status"] == kind.status
+    assert body["title"] == kind.title
+    assert isinstance(body["detail"], str) and body["detail"]
+
+
+async def cover_end_dates(gw: Gateway, answer: Mapping[str, Any]) -> set[date]:
+    """Cover end dates a provider must not learn from ``answer`` (other than its own date)."""
+    record = await gw.core.store.answers.find(TrackingCode.parse(answer["tracking_code"]))
+    assert record is not None
+    ends = {p.row.cover_end for p in PERSONAS if p.row.cover_end is not None}
+    if record.draft.decision.cover_end is not None:
+        ends.add(record.draft.decision.cover_end)
+    return {d for d in ends if d.isoformat() != answer["service_date"]}
+
+
+async def check_provider_answer(gw: Gateway, text: str, answer: Mapping[str, Any]) -> None:
+    """A logged answer that names no cover end date and masks the member's name."""
+    assert set(answer) >= {"tracking_code", "status", "service_date", "reasons", "member"}
+    assert "cover_end" not in text
+    assert await logged(gw.core, answer["tracking_code"])
+    # When it was asked is no secret (and may be the day cover ends): leave it out.
+    shown = json.dumps({k: v for k, v in answer.items() if k != "asked_at"}, ensure_ascii=False)
+    for day in await cover_end_dates(gw, answer):
+        for lang in ("en", "fa"):
+            assert Wording(lang).date(day) not in shown, (day, shown)
+    for p in PERSONAS:
+        assert p.row.given_name not in shown, shown
+        assert p.row.family_name not in shown, shown
+    member = answer["member"]
+    if member is not None:
+        assert member["relationship"] in {"self", "spouse", "child", "parent"}
+        for part in member["name"].split():
+            assert len(part) == 4 and part.endswith("***"), member
+
+
+# ---------------------------------------------------------------------------------------
+# Single inquiries: every status, every refusal.
+
+
+@dataclass(frozen=True, slots=True)
+class ApiCase:
+    """One request and what must come back."""
+
+    id: str
+    method: str
+    path: str
+    status: int
+    key: str | None = "active"
+    headers: Mapping[str, str] = field(default_factory=dict)
+    json: Any = NO_BODY
+    data: str | bytes | None = None
+    problem: str | None = None
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    errors: tuple[tuple[str, str], ...] = ()
+
+
+def _persona_cases() -> list[ApiCase]:
+    cases = []
+    for p in PERSONAS:
+        fields: dict[str, Any] = {"status": p.expected_status, "service_date": TODAY.isoformat()}
+        if p.expected_reason:
+            fields["reason_codes"] = [p.expected_reason]
+        cases.append(
+            ApiCase(
+                f"persona-{p.key}",
+                "POST",
+                "/api/v1/inquiries",
+                200,
+                json={"national_id": p.row.national_id},
+                fields=fields,
+            )
+        )
+    return cases
+
+
+INQ = "/api/v1/inquiries"
+REZAEI = IDS["rezaei"]
+CASES = [
+    *_persona_cases(),
+    ApiCase(
+        "inpatient-overlap-undetermined",
+        "POST",
+        INQ,
+        200,
+        json={"national_id": IDS["karimi-mother"], "setting": "inpatient"},
+        fields={"status": "undetermined", "reason_codes": ["OVERLAP_WITH_OTHER_INSURER"]},
+    ),
+    ApiCase(
+        "inpatient-covered",
+        "POST",
+        INQ,
+        200,
+        json={"national_id": REZAEI, "setting": "inpatient"},
+        fields={"status": "eligible", "reason_codes": []},
+    ),
+    ApiCase(
+        "not-in-registry",
+        "POST",
+        INQ,
+        200,
+        json={"national_id": "0499370899"},
+        fields={"status": "not_eligible", "reason_codes": ["NOT_FOUND"], "member": None},
+    ),
+    ApiCase(
+        "back-dated-within-window",
+        "POST",
+        INQ,
+        200,
+        json={"national_id": REZAEI, "service_date": (TODAY - timedelta(days=300)).isoformat()},
+        fields={"status": "eligible", "service_date": (TODAY - timedelta(days=300)).isoformat()},
+    ),
+    ApiCase(
+        "id-typed-with-persian-digits-and-dashes",
+        "POST",
+        INQ,
+        200,
+        json={
+            "national_id": f"{REZAEI[:3]}-{REZAEI[3:9]}-{REZAEI[9]}".translate(
+                str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+            )
+        },
+        fields={"status": "eligible"},
+    ),
+    # 401: missing or unknown key, whatever the body.
+    ApiCase("no-key", "POST", INQ, 401, key=None, json={}, problem="unauthorized"),
+    ApiCase("unknown-key", "POST", INQ, 401, key="unknown", json={}, problem="unauthorized"),
+    ApiCase(
+        "basic-scheme",
+        "POST",
+        INQ,
+        401,
+        key=None,
+        headers={"Authorization": "Basic dXNlcjpwYXNz"},
+        json={"national_id": REZAEI},
+        problem="unauthorized",
+    ),
+    ApiCase(
+        "empty-bearer",
+        "POST",
+        INQ,
+        401,
+        key=None,
+        headers={"Authorization": "Bearer "},
+        json={"national_id": REZAEI},
+        problem="unauthorized",
+    ),
+    ApiCase(
+        "oversized-key",
+        "POST",
+        INQ,
+        401,
+        key=None,
+        headers={"Authorization": "Bearer " + "k" * 5000},
+        json={"national_id": REZAEI},
+        problem="unauthorized",
+    ),
+    ApiCase("get-no-key", "GET", f"{INQ}/4821-0937-5526", 401, key=None, problem="unauthorized"),
+    # 403: a deactivated provider is told so.
+    ApiCase(
+        "deactivated",
+        "POST",
+        INQ,
+        403,
+        key="inactive",
+        json={"national_id": REZAEI},
+        problem="provider-deactivated",
+    ),
+    ApiCase(
+        "deactivated-get",
+        "GET",
+        f"{INQ}/4821-0937-5526",
+        403,
+        key="inactive",
+        problem="provider-deactivated",
+    ),
+    # 413: body over [channels.web] max_body_bytes.
+    ApiCase(
+        "body-too-large",
+        "POST",
+        INQ,
+        413,
+        data=json.dumps({"national_id": REZAEI, "pad": "x" * 5000}),
+        headers={"Content-Type": "application/json"},
+        problem="payload-too-large",
+    ),
+    # 415: not JSON.
+    ApiCase(
+        "form-encoded",
+        "POST",
+        INQ,
+        415,
+        data="national_id=1",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        problem="unsupported-media-type",
+    ),
+    ApiCase(
+        "text-plain",
+        "POST",
+        INQ,
+        415,
+        data=json.dumps({"national_id": REZAEI}),
+        headers={"Content-Type": "text/plain"},
+        problem="unsupported-media-type",
+    ),
+    ApiCase(
+        "csv-to-single",
+        "POST",
+        INQ,
+        415,
+        data="national_id\n1\n",
+        headers={"Content-Type": "text/csv"},
+        problem="unsupported-media-type",
+    ),
+    # 400: not parseable.
+    ApiCase(
+        "broken-json",
+        "POST",
+        INQ,
+        400,
+        data="{",
+        headers={"Content-Type": "application/json"},
+        problem="malformed-body",
+    ),
+    ApiCase(
+        "not-utf8",
+        "POST",
+        INQ,
+        400,
+        data=b'{"national_id": "\xff"}',
+        headers={"Content-Type": "application/json"},
+        problem="malformed-body",
+    ),
+    ApiCase(
+        "lone-surrogate",
+        "POST",
+        INQ,
+        400,
+        data='{"national_id": "\\ud800"}',
+        headers={"Content-Type": "application/json"},
+        problem="malformed-body",
+    ),
+    ApiCase(
+        "deep-nesting",
+        "POST",
+        INQ,
+        400,
+        data="[" * 1500 + "]" * 1500,
+        headers={"Content-Type": "application/json"},
+        problem="malformed-body",
+    ),
+    # 422: which field, and why.
+    ApiCase(
+        "bad-check-digit",
+        "POST",
+        INQ,
+        422,
+        json={"national_id": typo(REZAEI)},
+        problem="invalid-input",
+        errors=(("national_id", "NATIONAL_ID_CHECK_DIGIT"),),
+    ),
+    ApiCase(
+        "date-too-old",
+        "POST",
+        INQ,
+        422,
+        json={"national_id": REZAEI, "service_date": (TODAY - timedelta(days=400)).isoformat()},
+        problem="invalid-input",
+        errors=(("service_date", "DATE_OUT_OF_RANGE"),),
+    ),
+    ApiCase(
+        "date-next-month",
+        "POST",
+        INQ,
+        422,
+        json={"national_id": REZAEI, "service_date": (TODAY + timedelta(days=40)).isoformat()},
+        problem="invalid-input",
+        errors=(("service_date", "DATE_OUT_OF_RANGE"),),
+    ),
+    ApiCase(
+        "date-not-a-date",
+        "POST",
+        INQ,
+        422,
+        json={"national_id": REZAEI, "service_date": "2026-02-30"},
+        problem="invalid-input",
+        errors=(("service_date", "INVALID_DATE"),),
+    ),
+    ApiCase(
+        "date-with-time",
+        "POST",
+        INQ,
+        422,
+        json={"national_id": REZAEI, "service_date": f"{TODAY.isoformat()}T10:00"},
+        problem="invalid-input",
+        errors=(("service_date", "INVALID_DATE"),),
+    ),
+    ApiCase(
+        "date-a-number",
+        "POST",
+        INQ,
+        422,
+        json={"national_id": REZAEI, "service_date": 20260101},
+        problem="invalid-input",
+        errors=(("service_date", "INVALID_DATE"),),
+    ),
+    ApiCase(
+        "id-missing",
+        "POST",
+        INQ,
+        422,
+        json={},
+        problem="invalid-input",
+        errors=(("national_id", "REQUIRED"),),
+    ),
+    ApiCase(
+        "id-a-number",
+        "POST",
+        INQ,
+        422,
+        json={"national_id": int(REZAEI)},
+        problem="invalid-input",
+        errors=(("national_id", "NOT_A_STRING"),),
+    ),
+    ApiCase(
+        "id-too-short",
+        "POST",
+        INQ,
+        422,
+        json={"national_id": "12345"},
+        problem="invalid-input",
+        errors=(("national_id", "INVALID_NATIONAL_ID"),),
+    ),
+    ApiCase(
+        "id-letters",
+        "POST",
+        INQ,
+        422,
+        json={"national_id": "10000000a1"},
+        problem="invalid-input",
+        errors=(("national_id", "INVALID_NATIONAL_ID"),),
+    ),
+    ApiCase(
+        "id-huge",
+        "POST",
+        INQ,
+        422,
+        json={"national_id": "1" * 1000},
+        problem="invalid-input",
+        errors=(("national_id", "INVALID_NATIONAL_ID"),),
+    ),
+    ApiCase(
+        "unknown-setting",
+        "POST",
+        INQ,
+        422,
+        json={"national_id": REZAEI, "setting": "dental"},
+        problem="invalid-input",
+        errors=(("setting", "INVALID_SETTING"),),
+    ),
+    ApiCase(
+        "setting-null",
+        "POST",
+        INQ,
+        422,
+        json={"national_id": REZAEI, "setting": None},
+        problem="invalid-input",
+        errors=(("setting", "INVALID_SETTING"),),
+    ),
+    ApiCase(
+        "every-field-wrong-at-once",
+        "POST",
+        INQ,
+        422,
+        json={"national_id": None, "service_date": [], "setting": 3},
+        problem="invalid-input",
+        errors=(
+            ("national_id", "REQUIRED"),
+            ("service_date", "INVALID_DATE"),
+            ("setting", "INVALID_SETTING"),
+        ),
+    ),
+    ApiCase(
+        "array-not-object",
+        "POST",
+        INQ,
+        422,
+        json=[{"national_id": REZAEI}],
+        problem="invalid-input",
+        errors=(("", "NOT_AN_OBJECT"),),
+    ),
+    # Wrong methods and paths are problems too.
+    ApiCase("get-collection", "GET", INQ, 405, problem="method-not-allowed"),
+    ApiCase("delete-answer", "DELETE", f"{INQ}/4821-0937-5526", 405, problem="method-not-allowed"),
+    ApiCase("no-such-path", "GET", "/api/v1/nothing", 404, problem="not-found"),
+    # GET by code: a typo is 422, a code never given is 404.
+    ApiCase(
+        "code-typo",
+        "GET",
+        f"{INQ}/4821-0937-5527",
+        422,
+        problem="invalid-input",
+        errors=(("tracking_code", "INVALID_TRACKING_CODE"),),
+    ),
+    ApiCase(
+        "code-too-short",
+        "GET",
+        f"{INQ}/1234",
+        422,
+        problem="invalid-input",
+        errors=(("tracking_code", "INVALID_TRACKING_CODE"),),
+    ),
+    ApiCase(
+        "code-never-given",
+        "GET",
+        f"{INQ}/{TrackingCode.new().grouped()}",
+        404,
+        problem="not-found",
+    ),
+    ApiCase("batch-of-nobody", "GET", "/api/v1/batches/nope", 404, problem="not-found"),
+]
+
+
+async def send(client: Client, gw: Gateway, case: ApiCase) -> tuple[aiohttp.ClientResponse, str]:
+    """Send ``case``; return the response and its text."""
+    headers = {**key_of(gw, case.key), **case.headers}
+    kwargs: dict[str, Any] = {"headers": headers}
+    if case.json is not NO_BODY:
+        kwargs["json"] = case.json
+    elif case.data is not None:
+        kwargs["data"] = case.data
+    response = await client.request(case.method, case.path, **kwargs)
+    return response, await response.text()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+async def test_api_case(client: Client, gw: Gateway, case: ApiCase) -> None:
+    response, text = await send(client, gw, case)
+    assert response.status == case.status, text
+    body = json.loads(text)
+    if case.problem:
+        check_problem(response, body, case.problem)
+        assert [(e["field"], e["code"]) for e in body.get("errors", [])] == list(case.errors)
+        for e in body.get("errors", []):
+            assert e["detail"], e
+    else:
+        assert response.content_type == "application/json"
+        await check_provider_answer(gw, text, body)
+    for name, expected in case.fields.items():
+        if name == "reason_codes":
+            assert [r["code"] for r in body["reasons"]] == expected, body
+        else:
+            assert body[name] == expected, body
+
+
+async def test_unauthorized_names_the_scheme(client: Client, gw: Gateway) -> None:
+    for key in (None, "unknown"):
+        response = await client.post(INQ, json={}, headers=key_of(gw, key))
+        assert response.status == 401
+        assert response.headers["WWW-Authenticate"].startswith("Bearer ")
+
+
+async def test_deactivated_provider_is_told_how_to_be_active_again(
+    client: Client, gw: Gateway
+) -> None:
+    response = await client.post(INQ, json={"national_id": REZAEI}, headers=key_of(gw, "inactive"))
+    detail = (await response.json())["detail"]
+    assert "deactivated" in detail
+    assert "activated again" in detail
+    # Nothing was asked, so nothing was logged on its behalf.
+    assert await gw.core.store.answers.by_asker("provider", "clinic-deactivated") == []
+
+
+async def test_reactivated_provider_is_answered_with_the_same_key(
+    client: Client, gw: Gateway
+) -> None:
+    await gw.core.store.providers.set_active("clinic-deactivated", True)
+    response = await client.post(INQ, json={"national_id": REZAEI}, headers=key_of(gw, "inactive"))
+    assert response.status == 200
+
+
+async def test_chunked_body_over_the_limit_is_413(client: Client, gw: Gateway) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b'{"national_id": "'
+        for _ in range(10):
+            yield b"1" * 1000
+        yield b'"}'
+
+    response = await client.post(
+        INQ, data=chunks(), headers={**key_of(gw, "active"), "Content-Type": "application/json"}
+    )
+    check_problem(response, await response.json(content_type=None), "payload-too-large")
+
+
+async def test_every_problem_type_dereferences(client: Client) -> None:
+    for slug, kind in PROBLEM_TYPES.items():
+        response = await client.get(kind.uri)
+        assert response.status == 200, slug
+        body = await response.json()
+        assert (body["title"], body["status"]) == (kind.title, kind.status)
+
+
+# ---------------------------------------------------------------------------------------
+# Languages: Accept-Language where the catalog has it, else the first configured (fa).
+
+LANGUAGE_CASES = [
+    ("en", "en"),
+    ("fa", "fa"),
+    ("fa-IR,fa;q=0.9", "fa"),
+    ("en-GB", "en"),
+    ("de", "fa"),
+    ("de, en;q=0.8, fa;q=0.5", "en"),
+    ("fa;q=0.2, en;q=0.9", "en"),
+    ("en;q=0, fa", "fa"),
+    ("*", "fa"),
+    ("", "fa"),
+    (None, "fa"),
+]
+
+
+@pytest.mark.parametrize(("accept", "language"), LANGUAGE_CASES)
+async def test_messages_in_the_accepted_language(
+    client: Client, gw: Gateway, accept: str | None, language: str
+) -> None:
+    headers = key_of(gw, "active")
+    if accept is not None:
+        headers["Accept-Language"] = accept
+    w = Wording(language)
+    response = await client.post(
+        INQ, json={"national_id": IDS["rezaei-son-no-cert"]}, headers=headers
+    )
+    assert response.headers["Content-Language"] == language
+    reason = (await response.json())["reasons"][0]
+    assert reason["message"] == w.t("reason.STUDENT_CERTIFICATE_REQUIRED")
+    assert reason["resolve_with"] == "student_certificate"
+    refused = await client.post(INQ, json={"national_id": typo(REZAEI)}, headers=headers)
+    assert (await refused.json())["errors"][0]["detail"] == w.t("error.NATIONAL_ID_CHECK_DIGIT")
+
+
+async def test_english_and_persian_differ(client: Client, gw: Gateway) -> None:
+    """The catalogs are not the same text (else the table above proves nothing)."""
+    assert Wording("fa").t("reason.STUDENT_CERTIFICATE_REQUIRED") != Wording("en").t(
+        "reason.STUDENT_CERTIFICATE_REQUIRED"
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Recorded answers: only for the provider that asked.
+
+
+async def test_recorded_answer_only_for_its_provider(client: Client, gw: Gateway) -> None:
+    asked = await client.post(
+        INQ,
+        json={"national_id": IDS["ahmadi"]},
+        headers={**key_of(gw, "active"), "Accept-Language": "en"},
+    )
+    answer = await asked.json()
+    code = answer["tracking_code"]
+    digits = code.replace("-", "")
+    persian = digits.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+    for written in (code, digits, f"{digits[:4]} {digits[4:8]} {digits[8:]}", persian):
+        again = await client.get(
+            f"{INQ}/{written}", headers={**key_of(gw, "active"), "Accept-Language": "en"}
+        )
+        assert again.status == 200, written
+        assert await again.json() == answer
+    for other in ("other", "inactive"):
+        response = await client.get(f"{INQ}/{code}", headers=key_of(gw, other))
+        assert response.status == (404 if other == "other" else 403)
+    response = await client.get(f"{INQ}/{code}", headers=key_of(gw, "other"))
+    body = await response.json()
+    check_problem(response, body, "not-found")
+    assert IDS["ahmadi"] not in json.dumps(body)
+
+
+async def test_answers_of_other_channels_are_not_served(client: Client, gw: Gateway) -> None:
+    """A code an insured person got (same digits, other asker) is 404 to a provider."""
+    answer = await gw.core.service.ask(REZAEI, Asker("sms", "insured", REZAEI))
+    response = await client.get(f"{INQ}/{answer.tracking_code}", headers=key_of(gw, "active"))
+    assert response.status == 404
+
+
+async def test_recorded_answer_in_another_language(client: Client, gw: Gateway) -> None:
+    """A code asked in Persian reads back in English: words follow the reader, not the log."""
+    asked = await client.post(
+        INQ, json={"national_id": IDS["karimi-son-lapsed"]}, headers=key_of(gw, "active")
+    )
+    code = (await asked.json())["tracking_code"]
+    record = await gw.core.store.answers.find(TrackingCode.parse(code))
+    assert record is not None
+    words = {
+        lang: present(record, Wording(lang), gw.core.pack, Audience.PROVIDER).reasons[0].message
+        for lang in ("en", "fa")
+    }
+    assert words["en"] != words["fa"]
+    assert (await asked.json())["reasons"][0]["message"] == words["fa"]
+    english = await client.get(
+        f"{INQ}/{code}", headers={**key_of(gw, "active"), "Accept-Language": "en"}
+    )
+    assert (await english.json())["reasons"][0]["message"] == words["en"]
+
+
+# ---------------------------------------------------------------------------------------
+# Rate limit: 429 with Retry-After, per provider, shared by the JSON and FHIR APIs.
+
+
+async def test_rate_limit(tmp_path: Path, aiohttp_client: AiohttpClient) -> None:
+    async with open_gateway(tmp_path, {"requests_per_minute": 3}) as gw:
+        client = await aiohttp_client(gw.app)
+        headers = key_of(gw, "active")
+        statuses = []
+        for _ in range(3):
+            response = await client.post(INQ, json={"national_id": REZAEI}, headers=headers)
+            statuses.append(response.status)
+        limited = await client.post(INQ, json={"national_id": REZAEI}, headers=headers)
+        body = await limited.json(content_type=None)
+        fhir = await client.post(
+            "/fhir/r4/CoverageEligibilityRequest",
+            data="{}",
+            headers={**headers, "Content-Type": "application/fhir+json"},
+        )
+        other = await client.post(INQ, json={"national_id": REZAEI}, headers=key_of(gw, "other"))
+        logged_count = len(await gw.core.store.answers.by_asker("provider", "pharmacy-active"))
+    assert statuses == [200, 200, 200]
+    check_problem(limited, body, "rate-limited")
+    assert 1 <= int(limited.headers["Retry-After"]) <= 60
+    assert fhir.status == 429
+    assert int(fhir.headers["Retry-After"]) >= 1
+    assert (await fhir.json(content_type=None))["resourceType"] == "OperationOutcome"
+    assert other.status == 200
+    assert logged_count == 3
+
+
+async def test_batch_rate_limit(tmp_path: Path, aiohttp_client: AiohttpClient) -> None:
+    async with open_gateway(tmp_path, {"batches_per_hour": 1}) as gw:
+        client = await aiohttp_client(gw.app)
+        batch = [{"national_id": REZAEI}]
+        first = await client.post(f"{INQ}/batch", json=batch, headers=key_of(gw, "active"))
+        second = await client.post(f"{INQ}/batch", json=batch, headers=key_of(gw, "active"))
+        assert first.status == 200
+        check_problem(second, await second.json(content_type=None), "rate-limited")
+        assert int(second.headers["Retry-After"]) >= 1
+
+
+# ---------------------------------------------------------------------------------------
+# Batches: JSON array, CSV, form upload; each item logged with its own code; downloads.
+
+BATCH_ITEMS: list[Any] = [
+    {"national_id": IDS["rezaei"]},
+    {"national_id": IDS["rezaei-daughter-no-bc"], "setting": "outpatient"},
+    {"national_id": IDS["karimi-mother"], "setting": "inpatient"},
+    {"national_id": typo(IDS["karimi"])},
+    {"national_id": IDS["ahmadi"], "service_date": "2001-01-01"},
+]
+BATCH_CSV = (
+    "\ufeffNational_ID,service_date,setting\r\n"
+    f"{IDS['rezaei']},,\r\n"
+    f"{IDS['rezaei-daughter-no-bc']},,outpatient\r\n"
+    f"{IDS['karimi-mother']},,inpatient\r\n"
+    ",,\r\n"
+    f"{typo(IDS['karimi'])}\r\n"
+    f"{IDS['ahmadi']},2001-01-01\r\n"
+)
+EXPECTED_BATCH = [
+    ("eligible", None),
+    ("not_eligible", None),
+    ("undetermined", None),
+    (None, "NATIONAL_ID_CHECK_DIGIT"),
+    (None, "DATE_OUT_OF_RANGE"),
+]
+
+
+def _batch_form() -> aiohttp.FormData:
+    form = aiohttp.FormData()
+    form.add_field("file", BATCH_CSV.encode(), filename="inquiries.csv", content_type="text/csv")
+    return form
+
+
+BATCH_BODIES: dict[str, tuple[Any, dict[str, str]]] = {
+    "json": (json.dumps(BATCH_ITEMS), {"Content-Type": "application/json"}),
+    "csv": (BATCH_CSV.encode(), {"Content-Type": "text/csv; charset=utf-8"}),
+    "upload": (None, {}),
+}
+
+
+@pytest.mark.parametrize("kind", list(BATCH_BODIES))
+async def test_batch(client: Client, gw: Gateway, kind: str) -> None:
+    data, headers = BATCH_BODIES[kind]
+    response = await client.post(
+        f"{INQ}/batch",
+        data=_batch_form() if kind == "upload" else data,
+        headers={**key_of(gw, "active"), **headers, "Accept-Language": "en"},
+    )
+    text = await response.text()
+    assert response.status == 200, text
+    body = json.loads(text)
+    assert (body["count"], body["answered"], body["refused"]) == (5, 3, 2)
+    results = body["results"]
+    assert [r["index"] for r in results] == list(range(5))
+    got = [(r.get("status"), r.get("error", {}).get("code")) for r in results]
+    assert got == EXPECTED_BATCH
+    codes = [r["tracking_code"] for r in results if "tracking_code" in r]
+    assert len(set(codes)) == 3
+    for r in results:
+        if "tracking_code" in r:
+            await check_provider_answer(gw, json.dumps(r, ensure_ascii=False), r)
+    mine = await gw.core.store.answers.by_asker("provider", "pharmacy-active")
+    assert {rec.tracking_code.grouped() for rec in mine} == set(codes)
+    assert {rec.draft.channel for rec in mine} == {"web"}
+    assert results[3]["error"]["errors"][0]["field"] == "national_id"
+    assert "cover_end" not in text
+
+    batch_id = body["batch_id"]
+    as_json = await client.get(
+        body["links"]["json"], headers={**key_of(gw, "active"), "Accept-Language": "en"}
+    )
+    assert as_json.status == 200
+    assert (await as_json.json())["results"] == results
+    for how in ({"format": "csv"}, {"Accept": "text/csv"}):
+        query = "?format=csv" if "format" in how else ""
+        headers = key_of(gw, "active") | ({} if "format" in how else dict(how))
+        as_csv = await client.get(f"/api/v1/batches/{batch_id}{query}", headers=headers)
+        assert as_csv.status == 200
+        assert as_csv.content_type == "text/csv"
+        assert "attachment" in as_csv.headers["Content-Disposition"]
+        rows = list(csv.DictReader(io.StringIO(await as_csv.text())))
+        assert [r["tracking_code"] for r in rows if r["tracking_code"]] == codes
+        assert [r["error_code"] for r in rows] == ["", "", "", *[c for _, c in EXPECTED_BATCH[3:]]]
+        assert rows[1]["reason_codes"] == "BIRTH_CERTIFICATE_REQUIRED"
+    not_theirs = await client.get(f"/api/v1/batches/{batch_id}", headers=key_of(gw, "other"))
+    check_problem(not_theirs, await not_theirs.json(content_type=None), "not-found")
+
+
+async def test_batch_answered_as_csv_directly(client: Client, gw: Gateway) -> None:
+    response = await client.post(
+        f"{INQ}/batch?format=csv", json=BATCH_ITEMS[:2], headers=key_of(gw, "active")
+    )
+    assert response.status == 200
+    assert response.content_type == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(await response.text())))
+    assert [r["status"] for r in rows] == ["eligible", "not_eligible"]
+    for row in rows:
+        assert await logged(gw.core, row["tracking_code"])
+
+
+BATCH_REFUSALS = [
+    ApiCase(
+        "too-many-items",
+        "POST",
+        f"{INQ}/batch",
+        413,
+        json=[{"national_id": REZAEI}] * 6,
+        problem="payload-too-large",
+        fields={"max_items": 5},
+    ),
+    ApiCase(
+        "too-many-csv-rows",
+        "POST",
+        f"{INQ}/batch",
+        413,
+        data="national_id\n" + f"{REZAEI}\n" * 6,
+        headers={"Content-Type": "text/csv"},
+        problem="payload-too-large",
+    ),
+    ApiCase(
+        "too-many-bytes",
+        "POST",
+        f"{INQ}/batch",
+        413,
+        data="national_id\n" + f"{REZAEI}\n" * 2000,
+        headers={"Content-Type": "text/csv"},
+        problem="payload-too-large",
+    ),
+    ApiCase(
+        "empty-array",
+        "POST",
+        f"{INQ}/batch",
+        422,
+        json=[],
+        problem="invalid-input",
+        errors=(("", "EMPTY"),),
+    ),
+    ApiCase(
+        "object-not-array",
+        "POST",
+        f"{INQ}/batch",
+        422,
+        json={"national_id": REZAEI},
+        problem="invalid-input",
+        errors=(("", "NOT_AN_ARRAY"),),
+    ),
+    ApiCase(
+        "csv-without-id-column",
+        "POST",
+        f"{INQ}/batch",
+        400,
+        data="id\n1\n",
+        headers={"Content-Type": "text/csv"},
+        problem="malformed-body",
+    ),
+    ApiCase(
+        "csv-empty",
+        "POST",
+        f"{INQ}/batch",
+        400,
+        data="",
+        headers={"Content-Type": "text/csv"},
+        problem="malformed-body",
+    ),
+    ApiCase(
+        "csv-not-utf8",
+        "POST",
+        f"{INQ}/batch",
+        400,
+        data=b"national_id\n\xff\xfe\n",
+        headers={"Content-Type": "text/csv"},
+        problem="malformed-body",
+    ),
+    ApiCase(
+        "lone-surrogate-item",
+        "POST",
+        f"{INQ}/batch",
+        400,
+        data='[{"national_id": "\\udc00"}]',
+        headers={"Content-Type": "application/json"},
+        problem="malformed-body",
+    ),
+    ApiCase(
+        "multipart-without-boundary",
+        "POST",
+        f"{INQ}/batch",
+        400,
+        data="--x\r\n\r\n--x--\r\n",
+        headers={"Content-Type": "multipart/form-data"},
+        problem="malformed-body",
+    ),
+    ApiCase(
+        "xml",
+        "POST",
+        f"{INQ}/batch",
+        415,
+        data="<batch/>",
+        headers={"Content-Type": "application/xml"},
+        problem="unsupported-media-type",
+    ),
+    ApiCase(
+        "unknown-format",
+        "POST",
+        f"{INQ}/batch?format=xlsx",
+        406,
+        json=[{"national_id": REZAEI}],
+        problem="not-acceptable",
+    ),
+    ApiCase(
+        "batch-deactivated",
+        "POST",
+        f"{INQ}/batch",
+        403,
+        key="inactive",
+        json=[{"national_id": REZAEI}],
+        problem="provider-deactivated",
+    ),
+    ApiCase(
+        "batch-no-key",
+        "POST",
+        f"{INQ}/batch",
+        401,
+        key=None,
+        json=[{"national_id": REZAEI}],
+        problem="unauthorized",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", BATCH_REFUSALS, ids=[c.id for c in BATCH_REFUSALS])
+async def test_batch_refusal(client: Client, gw: Gateway, case: ApiCase) -> None:
+    response, text = await send(client, gw, case)
+    assert response.status == case.status, text
+    body = json.loads(text)
+    check_problem(response, body, str(case.problem))
+    assert [(e["field"], e["code"]) for e in body.get("errors", [])] == list(case.errors)
+    for name, expected in case.fields.items():
+        assert body[name] == expected
+    # A refused batch logs nothing.
+    assert await gw.core.store.answers.by_asker("provider", "pharmacy-active") == []
+
+
+async def test_upload_without_file_field(client: Client, gw: Gateway) -> None:
+    form = aiohttp.FormData()
+    form.add_field("other", b"x", filename="other.csv", content_type="text/csv")
+    response = await client.post(f"{INQ}/batch", data=form, headers=key_of(gw, "active"))
+    body = await response.json(content_type=None)
+    check_problem(response, body, "invalid-input")
+    assert body["errors"][0]["field"] == "file"
+
+
+async def test_upload_as_plain_field(client: Client, gw: Gateway) -> None:
+    form = aiohttp.FormData()
+    form.add_field("file", f"national_id\n{REZAEI}\n")
+    form.add_field("note", "x", filename="n.txt")  # forces multipart
+    response = await client.post(f"{INQ}/batch", data=form, headers=key_of(gw, "active"))
+    assert response.status == 200
+    assert (await response.json())["answered"] == 1
+
+
+# ---------------------------------------------------------------------------------------
+# Never a 5xx, whatever arrives.
+
+GARBAGE: list[tuple[str, str, Any, str]] = [
+    (INQ, "application/json", "null", ""),
+    (INQ, "application/json", "1e999999", ""),
+    (INQ, "application/json", '{"national_id": "\\u0000"}', ""),
+    (INQ, "application/json", '{"national_id": "\\ud83d\\ude00"}', ""),
+    (INQ, "application/json", '{"national_id": "1", "national_id": "2"}', ""),
+    (INQ, "application/json", '{"national_id": NaN}', ""),
+    (INQ, "application/json; charset=latin-1", '{"national_id": "1"}', ""),
+    (INQ, "application/json", "", ""),
+    (f"{INQ}/batch", "application/json", '[null, 1, "x", [], {"national_id": {}}]', ""),
+    (f"{INQ}/batch", "application/json", '[{"national_id": "\\ud800\\udc00"}]', ""),
+    (f"{INQ}/batch", "text/csv", 'national_id\n"unterminated\n', ""),
+    (f"{INQ}/batch", "text/csv", "national_id\n1\x002\n", ""),
+    (f"{INQ}/batch", "text/csv", "national_id,setting\n" + REZAEI + ",x,y,z\n", ""),
+    (f"{INQ}/batch", "multipart/form-data; boundary=x", "garbage", ""),
+    (f"{INQ}/batch", "multipart/form-data; boundary=x", "--x\r\nBad\x01: y\r\n\r\n--x--", ""),
+    (f"{INQ}/batch", "", "", ""),
+    (INQ, "application/json", '{"national_id": "1"}', "Accept-Language: " + "x," * 500),
+]
+
+
+@pytest.mark.parametrize(("path", "content_type", "data", "extra"), GARBAGE)
+async def test_never_a_server_error(
+    client: Client, gw: Gateway, path: str, content_type: str, data: Any, extra: str
+) -> None:
+    headers = key_of(gw, "active")
+    if content_type:
+        headers["Content-Type"] = content_type
+    if extra:
+        name, _, value = extra.partition(": ")
+        headers[name] = value
+    response = await client.post(path, data=data.encode(), headers=headers)
+    text = await response.text()
+    assert response.status < 500, text
+    if response.status >= 400:
+        assert response.content_type == "application/problem+json", text
+    else:
+        body = json.loads(text)
+        for r in body.get("results", [body]):
+            if "tracking_code" in r:
+                assert await logged(gw.core, r["tracking_code"])
+
+
+# ---------------------------------------------------------------------------------------
+# Health, readiness, metrics.
+
+
+async def test_health_ready_metrics(client: Client, gw: Gateway) -> None:
+    health = await client.get("/healthz")
+    assert health.status == 200
+    assert (await health.json())["status"] == "ok"
+    ready = await client.get("/readyz")
+    assert ready.status == 200
+    assert (await ready.json())["status"] == "ok"
+    for persona in ("rezaei", "ahmadi", "karimi-wife"):
+        await client.post(INQ, json={"national_id": IDS[persona]}, headers=key_of(gw, "active"))
+    metrics = await client.get("/metrics")
+    assert metrics.status == 200
+    assert metrics.content_type == "text/plain"
+    text = await metrics.text()
+    for status in ("eligible", "not_eligible", "undetermined"):
+        assert f'eligibility_answers_total{{channel="web",status="{status}"}}' in text
+    assert 'eligibility_answer_seconds_bucket{channel="web",le="0.005"}' in text
+    assert 'eligibility_http_requests_total{method="POST",route="/api/v1/inquiries"' in text
+    assert REZAEI not in text
+
+
+async def test_not_ready_when_the_store_is_gone(
+    tmp_path: Path, aiohttp_client: AiohttpClient
+) -> None:
+    async with open_gateway(tmp_path) as gw:
+        client = await aiohttp_client(gw.app)
+        await gw.core.store.close()
+        ready = await client.get("/readyz")
+        health = await client.get("/healthz")
+        assert ready.status == 503
+        assert (await ready.json())["status"] == "unavailable"
+        assert health.status == 200
