@@ -11,7 +11,6 @@ import asyncio
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from types import TracebackType
 
 import structlog
 from aiohttp import web
@@ -30,6 +29,7 @@ from eligibility_gw.channels.sms.settings import SmsSettings
 from eligibility_gw.channels.sms.signature import public_url, signature_problem
 from eligibility_gw.identity import identify_phone
 from eligibility_gw.keyvalue import Deduplicator
+from eligibility_gw.logs import where
 from eligibility_gw.phones import InvalidPhone, normalise_phone
 from eligibility_gw.service import STORE_ERRORS
 from eligibility_gw.shedding import BusyResponder
@@ -124,21 +124,13 @@ async def inbound(request: web.Request) -> web.Response:
             reply = await _reply(core, channel, raw_from, sid, body)
     except Exception as exc:  # the person gets words and Twilio a 200, never a traceback
         await dedup.release(sid)
-        log.error("sms_failed", error=type(exc).__name__, at=_where(exc.__traceback__))
+        log.error("sms_failed", error=type(exc).__name__, at=where(exc.__traceback__))
         w = Wording(sender_language(body, channel.default_language))
         return _xml(twiml(replies.unavailable(w)))
     xml = twiml(reply.text)
     await dedup.store_reply(sid, xml)
     log.info("sms_answered", outcome=reply.outcome, answers=len(reply.tracking_codes))
     return _xml(xml)
-
-
-def _where(tb: TracebackType | None) -> str:
-    """The innermost frame of a traceback, as ``file:line`` (no values: they may be personal)."""
-    last = None
-    while tb is not None:
-        last, tb = tb, tb.tb_next
-    return f"{last.tb_frame.f_code.co_filename}:{last.tb_lineno}" if last else ""
 
 
 async def _earlier_reply(dedup: Deduplicator, sid: str) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any
 
 import structlog
@@ -40,6 +39,7 @@ from eligibility_gw.channels.telegram.conversation import (
 )
 from eligibility_gw.channels.telegram.keyboards import Action
 from eligibility_gw.channels.telegram.settings import TelegramSettings
+from eligibility_gw.logs import where
 from eligibility_gw.wording import Wording
 
 log = structlog.get_logger(__name__)
@@ -60,14 +60,6 @@ Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, Non
 NOTICE_LIMIT: int = CallbackQueryLimit.ANSWER_CALLBACK_QUERY_TEXT_LENGTH
 #: Seconds between attempts to reach the Bot API when it failed at start-up.
 RETRY_START_SECONDS = 10.0
-
-
-def where(tb: TracebackType | None) -> str:
-    """The innermost frame of a traceback as ``file:line`` (no values: they may be personal)."""
-    last = None
-    while tb is not None:
-        last, tb = tb, tb.tb_next
-    return f"{last.tb_frame.f_code.co_filename}:{last.tb_lineno}" if last else ""
 
 
 def make_bot(settings: TelegramSettings, token: str) -> Bot:

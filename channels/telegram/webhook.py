@@ -15,8 +15,9 @@ from aiohttp import web
 from telegram import Update
 
 from eligibility_gw.appkeys import CORE
-from eligibility_gw.channels.telegram.bot import TelegramRuntime, where
+from eligibility_gw.channels.telegram.bot import TelegramRuntime
 from eligibility_gw.keyvalue import Deduplicator
+from eligibility_gw.logs import where
 
 log = structlog.get_logger(__name__)
 

@@ -10,6 +10,7 @@ import re
 import secrets
 import sys
 from collections.abc import MutableMapping
+from types import TracebackType
 from typing import Any
 
 import structlog
@@ -104,3 +105,11 @@ def configure_logging(level: str = "info", fmt: str = "auto") -> None:
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=False,
     )
+
+
+def where(tb: TracebackType | None) -> str:
+    """The innermost frame of a traceback as ``file:line`` (no values: they may be personal)."""
+    last = None
+    while tb is not None:
+        last, tb = tb, tb.tb_next
+    return f"{last.tb_frame.f_code.co_filename}:{last.tb_lineno}" if last else ""
