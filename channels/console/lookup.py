@@ -15,7 +15,7 @@ from eligibility_gw.channels.console.disputes import DisputeCode, InvalidDispute
 from eligibility_gw.domain.digits import compact_number, strip_bidi
 from eligibility_gw.domain.errors import EligibilityError
 from eligibility_gw.domain.rulepack import RulePack
-from eligibility_gw.domain.tracking import TRACKING_CODE_LENGTH, TrackingCode
+from eligibility_gw.domain.tracking import TRACKING_CODE_LENGTH, TrackingCode, verhoeff_is_valid
 from eligibility_gw.phones import InvalidPhone, normalise_phone
 
 MAX_QUERY = 64
@@ -53,6 +53,10 @@ def guess_kind(text: str, pack: RulePack) -> QueryKind:
     if DisputeCode.looks_like(text):
         return QueryKind.DISPUTE_CODE
     compact = compact_number(strip_bidi(text))
+    # A tracking code may start with 00 like an international phone prefix: twelve digits
+    # passing the code's check digit are a code first.
+    if len(compact) == TRACKING_CODE_LENGTH and compact.isdigit() and verhoeff_is_valid(compact):
+        return QueryKind.TRACKING_CODE
     if compact.startswith(("+", "00")):
         return QueryKind.PHONE
     if len(compact) == TRACKING_CODE_LENGTH:

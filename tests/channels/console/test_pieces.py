@@ -32,6 +32,7 @@ K = QueryKind
         ("0912 111 0001", K.PHONE),
         ("4821-0937-5526", K.TRACKING_CODE),
         ("482109375526", K.TRACKING_CODE),
+        ("0088-2503-0921", K.TRACKING_CODE),  # starts like 00 + a phone, passes the check digit
         ("D-1234-5679", K.DISPUTE_CODE),
         ("d 12345679", K.DISPUTE_CODE),
     ],
