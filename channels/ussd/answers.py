@@ -88,7 +88,8 @@ def _answer_forms(a: Answered, w: Wording, pack: RulePack) -> Iterator[str]:
         )
     else:
         who = a.member.given_name if a.member else None
-    reasons = () if status is Status.ELIGIBLE else a.record.reasons
+    # An eligible answer carries notices only (decided on documents on file): shown too.
+    reasons = a.record.reasons
     words = [w.reason(r, short=True) for r in reasons]
     resolve = w.t("short.resolve") if any(r.resolve_with for r in reasons) else None
     why_forms: list[str | None] = []

@@ -5,13 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import structlog
+
 from eligibility_gw.domain.rulepack import RulePack
+from eligibility_gw.evidence import LiveEvidence
 from eligibility_gw.keyvalue import RateLimiter
 from eligibility_gw.logs import set_pseudonym_key
 from eligibility_gw.ports import KeyValueStore, Store
 from eligibility_gw.rulepacks import rule_pack_for
 from eligibility_gw.service import EligibilityService
 from eligibility_gw.settings import Settings, SettingsError
+
+log = structlog.get_logger(__name__)
 
 
 def sqlite_path(url: str) -> Path:
@@ -36,7 +41,7 @@ async def open_store(settings: Settings) -> Store:
         return await open_postgres_store(url)
     from eligibility_gw.adapters.sqlite import open_sqlite_store
 
-    return await open_sqlite_store(sqlite_path(url))
+    return await open_sqlite_store(sqlite_path(url), fsync=settings.store.fsync)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,11 +54,15 @@ class Core:
     service: EligibilityService
     kv: KeyValueStore
     limiter: RateLimiter
+    #: Live evidence registries, when ``[evidence.*]`` configures any.
+    evidence: LiveEvidence | None = None
 
     async def close(self) -> None:
-        """Flush and close every store."""
+        """Flush and close every store, and the registries' connections."""
         await self.store.close()
         await self.kv.close()
+        if self.evidence is not None:
+            await self.evidence.close()
 
 
 async def open_key_value(settings: Settings) -> KeyValueStore:
@@ -78,8 +87,25 @@ async def open_key_value(settings: Settings) -> KeyValueStore:
                 "secret in every gateway process"
             )
 
-        return RedisKeyValueStore.from_url(url, settings.state.key_prefix)
+        # Every request let in may need a connection at once (shedding bounds them).
+        connections = settings.server.max_in_flight + 64
+        return RedisKeyValueStore.from_url(url, settings.state.key_prefix, connections)
     raise SettingsError(f"[state] url: unsupported {url!r}; use memory:// or redis://HOST:PORT/DB")
+
+
+async def open_evidence(settings: Settings, pack: RulePack) -> LiveEvidence | None:
+    """The live evidence registries ``[evidence.*]`` configures; None without any."""
+    if not settings.evidence.configured:
+        return None
+    from eligibility_gw.adapters.evidence import open_http_evidence
+
+    http = await open_http_evidence(settings)
+    timeout = settings.server.lookup_timeout
+    evidence = LiveEvidence(pack, http.student, http.civil, timeout, http.close)
+    for name in ("student", "civil"):
+        if getattr(settings.evidence, name) is not None and name not in evidence.kinds:
+            log.warning("evidence_registry_unused", registry=name, rule_pack=pack.label)
+    return evidence
 
 
 async def open_core(settings: Settings) -> Core:
@@ -87,5 +113,8 @@ async def open_core(settings: Settings) -> Core:
     pack = rule_pack_for(settings)
     store = await open_store(settings)
     kv = await open_key_value(settings)
-    service = EligibilityService(store, pack, settings.today, settings.server.lookup_timeout)
-    return Core(settings, pack, store, service, kv, RateLimiter(kv))
+    evidence = await open_evidence(settings, pack)
+    service = EligibilityService(
+        store, pack, settings.today, settings.server.lookup_timeout, evidence
+    )
+    return Core(settings, pack, store, service, kv, RateLimiter(kv), evidence)

@@ -26,6 +26,12 @@ HTTP_REQUESTS = Counter(
 
 SHED = Counter("eligibility_shed_total", "Requests refused because the gateway was at capacity")
 
+EVIDENCE_LOOKUPS = Counter(
+    "eligibility_evidence_lookups_total",
+    "Lookups in live evidence registries by registry and outcome (answered, unavailable)",
+    ["registry", "outcome"],
+)
+
 
 def observe_answer(channel: str, status: str, seconds: float) -> None:
     """Count one answer and its latency."""

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from eligibility_gw.domain.answer import AnswerDraft, AnswerRecord
+from eligibility_gw.domain.evidence import CivilRecord, StudentRecord
 from eligibility_gw.domain.model import Family, Person
 from eligibility_gw.domain.provider import Provider, ProviderKind
 from eligibility_gw.domain.tracking import TrackingCode
@@ -66,6 +68,27 @@ class Registry(Protocol):
 
     async def count_people(self) -> int:
         """How many persons the registry holds."""
+
+
+class RegistryLoad(Protocol):
+    """One import's writes, seen by others all at once when the load ends."""
+
+    async def principals_known(self, national_ids: Sequence[str]) -> set[str]:
+        """Which of these ids (none written by this load) are principals in the store."""
+
+    async def write(self, rows: Sequence[RegistryRow]) -> None:
+        """Add rows to the load: a national id once per load, a dependent after its principal.
+
+        The effect, once committed, is that of ``Registry.upsert_rows`` on each batch in turn.
+        """
+
+
+@runtime_checkable
+class BulkLoading(Protocol):
+    """A registry that takes a whole import in one transaction, faster than batch upserts."""
+
+    def load(self) -> AbstractAsyncContextManager[RegistryLoad]:
+        """Begin a load: committed when the block ends, rolled back when it raises."""
 
 
 class AnswerLog(Protocol):
@@ -189,3 +212,34 @@ class KeyValueStore(Protocol):
 
     async def close(self) -> None:
         """Release connections."""
+
+
+class EvidenceUnavailable(Exception):
+    """A live evidence registry could not answer: down, slow, erroring or malformed.
+
+    ``problem`` says which, in a few words that never carry personal data (logged as is).
+    """
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+
+
+class StudentRegistry(Protocol):
+    """The registry of certificates of study (a ministry of science, a school inspectorate)."""
+
+    async def certificates(self, national_id: str, day: date) -> StudentRecord:
+        """The person's certificates as the registry holds them when asked about ``day``.
+
+        Raise ``EvidenceUnavailable`` when the registry cannot answer.
+        """
+
+
+class CivilRegistry(Protocol):
+    """The civil registry: births and marriages."""
+
+    async def civil_record(self, national_id: str, day: date) -> CivilRecord:
+        """The person's registered birth and marital status as of ``day``.
+
+        Raise ``EvidenceUnavailable`` when the registry cannot answer.
+        """

@@ -26,6 +26,7 @@ from eligibility_gw.domain.model import (
 )
 from eligibility_gw.domain.rulepack import RulePack
 from eligibility_gw.domain.tracking import TrackingCode
+from eligibility_gw.evidence import LiveEvidence
 from eligibility_gw.metrics import observe_answer
 from eligibility_gw.ports import Store
 
@@ -97,11 +98,14 @@ class EligibilityService:
         pack: RulePack,
         today: Callable[[], date],
         lookup_timeout: float = 2.0,
+        evidence: LiveEvidence | None = None,
     ) -> None:
         self.store = store
         self.pack = pack
         self.today = today
         self.lookup_timeout = lookup_timeout
+        #: Live registries; None (no ``[evidence.*]``): documents on file decide, at no cost.
+        self.evidence = evidence
 
     def normalise_id(self, raw: str) -> str:
         """The canonical national id, or ``InvalidNationalId`` before any lookup."""
@@ -169,7 +173,8 @@ class EligibilityService:
         if family is None or person is None:
             decision = self._bare(Status.NOT_ELIGIBLE, "NOT_FOUND")
             return await self._log(national_id, day, chosen, asker, decision, None, None)
-        decision = decide(person, family, day, chosen, self.pack)
+        live = None if self.evidence is None else await self.evidence.gather(person, family, day)
+        decision = decide(person, family, day, chosen, self.pack, live)
         return await self._log(national_id, day, chosen, asker, decision, person, family)
 
     async def decide_for(
@@ -178,7 +183,8 @@ class EligibilityService:
         """Answer about a member already looked up (family lists, menus)."""
         started = time.perf_counter()
         day = self.check_date(service_date)
-        decision = decide(person, family, day, ServiceSetting.OUTPATIENT, self.pack)
+        live = None if self.evidence is None else await self.evidence.gather(person, family, day)
+        decision = decide(person, family, day, ServiceSetting.OUTPATIENT, self.pack, live)
         answer = await self._log(
             person.national_id, day, ServiceSetting.OUTPATIENT, asker, decision, person, family
         )

@@ -36,6 +36,11 @@ class StoreSettings:
     """Where the registry and the answer log live."""
 
     url: str = "sqlite:///eligibility-gw.sqlite3"
+    #: SQLite: sync the answer log to disk before each batch's answers go out. Off, a logged
+    #: answer survives the process being killed (the OS holds the write) but the last
+    #: moments' answers may be lost when the machine itself loses power; on, they survive
+    #: that too, for one fsync per batch. PostgreSQL follows its own ``synchronous_commit``.
+    fsync: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +84,31 @@ class LoggingSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class EvidenceRegistrySettings:
+    """One live evidence registry reached over HTTP (the contract: ``adapters/evidence``)."""
+
+    #: Where lookups are POSTed (http:// or https://).
+    url: str = ""
+    #: Seconds one lookup may take; cut to [server] lookup_timeout when longer.
+    timeout: float = 1.0
+    #: The environment variable holding a bearer token for the registry (empty: none sent).
+    token_env: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceSettings:
+    """The live registries answers may consult; none configured: documents on file decide."""
+
+    student: EvidenceRegistrySettings | None = None
+    civil: EvidenceRegistrySettings | None = None
+
+    @property
+    def configured(self) -> bool:
+        """Say whether any live registry is configured."""
+        return self.student is not None or self.civil is not None
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """All settings of one gateway process."""
 
@@ -87,6 +117,7 @@ class Settings:
     state: StateSettings = field(default_factory=StateSettings)
     server: ServerSettings = field(default_factory=ServerSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
+    evidence: EvidenceSettings = field(default_factory=EvidenceSettings)
     #: Raw ``[channels.NAME]`` tables; each channel reads its own with ``parse_section``.
     channels: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     source: str = "<defaults>"
@@ -153,16 +184,43 @@ def _section(cls: type, table: Mapping[str, Any], name: str) -> Any:
     return cls(**values)
 
 
+def _evidence(data: Any) -> EvidenceSettings:
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise SettingsError("[evidence]: expected one table per registry, e.g. [evidence.student]")
+    known = {f.name for f in fields(EvidenceSettings)}
+    unknown = set(data) - known
+    if unknown:
+        raise SettingsError(
+            f"[evidence]: unknown registry(ies) {', '.join(sorted(unknown))}; "
+            f"known: {', '.join(sorted(known))}"
+        )
+    registries: dict[str, EvidenceRegistrySettings] = {}
+    for name, raw in data.items():
+        where = f"evidence.{name}"
+        timeout = raw.get("timeout")
+        table = dict(raw)
+        if isinstance(timeout, int) and not isinstance(timeout, bool):
+            table["timeout"] = float(timeout)  # `timeout = 1` means one second
+        registry = parse_section(EvidenceRegistrySettings, table, where)
+        if not registry.url.startswith(("http://", "https://")):
+            raise SettingsError(f"[{where}] url: expected an http:// or https:// URL")
+        if not registry.timeout > 0:
+            raise SettingsError(f"[{where}] timeout: expected seconds above 0")
+        registries[name] = registry
+    return EvidenceSettings(**registries)
+
+
 def parse_settings(data: Mapping[str, Any], source: str = "<memory>") -> Settings:
     """Build settings from a TOML mapping, refusing unknown sections and keys."""
-    unknown = set(data) - set(_SECTIONS) - {"channels"}
+    unknown = set(data) - set(_SECTIONS) - {"channels", "evidence"}
     if unknown:
         raise SettingsError(f"unknown section(s) {', '.join(sorted(unknown))}")
     sections = {name: _section(cls, data.get(name, {}), name) for name, cls in _SECTIONS.items()}
     channels = data.get("channels", {})
     if not isinstance(channels, dict) or not all(isinstance(v, dict) for v in channels.values()):
         raise SettingsError("[channels]: expected one table per channel, e.g. [channels.sms]")
-    settings = Settings(**sections, channels=channels, source=source)
+    evidence = _evidence(data.get("evidence", {}))
+    settings = Settings(**sections, evidence=evidence, channels=channels, source=source)
     try:
         zoneinfo.ZoneInfo(settings.gateway.time_zone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:

@@ -94,8 +94,7 @@ class Wording:
     def date(self, day: date) -> str:
         """A date for this language: ISO 8601, or Solar Hijri with native digits."""
         if self.language in _SOLAR_HIJRI:
-            j = jdatetime.date.fromgregorian(date=day)
-            return self.digits(f"{j.year:04d}/{j.month:02d}/{j.day:02d}")
+            return _solar_hijri(day)
         return day.isoformat()
 
     def status(self, status: Status) -> str:
@@ -114,6 +113,8 @@ class Wording:
     def _param(self, name: str, value: str) -> str:
         if name.endswith("_on"):
             return self.date(date.fromisoformat(value))
+        if name == "registry":
+            return self.t(f"registry.{value}") if self.has(f"registry.{value}") else value
         return self.digits(value) if value.isdigit() else value
 
     def reason(self, reason: Reason, short: bool = False) -> str:
@@ -205,3 +206,14 @@ class _Lenient(dict[str, str]):
 
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _solar_hijri(day: date) -> str:
+    """``day`` as yyyy/mm/dd of the Solar Hijri calendar, in Persian digits.
+
+    Cached: jdatetime consults the process locale on every conversion, and answers name the
+    same few dates (today, the service date) again and again.
+    """
+    j = jdatetime.date.fromgregorian(date=day)
+    return f"{j.year:04d}/{j.month:02d}/{j.day:02d}".translate(_PERSIAN_DIGITS)

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date, timedelta
+from types import MappingProxyType
 
 from eligibility_gw.domain.dates import age_on, anniversary
+from eligibility_gw.domain.evidence import EVIDENCE_ON_FILE, Evidence, EvidenceKind
 from eligibility_gw.domain.model import (
     Decision,
+    Document,
     Family,
     Person,
     Reason,
@@ -17,6 +22,8 @@ from eligibility_gw.domain.model import (
 from eligibility_gw.domain.rulepack import Condition, CoverageRule, OverlapPolicy, RulePack
 
 OVERLAP = "OVERLAP_WITH_OTHER_INSURER"
+#: Conditions no registry left unanswerable: the usual case, shared so that it costs nothing.
+_NOTHING_BLOCKED: Mapping[str, Reason] = MappingProxyType({})
 
 
 class _Met(enum.Enum):
@@ -31,14 +38,24 @@ def decide(
     day: date,
     setting: ServiceSetting,
     pack: RulePack,
+    evidence: Evidence | None = None,
 ) -> Decision:
     """Decide whether ``person`` (a member of ``family``) is covered on ``day``.
 
     The cover end date is the last day of the unbroken run of eligible days that starts on
     ``day``, as it follows from today's facts: cover periods, birthdays at the pack's ages
     and documents' validity. It is given only for an eligible answer.
+
+    ``evidence`` is what live registries said (see ``evidence_needed``): their facts replace
+    those on file for the conditions they answer. For a registry that could not answer, the
+    documents on file decide with an ``EVIDENCE_ON_FILE`` notice where the pack allows it;
+    otherwise its conditions are unknown, with the registry's ``*_REGISTRY_UNAVAILABLE``.
     """
-    status, reasons = _status_on(person, family, day, pack)
+    blocked = _NOTHING_BLOCKED
+    notices: tuple[Reason, ...] = ()
+    if evidence is not None:
+        person, blocked, notices = _weigh(person, family, day, pack, evidence)
+    status, reasons = _status_on(person, family, day, pack, blocked)
     if setting is ServiceSetting.INPATIENT and person.other_insurer:
         overlap = pack.inpatient_overlap
         if overlap is not OverlapPolicy.IGNORE:
@@ -54,9 +71,11 @@ def decide(
             )
             if blocking and status is Status.ELIGIBLE:
                 status = Status.UNDETERMINED
+    if notices:
+        reasons = (*reasons, *notices)
     cover_end = None
     if status is Status.ELIGIBLE:
-        cover_end = _cover_end(person, family, day, pack)
+        cover_end = _cover_end(person, family, day, pack, blocked)
     return Decision(
         status=status,
         reasons=reasons,
@@ -66,8 +85,82 @@ def decide(
     )
 
 
-def _status_on(
+def evidence_needed(
     person: Person, family: Family, day: date, pack: RulePack
+) -> frozenset[EvidenceKind]:
+    """The registries whose answers a rule applying to ``person`` on ``day`` would read.
+
+    None when the answer cannot depend on them: a principal, a member of an uncovered
+    family, or a member no rule of the pack speaks about on the day.
+    """
+    if (
+        not pack.evidence_for
+        or person.is_principal
+        or person.birth_date is None
+        or person.birth_date > day
+        or person.relationship not in pack.dependent_relationships
+        or not any(p.contains(day) for p in family.principal.cover_periods)
+    ):
+        return frozenset()
+    age = age_on(person.birth_date, day)
+    kinds: set[EvidenceKind] = set()
+    for rule in pack.rules:
+        if rule.applies(person.relationship, person.sex, age):
+            for alternative in rule.any_of:
+                kinds.update(
+                    pack.evidence_for[c.name] for c in alternative if c.name in pack.evidence_for
+                )
+    return frozenset(kinds)
+
+
+def _weigh(
+    person: Person, family: Family, day: date, pack: RulePack, evidence: Evidence
+) -> tuple[Person, Mapping[str, Reason], tuple[Reason, ...]]:
+    """The member as the registries describe them, the conditions left unknown, the notices."""
+    documents = person.documents
+    marital = person.marital_status
+    blocked: dict[str, Reason] = {}
+    notices: list[Reason] = []
+    needed = evidence_needed(person, family, day, pack) if evidence.unavailable else frozenset()
+    for kind, policy in pack.evidence.items():
+        if kind in evidence.unavailable:
+            if kind not in needed:
+                continue
+            if policy.on_file_fallback:
+                notices.append(
+                    Reason(EVIDENCE_ON_FILE, params=(("registry", kind.value),), blocking=False)
+                )
+            else:
+                blocked.update(dict.fromkeys(policy.answers, Reason(kind.unavailable_code)))
+            continue
+        live: tuple[Document, ...] | None = None
+        source = f"{kind.value}_registry"
+        if kind is EvidenceKind.STUDENT and evidence.student is not None:
+            live = tuple(
+                Document(name, c.valid_from, c.valid_until, source=source)
+                for name in policy.documents
+                for c in evidence.student.certificates
+            )
+        elif kind is EvidenceKind.CIVIL and evidence.civil is not None:
+            registered = evidence.civil.birth_registered
+            live = tuple(Document(name, source=source) for name in policy.documents if registered)
+            if "unmarried" in policy.facts:
+                marital = evidence.civil.marital_status
+        if live is not None:
+            # What the registry says overrides the file, a certificate it does not know too.
+            kept = tuple(d for d in documents if d.kind not in policy.documents)
+            documents = (*kept, *live)
+    if documents is not person.documents or marital is not person.marital_status:
+        person = replace(person, documents=documents, marital_status=marital)
+    return person, blocked or _NOTHING_BLOCKED, tuple(notices)
+
+
+def _status_on(
+    person: Person,
+    family: Family,
+    day: date,
+    pack: RulePack,
+    blocked: Mapping[str, Reason] = _NOTHING_BLOCKED,
 ) -> tuple[Status, tuple[Reason, ...]]:
     principal = family.principal
     period = next((p for p in principal.cover_periods if p.contains(day)), None)
@@ -94,7 +187,7 @@ def _status_on(
     for rule in pack.rules:
         if not rule.applies(person.relationship, person.sex, age):
             continue
-        outcome, reasons = _rule_outcome(rule, person, day, pack)
+        outcome, reasons = _rule_outcome(rule, person, day, pack, blocked)
         if outcome is _Met.NO:
             not_met.extend(reasons)
         elif outcome is _Met.UNKNOWN:
@@ -107,19 +200,28 @@ def _status_on(
 
 
 def _rule_outcome(
-    rule: CoverageRule, person: Person, day: date, pack: RulePack
+    rule: CoverageRule,
+    person: Person,
+    day: date,
+    pack: RulePack,
+    blocked: Mapping[str, Reason],
 ) -> tuple[_Met, list[Reason]]:
     """Meet the rule through any alternative; else explain the most actionable one."""
     best: tuple[tuple[int, int, int], _Met, list[Reason]] | None = None
     for index, alternative in enumerate(rule.any_of):
         failed: list[tuple[_Met, Reason]] = []
         for cond in alternative:
+            if blocked and cond.name in blocked:
+                failed.append((_Met.UNKNOWN, blocked[cond.name]))
+                continue
             met, reason = _condition(cond, person, day, rule, pack)
             if met is not _Met.YES and reason is not None:
                 failed.append((met, reason))
         if not failed:
             return _Met.YES, []
-        unresolvable = sum(1 for _, r in failed if r.resolve_with is None)
+        # What nothing can put right: a condition that failed with no document to bring. A
+        # fact not known (a registry that did not answer) may still turn out either way.
+        unresolvable = sum(1 for m, r in failed if r.resolve_with is None and m is _Met.NO)
         rank = (unresolvable, len(failed), index)
         outcome = _Met.NO if any(m is _Met.NO for m, _ in failed) else _Met.UNKNOWN
         if best is None or rank < best[0]:
@@ -190,7 +292,9 @@ def _unique(reasons: list[Reason]) -> list[Reason]:
     return out
 
 
-def _cover_end(person: Person, family: Family, day: date, pack: RulePack) -> date:
+def _cover_end(
+    person: Person, family: Family, day: date, pack: RulePack, blocked: Mapping[str, Reason]
+) -> date:
     """Walk the dates where a fact changes; the day before the first ineligible one is the end."""
     one = timedelta(days=1)
     if person.is_principal:
@@ -210,7 +314,7 @@ def _cover_end(person: Person, family: Family, day: date, pack: RulePack) -> dat
             )
     last = day
     for change in sorted(c for c in changes if c > day):
-        status, _ = _status_on(person, family, change, pack)
+        status, _ = _status_on(person, family, change, pack, blocked)
         if status is not Status.ELIGIBLE:
             return change - one
         last = change

@@ -12,11 +12,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eligibility_gw.domain.errors import RulePackError
+from eligibility_gw.domain.evidence import EvidenceKind
 from eligibility_gw.domain.model import ServiceSetting, Sex
 from eligibility_gw.domain.national_id import NationalIdFormat
 
 #: Conditions on the person's own facts; every other condition name is a document kind.
 FACT_CONDITIONS = frozenset({"no_income", "unmarried", "disabled"})
+#: The facts each live registry can answer besides documents.
+_REGISTRY_FACTS = {
+    EvidenceKind.STUDENT: frozenset[str](),
+    EvidenceKind.CIVIL: frozenset({"unmarried"}),
+}
 
 
 class OverlapPolicy(enum.StrEnum):
@@ -74,6 +80,24 @@ class DocumentKind:
 
 
 @dataclass(frozen=True, slots=True)
+class EvidencePolicy:
+    """The conditions a live registry answers, and what decides when it cannot answer."""
+
+    kind: EvidenceKind
+    #: Document kinds the registry's records stand for.
+    documents: tuple[str, ...]
+    #: Facts about the person it answers instead of the file (the civil one: ``unmarried``).
+    facts: tuple[str, ...] = ()
+    #: When it cannot answer: documents on file decide, marked as such (true); or undetermined.
+    on_file_fallback: bool = False
+
+    @property
+    def answers(self) -> tuple[str, ...]:
+        """Every condition name the registry answers."""
+        return (*self.documents, *self.facts)
+
+
+@dataclass(frozen=True, slots=True)
 class RulePack:
     """Everything the engine needs to decide for one scheme."""
 
@@ -91,6 +115,10 @@ class RulePack:
     phone_region: str
     #: ``ages_of`` per relationship, worked out once when the pack is read.
     change_ages: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    #: Live registries the pack lets answer for some conditions, by kind.
+    evidence: Mapping[EvidenceKind, EvidencePolicy] = field(default_factory=dict)
+    #: The registry answering each such condition, by condition name (worked out on load).
+    evidence_for: Mapping[str, EvidenceKind] = field(default_factory=dict)
 
     @property
     def relationships(self) -> tuple[str, ...]:
@@ -136,6 +164,44 @@ def _int_list(table: Mapping[str, Any], key: str, where: str) -> tuple[int, ...]
     if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
         raise RulePackError(f"{where}: '{key}' must list integers")
     return tuple(values)
+
+
+def _parse_evidence(
+    table: Any, documents: Mapping[str, DocumentKind]
+) -> dict[EvidenceKind, EvidencePolicy]:
+    if not isinstance(table, dict):
+        raise RulePackError("evidence: expected one table per registry, [evidence.KIND]")
+    policies: dict[EvidenceKind, EvidencePolicy] = {}
+    answered: dict[str, EvidenceKind] = {}
+    for name, entry in table.items():
+        where = f"evidence.{name}"
+        try:
+            kind = EvidenceKind(name)
+        except ValueError as exc:
+            known = ", ".join(k.value for k in EvidenceKind)
+            raise RulePackError(f"{where}: unknown registry; known: {known}") from exc
+        if not isinstance(entry, dict):
+            raise RulePackError(f"{where}: expected a table")
+        unknown = set(entry) - {"answers", "on_file_fallback"}
+        if unknown:
+            raise RulePackError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+        names = _req(entry, "answers", list, where)
+        if not names or not all(isinstance(n, str) for n in names):
+            raise RulePackError(f"{where}: 'answers' must list condition names")
+        facts = _REGISTRY_FACTS[kind]
+        for n in names:
+            if n not in documents and n not in facts:
+                raise RulePackError(f"{where}: it cannot answer '{n}'")
+            if n in answered:
+                raise RulePackError(f"{where}: '{n}' is answered by [evidence.{answered[n]}] too")
+            answered[n] = kind
+        policies[kind] = EvidencePolicy(
+            kind=kind,
+            documents=tuple(n for n in names if n in documents),
+            facts=tuple(n for n in names if n in facts),
+            on_file_fallback=_req(entry, "on_file_fallback", bool, where),
+        )
+    return policies
 
 
 def parse_rule_pack(data: Mapping[str, Any]) -> RulePack:
@@ -206,6 +272,7 @@ def parse_rule_pack(data: Mapping[str, Any]) -> RulePack:
     except ValueError as exc:
         raise RulePackError(f"service: {exc}") from exc
     months_back = _opt_int(service, "months_back", "service")
+    evidence = _parse_evidence(data.get("evidence", {}), documents)
     return RulePack(
         name=_req(pack, "name", str, "pack"),
         version=_req(pack, "version", str, "pack"),
@@ -220,4 +287,6 @@ def parse_rule_pack(data: Mapping[str, Any]) -> RulePack:
         months_back=12 if months_back is None else months_back,
         phone_region=str(pack.get("phone_region", "ZZ")),
         change_ages={rel: _ages_of(tuple(rules), rel) for rel in dependents},
+        evidence=evidence,
+        evidence_for={n: kind for kind, p in evidence.items() for n in p.answers},
     )

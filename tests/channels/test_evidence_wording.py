@@ -1,0 +1,154 @@
+"""Registry reasons in every channel and language: worded, within SMS and USSD budgets.
+
+An answer left undetermined by a silent registry, and one decided on documents on file, read
+as words on the web, by SMS, over USSD, in Telegram and in the call-centre console.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+
+import pytest
+
+from eligibility_gw.channels.console.views import reason_lines
+from eligibility_gw.channels.sms import replies
+from eligibility_gw.channels.telegram.answers import answer_text
+from eligibility_gw.channels.ussd.answers import Answered, render_outcome
+from eligibility_gw.channels.ussd.screens import Budget
+from eligibility_gw.channels.ussd.settings import UssdSettings
+from eligibility_gw.domain.answer import AnswerDraft, AnswerRecord
+from eligibility_gw.domain.evidence import EVIDENCE_ON_FILE, EvidenceKind
+from eligibility_gw.domain.model import Decision, MemberView, Reason, ServiceSetting, Status
+from eligibility_gw.domain.rulepack import RulePack
+from eligibility_gw.domain.tracking import TrackingCode
+from eligibility_gw.presenting import Audience, present
+from eligibility_gw.rulepacks import load_rule_pack, shipped_rule_packs
+from eligibility_gw.textbudget import sms_segments
+from eligibility_gw.wording import Wording, available_languages
+
+LANGUAGES = available_languages()
+PACKS = [load_rule_pack(name) for name in shipped_rule_packs()]
+TODAY = date(2026, 11, 23)
+DEFAULT_USSD = UssdSettings()
+BUDGET = Budget(DEFAULT_USSD.ucs2_budget, DEFAULT_USSD.gsm7_budget)
+LONG_NAME = "Mohammadhossein"
+_ARABIC_SCRIPT = re.compile("[\u0600-\u06ff]")
+
+
+def on_file(kind: EvidenceKind) -> Reason:
+    return Reason(EVIDENCE_ON_FILE, params=(("registry", kind.value),), blocking=False)
+
+
+#: Each answer a silent registry gives: undetermined, or decided on file (either way).
+ANSWERS: list[tuple[Status, tuple[Reason, ...]]] = [
+    *((Status.UNDETERMINED, (Reason(k.unavailable_code),)) for k in EvidenceKind),
+    *((Status.ELIGIBLE, (on_file(k),)) for k in EvidenceKind),
+    *(
+        (
+            Status.NOT_ELIGIBLE,
+            (
+                Reason(
+                    "STUDENT_CERTIFICATE_EXPIRED",
+                    "student_certificate",
+                    (("expired_on", "2026-11-22"),),
+                ),
+                on_file(k),
+            ),
+        )
+        for k in EvidenceKind
+    ),
+]
+
+
+def record(status: Status, reasons: tuple[Reason, ...], asker_kind: str) -> AnswerRecord:
+    cover_end = date(2027, 5, 22) if status is Status.ELIGIBLE else None
+    draft = AnswerDraft(
+        channel="sms",
+        asker_kind=asker_kind,
+        asker_id="p1",
+        national_id="1000000044",
+        service_date=TODAY,
+        setting=ServiceSetting.OUTPATIENT,
+        decision=Decision(status, reasons, cover_end, "ir-tamin", "2026.1"),
+        member_relationship="child",
+        member_masked="R*** R***",
+    )
+    return AnswerRecord(1, TrackingCode.new(), datetime.now(UTC), draft, "0" * 64, "0" * 64)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_new_reasons_read_as_words(language: str) -> None:
+    w = Wording(language)
+    reasons = [Reason(k.unavailable_code) for k in EvidenceKind] + [
+        on_file(k) for k in EvidenceKind
+    ]
+    for reason in reasons:
+        for short in (False, True):
+            text = w.reason(reason, short=short)
+            assert text.strip()
+            assert reason.code not in text, text
+            assert not re.search(r"[{}_]", text), text
+            if language == "fa":
+                assert _ARABIC_SCRIPT.search(text), text
+        assert w.resolve(reason) is None
+    # The notice names the registry that was silent, in words.
+    student, civil = (w.reason(on_file(k)) for k in EvidenceKind)
+    assert student != civil
+    assert w.t("registry.student") in student
+    assert w.t("registry.civil") in civil
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(("status", "reasons"), ANSWERS)
+def test_sms_answers_fit(language: str, status: Status, reasons: tuple[Reason, ...]) -> None:
+    w = Wording(language)
+    pack = load_rule_pack("ir-tamin")
+    for show_date in (False, True):
+        provider = replies.provider_answer(w, record(status, reasons, "provider"), show_date)
+        insured = replies.insured_answer(
+            w, pack, record(status, reasons, "insured"), LONG_NAME, show_date
+        )
+        assert sms_segments(provider) <= (1 if len(reasons) == 1 else 2), provider
+        assert sms_segments(insured) <= 2, insured
+        for text in (provider, insured):
+            assert all(w.reason(r, short=True) in text for r in reasons), text
+
+
+@pytest.mark.parametrize("pack", PACKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("audience", [Audience.PROVIDER, Audience.INSURED])
+@pytest.mark.parametrize(("status", "reasons"), ANSWERS)
+def test_ussd_answers_fit_and_say_why(
+    pack: RulePack,
+    language: str,
+    audience: Audience,
+    status: Status,
+    reasons: tuple[Reason, ...],
+) -> None:
+    w = Wording(language)
+    member = MemberView(LONG_NAME, LONG_NAME, "child", "1000000044")
+    answered = Answered(record(status, reasons, audience.value), audience, member)
+    text = render_outcome(answered, w, pack, BUDGET)
+    assert BUDGET.fits(text), text
+    # The first reason always makes it onto the screen, the on-file notice included.
+    assert w.reason(reasons[0], short=True) in text, text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(("status", "reasons"), ANSWERS)
+def test_telegram_console_and_api_say_it_in_full(
+    language: str, status: Status, reasons: tuple[Reason, ...]
+) -> None:
+    w = Wording(language)
+    pack = load_rule_pack("ir-tamin")
+    answer = record(status, reasons, "insured")
+    telegram = answer_text(answer, w, pack, Audience.INSURED)
+    console = [line.message for line in reason_lines(w, pack, reasons)]
+    api = present(answer, w, pack, Audience.PROVIDER).as_json()["reasons"]
+    assert api[-1]["message"] == w.reason(reasons[-1])
+    for reason in reasons:
+        words = w.reason(reason)
+        assert words in telegram
+        assert words in console
+    assert [(r["code"], r["blocking"]) for r in api] == [(r.code, r.blocking) for r in reasons]
