@@ -1,15 +1,21 @@
-"""What the benchmarks share: figures, the cached registry CSV and database, quiet logs."""
+"""What the benchmarks share: figures, the cached registry CSV and database, local servers."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
 import platform
+import socket
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
+
+import asyncpg
 
 from eligibility_gw.domain.rulepack import RulePack
 from eligibility_gw.logs import configure_logging
@@ -19,6 +25,10 @@ from eligibility_gw.synthetic import synthetic_rows, write_csv
 
 #: Generated registries and databases live here (gitignored).
 DATA_DIR = Path(__file__).resolve().parent / "data"
+#: The local servers the PostgreSQL and Redis figures need (skipped when they are missing).
+PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
+PG_ADMIN_DSN = f"postgresql://{PG_USER}@{PG_HOST}:{PG_PORT}/postgres"
+REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 FULL_ROWS = 1_000_000
 QUICK_ROWS = 100_000
 DEFAULT_PACK = "ir-tamin"
@@ -97,9 +107,16 @@ def quiet_logs() -> None:
     configure_logging("warning", "json")
 
 
-def bench_settings(pack_name: str, db_path: Path) -> Settings:
-    """The shipped example settings, with the bench's rule pack and database file."""
-    settings = load_settings(None).with_store_path(db_path)
+def bench_settings(pack_name: str, db_path: Path | str) -> Settings:
+    """The shipped example settings, with the bench's rule pack and store.
+
+    ``db_path`` is an SQLite file, or the URL of a PostgreSQL database (``postgresql://``).
+    """
+    settings = load_settings(None)
+    if isinstance(db_path, str) and db_path.startswith("postgresql://"):
+        settings = replace(settings, store=replace(settings.store, url=db_path))
+    else:
+        settings = settings.with_store_path(db_path)
     return replace(settings, gateway=replace(settings.gateway, rule_pack=pack_name))
 
 
@@ -142,6 +159,50 @@ def registry_csv(pack_name: str, rows: int) -> Path:
     partial.replace(path)
     print(f"  generated {path.name}: {written:,} rows in {time.perf_counter() - started:.1f} s")
     return path
+
+
+def reachable(host: str, port: int) -> bool:
+    """Say whether something listens on ``host:port`` (a database server, Redis)."""
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def postgres_reachable() -> bool:
+    """Say whether the local PostgreSQL server listens."""
+    return reachable(PG_HOST, PG_PORT)
+
+
+def redis_reachable() -> bool:
+    """Say whether the local Redis server listens."""
+    return reachable(REDIS_HOST, REDIS_PORT)
+
+
+async def _admin(*statements: str) -> None:
+    conn = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        for statement in statements:
+            await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+@contextmanager
+def scratch_database(name: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database of the benchmark's own; its URL. Dropped afterwards.
+
+    Never the ``test`` database that test runs use: a benchmark must not clobber them.
+    """
+    if not name.startswith("bench_") or not name.replace("_", "").isalnum():
+        raise ValueError(f"not a benchmark database name: {name!r}")
+    drop = f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+    asyncio.run(_admin(drop, f"CREATE DATABASE {name}"))
+    try:
+        yield f"postgresql://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
+    finally:
+        asyncio.run(_admin(drop))
 
 
 def remove_db(path: Path) -> None:

@@ -31,7 +31,7 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,7 +73,8 @@ def _tool(name: str) -> str:
     return path
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port free on the loopback interface now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -94,11 +95,17 @@ def _wait_until_up(url: str, timeout: float = 60) -> None:
 
 
 @contextmanager
-def serving(command: list[str], probe: str, log: Path) -> Iterator[None]:
-    """Run a server process pinned to the server CPU until the block ends."""
+def serving(
+    command: list[str],
+    probe: str,
+    log: Path,
+    cpus: str = SERVER_CPU,
+    env: Mapping[str, str] | None = None,
+) -> Iterator[None]:
+    """Run a server process pinned to ``cpus`` (the server CPU) until the block ends."""
     with log.open("wb") as out:
         proc = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
-            [_tool("taskset"), "-c", SERVER_CPU, *command], stdout=out, stderr=out
+            [_tool("taskset"), "-c", cpus, *command], stdout=out, stderr=out, env=env
         )
         try:
             _wait_until_up(probe)
@@ -116,15 +123,16 @@ def serving(command: list[str], probe: str, log: Path) -> Iterator[None]:
 # The registry: a private copy of bench_import's database, with a provider key.
 
 
-def registry_copy(pack_name: str, rows: int) -> Path:
+def registry_copy(pack_name: str, rows: int, name: str = "api") -> Path:
     """A fresh private copy of the registry, so the answers logged here touch no other bench.
 
     Copied (SQLite backup: a consistent snapshot) from the database ``bench_import`` keeps
     when it is complete; otherwise imported from the cached CSV into the copy itself, never
-    into the shared file, which another benchmark may be rebuilding.
+    into the shared file, which another benchmark may be rebuilding. ``name`` tells the
+    copies of different benchmarks apart.
     """
     source = db_path(pack_name, rows)
-    target = DATA_DIR / f"api-{pack_name}-{rows}.sqlite3"
+    target = DATA_DIR / f"{name}-{pack_name}-{rows}.sqlite3"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{target}{suffix}").unlink(missing_ok=True)
     started = time.perf_counter()
@@ -137,7 +145,7 @@ def registry_copy(pack_name: str, rows: int) -> Path:
 
         print(f"  {source.name} is not complete: importing {rows:,} rows into {target.name}")
         asyncio.run(import_once(pack_name, registry_csv(pack_name, rows), target)).show("import")
-    asyncio.run(_add_provider(pack_name, target))
+    asyncio.run(add_provider(pack_name, target))
     return target
 
 
@@ -149,7 +157,8 @@ def _people(path: Path) -> int:
         return -1
 
 
-async def _add_provider(pack_name: str, path: Path) -> None:
+async def add_provider(pack_name: str, path: Path | str) -> None:
+    """Register the benchmark's provider and key in a store (a file or a PostgreSQL URL)."""
     from eligibility_gw.bootstrap import open_core
     from eligibility_gw.domain.provider import ProviderKind
     from eligibility_gw.providers import hash_api_key
@@ -163,9 +172,21 @@ async def _add_provider(pack_name: str, path: Path) -> None:
         await core.close()
 
 
-def gateway_config(pack_name: str, db: Path, port: int, folder: Path) -> Path:
-    """The gateway's settings: the shipped example's, on ``db``, without a binding rate limit."""
-    config = folder / "gateway.toml"
+def gateway_config(
+    pack_name: str,
+    db: Path | str,
+    port: int,
+    folder: Path,
+    state_url: str = "memory://",
+    key_prefix: str = "egw:",
+    file_name: str = "gateway.toml",
+) -> Path:
+    """The gateway's settings: the shipped example's, on ``db``, without a binding rate limit.
+
+    ``db`` is an SQLite file or a PostgreSQL URL; ``state_url`` may name a Redis server.
+    """
+    config = folder / file_name
+    store_url = db if isinstance(db, str) else f"sqlite:///{db}"
     config.write_text(
         f"""
 [gateway]
@@ -174,7 +195,11 @@ time_zone = "Asia/Tehran"
 languages = ["fa", "en"]
 
 [store]
-url = "sqlite:///{db}"
+url = "{store_url}"
+
+[state]
+url = "{state_url}"
+key_prefix = "{key_prefix}"
 
 [server]
 host = "127.0.0.1"
@@ -252,12 +277,14 @@ def _ms(text: str) -> float:
     return float(m.group(1)) * _UNITS[m.group(2)]
 
 
-def run_wrk(url: str, connections: int, duration: float, script: Path | None) -> WrkRun:
-    """One wrk run on the load CPU."""
+def run_wrk(
+    url: str, connections: int, duration: float, script: Path | None, cpus: str = LOAD_CPU
+) -> WrkRun:
+    """One wrk run on ``cpus`` (the load CPU)."""
     command = [
         _tool("taskset"),
         "-c",
-        LOAD_CPU,
+        cpus,
         _tool("wrk"),
         "-t1",
         f"-c{connections}",
@@ -284,7 +311,8 @@ def run_wrk(url: str, connections: int, duration: float, script: Path | None) ->
     )
 
 
-def _show(label: str, r: WrkRun) -> None:
+def show_run(label: str, r: WrkRun) -> None:
+    """One line per wrk run."""
     print(
         f"  {label:<5} c={r.connections:<4} {r.rate:>9,.0f} req/s  p50 {r.p50_ms:6.2f} ms"
         f"  p99 {r.p99_ms:7.2f} ms  non-2xx {r.non_2xx}  socket errors {r.errors}"
@@ -407,7 +435,7 @@ def measure(pack_name: str, rows: int, duration: float) -> list[Figure]:
         script = wrk_script(bodies, folder)
         bodies_file = folder / "bodies.json"
         bodies_file.write_text(json.dumps(bodies), encoding="utf-8")
-        hello_port, api_port = _free_port(), _free_port()
+        hello_port, api_port = free_port(), free_port()
         hello_url = f"http://127.0.0.1:{hello_port}/"
         api_base = f"http://127.0.0.1:{api_port}"
         config = gateway_config(pack_name, db, api_port, folder)
@@ -426,9 +454,9 @@ def measure(pack_name: str, rows: int, duration: float) -> list[Figure]:
             for _ in range(ROUNDS):
                 for c in CONNECTIONS:
                     hello_runs.append(run_wrk(hello_url, c, duration, None))
-                    _show("hello", hello_runs[-1])
+                    show_run("hello", hello_runs[-1])
                     api_runs.append(run_wrk(f"{api_base}/api/v1/inquiries", c, duration, script))
-                    _show("api", api_runs[-1])
+                    show_run("api", api_runs[-1])
             hello_peak = max(hello_runs, key=lambda r: r.rate)
             api_peak = max((r for r in api_runs if r.non_2xx == 0), key=lambda r: r.rate)
             half = api_peak.rate / 2

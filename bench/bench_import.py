@@ -1,11 +1,17 @@
-"""Registry import: rows per second of a synthetic registry CSV into a fresh SQLite file.
+"""Registry import: rows per second of a synthetic registry CSV into SQLite and PostgreSQL.
 
 The CSV (``synthetic_rows`` + ``write_csv``) is cached in ``bench/data/`` by pack and row
 count. The first import goes into a new database file; a second import of the same file
 into that database measures the upsert path. The clock covers what ``eligibility-gw
 import-registry`` does: open the store, ``import_registry``, close (WAL checkpoint).
 
+When a PostgreSQL server listens on 127.0.0.1:5432 the same two imports go into a database
+of their own, ``bench_import``, created empty for the run and dropped after it (never the
+``test`` database of the test suite). The first is a fresh load (COPY straight into the
+tables, indexes and keys built at the end), the second a re-import (staged, then merged).
+
     python -m bench.bench_import [--rows 1000000] [--pack ir-tamin] [--no-reimport]
+        [--no-postgres]
 """
 
 from __future__ import annotations
@@ -25,15 +31,19 @@ from bench._common import (
     db_path,
     load_text,
     machine,
+    postgres_reachable,
     print_figures,
     quiet_logs,
     registry_csv,
     remove_db,
+    scratch_database,
 )
 from eligibility_gw.bootstrap import open_core
 from eligibility_gw.importer import import_registry
 
 TARGET_ROWS_PER_SECOND = 20_000.0
+TARGET_POSTGRES_ROWS_PER_SECOND = 50_000.0
+POSTGRES_DATABASE = "bench_import"
 #: "Well under a minute" for a registry of a million rows.
 TARGET_FULL_SECONDS = 60.0
 
@@ -69,8 +79,8 @@ class ImportTiming:
         )
 
 
-async def import_once(pack_name: str, csv: Path, db: Path) -> ImportTiming:
-    """Import ``csv`` into ``db`` as the CLI does, timing each phase."""
+async def import_once(pack_name: str, csv: Path, db: Path | str) -> ImportTiming:
+    """Import ``csv`` into ``db`` (a file, or a PostgreSQL URL) as the CLI does, timed."""
     settings = bench_settings(pack_name, db)
     cpu = time.process_time()
     t0 = time.perf_counter()
@@ -103,7 +113,10 @@ async def build_db(pack_name: str, rows: int) -> ImportTiming:
 
 
 def run(
-    rows: int = FULL_ROWS, pack_name: str = DEFAULT_PACK, reimport: bool = True
+    rows: int = FULL_ROWS,
+    pack_name: str = DEFAULT_PACK,
+    reimport: bool = True,
+    postgres: bool = True,
 ) -> list[Figure]:
     """Import figures: fresh import rate and time, and the re-import (upsert) rate."""
     quiet_logs()
@@ -141,7 +154,36 @@ def run(
                 note=f"no target set; process cpu {again.cpu_s:.1f} s",
             )
         )
+    if postgres:
+        figures += run_postgres(rows, pack_name, reimport)
     return figures
+
+
+def run_postgres(rows: int, pack_name: str, reimport: bool = True) -> list[Figure]:
+    """The same imports into an empty PostgreSQL database, then again into the full one."""
+    if not postgres_reachable():
+        print("bench_import: PostgreSQL figures skipped, no server on 127.0.0.1:5432")
+        return []
+    csv = registry_csv(pack_name, rows)
+    print(f"bench_import: PostgreSQL, database {POSTGRES_DATABASE}; {load_text()}")
+    runs: list[tuple[str, ImportTiming]] = []
+    with scratch_database(POSTGRES_DATABASE) as url:
+        runs.append(("fresh", asyncio.run(import_once(pack_name, csv, url))))
+        runs[-1][1].show("PostgreSQL fresh import")
+        if reimport:
+            print(f"    {load_text()}")
+            runs.append(("re-import", asyncio.run(import_once(pack_name, csv, url))))
+            runs[-1][1].show("PostgreSQL re-import (nothing changed)")
+    return [
+        Figure(
+            f"import {rows:,} rows into PostgreSQL ({kind})",
+            timing.rate,
+            "rows/s",
+            TARGET_POSTGRES_ROWS_PER_SECOND,
+            note=f"open + import + close; client cpu {timing.cpu_s:.1f} s (the server's apart)",
+        )
+        for kind, timing in runs
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -150,9 +192,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=FULL_ROWS)
     parser.add_argument("--pack", default=DEFAULT_PACK, choices=("ir-tamin", "ro-cnas"))
     parser.add_argument("--no-reimport", action="store_true", help="skip the upsert run")
+    parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     args = parser.parse_args(argv)
     print(machine())
-    figures = run(args.rows, args.pack, not args.no_reimport)
+    figures = run(args.rows, args.pack, not args.no_reimport, not args.no_postgres)
     print()
     print_figures(figures)
     return 0

@@ -2,20 +2,27 @@
 
 Writers in every process append to one chain: a batch locks the single chain-head row
 (``SELECT … FOR UPDATE``), appends its rows after the head, moves the head and commits.
-Registry imports go through ``COPY`` into a temporary table, then one upsert per table.
+Registry writes go through ``COPY`` (see ``load``): a whole import in one transaction.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime
 from typing import Any
 
 import asyncpg
 
 from eligibility_gw.adapters.codes import fresh_codes
 from eligibility_gw.adapters.groupcommit import GroupCommitter
+from eligibility_gw.adapters.postgres.load import (
+    PERSON_COLUMNS,
+    PostgresRegistryLoad,
+    merge_staged,
+    stage,
+)
 from eligibility_gw.adapters.postgres.migrate import migrate
 from eligibility_gw.domain.answer import (
     GENESIS_HASH,
@@ -40,28 +47,7 @@ from eligibility_gw.domain.provider import Provider, ProviderKind
 from eligibility_gw.domain.tracking import TrackingCode
 from eligibility_gw.ports import ChainReport, RegistryRow, StoredBatch
 
-_PERSON_COLUMNS = (
-    "national_id, given_name, family_name, birth_date, sex, phone, relationship, principal_id,"
-    " marital_status, disabled, has_income, other_insurer"
-)
-_IMPORT_COLUMNS = (
-    "national_id",
-    "given_name",
-    "family_name",
-    "birth_date",
-    "sex",
-    "phone",
-    "relationship",
-    "principal_id",
-    "marital_status",
-    "disabled",
-    "has_income",
-    "other_insurer",
-    "cover_start",
-    "cover_end",
-    "student_until",
-    "birth_certificate_seen",
-)
+_PERSON_COLUMNS = ", ".join(PERSON_COLUMNS)
 
 
 def _person(
@@ -85,6 +71,41 @@ def _person(
     )
 
 
+_FAMILY_QUERY = f"""
+WITH family AS (
+    SELECT coalesce(principal_id, national_id) AS head FROM person WHERE national_id = $1
+)
+SELECT {", ".join("p." + c for c in PERSON_COLUMNS)},
+    CASE WHEN p.principal_id IS NULL THEN (
+        SELECT json_agg(json_build_array(start_date, end_date) ORDER BY start_date)
+        FROM cover_period WHERE person_id = p.national_id
+    ) END AS periods,
+    (
+        SELECT json_agg(json_build_array(kind, valid_from, valid_until, source) ORDER BY id)
+        FROM document WHERE person_id = p.national_id
+    ) AS documents
+FROM family JOIN person p ON p.national_id = family.head OR p.principal_id = family.head
+ORDER BY p.principal_id IS NOT NULL, p.position, p.national_id
+"""
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _family_member(r: asyncpg.Record) -> Person:
+    """A row of ``_FAMILY_QUERY`` as a person with cover periods and documents."""
+    periods = tuple(
+        CoverPeriod(date.fromisoformat(start), date.fromisoformat(end))
+        for start, end in json.loads(r["periods"] or "[]")
+    )
+    docs = tuple(
+        Document(kind, _day(valid_from), _day(valid_until), source)
+        for kind, valid_from, valid_until, source in json.loads(r["documents"] or "[]")
+    )
+    return _person(r, periods, docs)
+
+
 class PostgresRegistry:
     """Persons, families, cover periods and documents."""
 
@@ -92,42 +113,16 @@ class PostgresRegistry:
         self._pool = pool
 
     async def find_family(self, national_id: str) -> Family | None:
-        """The family ``national_id`` belongs to."""
+        """The family ``national_id`` belongs to, in one round trip.
+
+        Each member's row carries the principal's cover periods and the member's documents
+        (JSON arrays, NULL when there are none).
+        """
         async with self._pool.acquire() as conn:
-            rows = await conn.fetch(
-                f"WITH p AS (SELECT coalesce(principal_id, national_id) AS pid FROM person"
-                f" WHERE national_id = $1) SELECT {_PERSON_COLUMNS} FROM person, p"
-                " WHERE national_id = p.pid OR principal_id = p.pid"
-                " ORDER BY principal_id IS NOT NULL, position, national_id",
-                national_id,
-            )
-            if not rows or rows[0]["principal_id"] is not None:
-                return None
-            ids = [r["national_id"] for r in rows]
-            period_rows = await conn.fetch(
-                "SELECT start_date, end_date FROM cover_period WHERE person_id = $1"
-                " ORDER BY start_date",
-                ids[0],
-            )
-            doc_rows = await conn.fetch(
-                "SELECT person_id, kind, valid_from, valid_until, source FROM document"
-                " WHERE person_id = ANY($1::text[]) ORDER BY id",
-                ids,
-            )
-        periods = tuple(CoverPeriod(r["start_date"], r["end_date"]) for r in period_rows)
-        docs: dict[str, list[Document]] = {}
-        for d in doc_rows:
-            docs.setdefault(d["person_id"], []).append(
-                Document(d["kind"], d["valid_from"], d["valid_until"], d["source"])
-            )
-        people = [
-            _person(
-                r,
-                periods if r["principal_id"] is None else (),
-                tuple(docs.get(r["national_id"], ())),
-            )
-            for r in rows
-        ]
+            rows = await conn.fetch(_FAMILY_QUERY, national_id)
+        if not rows or rows[0]["principal_id"] is not None:
+            return None
+        people = [_family_member(r) for r in rows]
         family = Family(people[0], tuple(people[1:]))
         return family if family.member(national_id) else None
 
@@ -152,81 +147,26 @@ class PostgresRegistry:
         return {r["national_id"] for r in rows}
 
     async def upsert_rows(self, rows: Sequence[RegistryRow]) -> None:
-        """COPY the rows into a temporary table, then upsert persons, periods and documents."""
-        records = [
-            (
-                r.national_id,
-                r.given_name,
-                r.family_name,
-                r.birth_date,
-                r.sex,
-                r.phone,
-                r.relationship,
-                r.principal_id,
-                r.marital_status,
-                r.disabled,
-                r.has_income,
-                r.other_insurer,
-                r.cover_start,
-                r.cover_end,
-                r.student_until,
-                r.birth_certificate_seen,
-            )
-            for r in rows
-        ]
+        """COPY the rows into a staging table, then write those that are new or changed."""
         async with self._pool.acquire() as conn, conn.transaction():
-            await conn.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS import_person (national_id TEXT,"
-                " given_name TEXT, family_name TEXT, birth_date DATE, sex TEXT, phone TEXT,"
-                " relationship TEXT, principal_id TEXT, marital_status TEXT, disabled BOOLEAN,"
-                " has_income BOOLEAN, other_insurer TEXT, cover_start DATE, cover_end DATE,"
-                " student_until DATE, birth_certificate_seen BOOLEAN) ON COMMIT DELETE ROWS"
-            )
-            await conn.copy_records_to_table(
-                "import_person", records=records, columns=list(_IMPORT_COLUMNS)
-            )
-            # A temporary table has no statistics: without them the joins below plan as
-            # nested loops over the whole registry.
-            await conn.execute("ANALYZE import_person")
-            await conn.execute(
-                f"INSERT INTO person ({_PERSON_COLUMNS}) SELECT {_PERSON_COLUMNS}"
-                " FROM import_person ON CONFLICT (national_id) DO UPDATE SET"
-                " given_name = EXCLUDED.given_name, family_name = EXCLUDED.family_name,"
-                " birth_date = EXCLUDED.birth_date, sex = EXCLUDED.sex, phone = EXCLUDED.phone,"
-                " relationship = EXCLUDED.relationship, principal_id = EXCLUDED.principal_id,"
-                " marital_status = EXCLUDED.marital_status, disabled = EXCLUDED.disabled,"
-                " has_income = EXCLUDED.has_income, other_insurer = EXCLUDED.other_insurer,"
-                " updated_at = now()"
-            )
-            await conn.execute(
-                "INSERT INTO cover_period (person_id, start_date, end_date)"
-                " SELECT national_id, cover_start, cover_end FROM import_person"
-                " WHERE cover_start IS NOT NULL AND cover_end IS NOT NULL"
-                " ON CONFLICT (person_id, start_date) DO UPDATE SET end_date = EXCLUDED.end_date"
-            )
-            await conn.execute(
-                "INSERT INTO document (person_id, kind, valid_until, source)"
-                " SELECT national_id, 'student_certificate', student_until, 'registry'"
-                " FROM import_person WHERE student_until IS NOT NULL"
-                " ON CONFLICT (person_id, kind) WHERE source = 'registry'"
-                " DO UPDATE SET valid_until = EXCLUDED.valid_until"
-            )
-            await conn.execute(
-                "DELETE FROM document d USING import_person i WHERE d.person_id = i.national_id"
-                " AND d.kind = 'student_certificate' AND d.source = 'registry'"
-                " AND i.student_until IS NULL"
-            )
-            await conn.execute(
-                "INSERT INTO document (person_id, kind, source)"
-                " SELECT national_id, 'birth_certificate', 'registry' FROM import_person"
-                " WHERE birth_certificate_seen ON CONFLICT (person_id, kind)"
-                " WHERE source = 'registry' DO NOTHING"
-            )
-            await conn.execute(
-                "DELETE FROM document d USING import_person i WHERE d.person_id = i.national_id"
-                " AND d.kind = 'birth_certificate' AND d.source = 'registry'"
-                " AND NOT coalesce(i.birth_certificate_seen, FALSE)"
-            )
+            await stage(conn, rows)
+            await merge_staged(conn)
+
+    @asynccontextmanager
+    async def load(self, allow_fresh: bool = True) -> AsyncIterator[PostgresRegistryLoad]:
+        """One import in one transaction, on a connection of its own (``ports.BulkLoading``).
+
+        ``allow_fresh=False`` stages even into an empty registry, so that no lock ever
+        keeps readers out.
+        """
+        async with self._pool.acquire() as conn:
+            load = PostgresRegistryLoad(conn, allow_fresh)
+            try:
+                yield load
+            except BaseException:
+                await load.rollback()
+                raise
+            await load.commit()
 
     async def count_people(self) -> int:
         """How many persons are stored."""
@@ -596,9 +536,22 @@ class PostgresStore:
         await self.pool.close()
 
 
+async def _keep_session(_conn: asyncpg.Connection) -> None:
+    """What a connection needs on its way back to the pool beyond the rollback of an open
+    transaction (which asyncpg always does): nothing. The store sets no session state, takes
+    no session locks and listens to nothing, so the default reset (a round trip on every
+    release, one per inquiry) buys nothing."""
+
+
 async def open_postgres_store(url: str, min_size: int = 2, max_size: int = 10) -> PostgresStore:
     """Connect (a pool), migrate the schema, and return the store."""
-    pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, command_timeout=30)
+    pool = await asyncpg.create_pool(
+        url,
+        min_size=min_size,
+        max_size=max_size,
+        command_timeout=30,
+        reset=_keep_session,
+    )
     try:
         async with pool.acquire() as conn:
             await migrate(conn)

@@ -7,18 +7,24 @@ import contextlib
 import csv
 import gc
 import sys
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from tqdm import tqdm
 
 from eligibility_gw.domain.rulepack import RulePack
-from eligibility_gw.ports import Registry, RegistryRow
-from eligibility_gw.registry_csv import HeaderError, RowError, column_positions, parse_row
+from eligibility_gw.ports import BulkLoading, Registry, RegistryLoad, RegistryRow
+from eligibility_gw.registry_csv import HeaderError, RowError, RowReader, column_positions
+
+if TYPE_CHECKING:
+    from _csv import Reader
 
 BATCH_SIZE = 20_000
+#: Rows read between chances for the batch being written to move on (see ``_read_rows``).
+YIELD_EVERY = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,10 +49,35 @@ class ImportReport:
         return len(self.problems)
 
 
+class _BatchUpserts:
+    """A registry without bulk loads: each batch is upserted, and committed, on its own."""
+
+    def __init__(self, registry: Registry) -> None:
+        self._registry = registry
+
+    async def principals_known(self, national_ids: Sequence[str]) -> set[str]:
+        """Which of these ids are principals in the store."""
+        return await self._registry.principals_known(national_ids)
+
+    async def write(self, rows: Sequence[RegistryRow]) -> None:
+        """Upsert one batch."""
+        await self._registry.upsert_rows(rows)
+
+
+@contextlib.asynccontextmanager
+async def _loading(registry: Registry) -> AsyncIterator[RegistryLoad]:
+    """The registry's own bulk load when it has one, else batch upserts."""
+    if isinstance(registry, BulkLoading):
+        async with registry.load() as load:
+            yield load
+    else:
+        yield _BatchUpserts(registry)
+
+
 class _Batches:
     """Rows waiting to be written; dependents wait until their principal is known."""
 
-    def __init__(self, registry: Registry, report: ImportReport) -> None:
+    def __init__(self, registry: RegistryLoad, report: ImportReport) -> None:
         self.registry = registry
         self.report = report
         self.rows: list[tuple[int, RegistryRow]] = []
@@ -63,8 +94,13 @@ class _Batches:
         store's work (SQLite's thread, PostgreSQL's server) overlaps the parsing.
         """
         await self.wait()
-        self._writing = asyncio.create_task(self.registry.upsert_rows(rows))
+        self._writing = asyncio.create_task(self.registry.write(rows))
         self.report.rows_imported += len(rows)
+
+    @property
+    def writing(self) -> bool:
+        """Say whether a batch is being written now."""
+        return self._writing is not None and not self._writing.done()
 
     async def wait(self) -> None:
         """Wait for the batch being written (its failure surfaces here)."""
@@ -134,6 +170,9 @@ async def import_registry(
 ) -> ImportReport:
     """Import ``path``; a missing column stops everything, a bad row only itself.
 
+    A registry that loads in bulk (``ports.BulkLoading``: PostgreSQL) takes the whole file
+    in one transaction; any other upserts and commits it batch by batch.
+
     The cyclic garbage collector is paused meanwhile: an import allocates millions of
     short-lived, acyclic objects, and the collector's passes over them cost about 15 %.
     """
@@ -164,12 +203,6 @@ async def _import(
         desc="import",
         unit_scale=True,
     )
-    batches = _Batches(registry, report)
-    first_line: dict[str, int] = {}
-
-    def refuse(line: int, reason: str) -> None:
-        report.problems.append(ImportProblem(line, reason))
-
     fh: TextIO
     with bar, path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
         reader = csv.reader(fh)
@@ -179,39 +212,70 @@ async def _import(
             raise HeaderError("the file is empty: a header row is required") from None
         except csv.Error as exc:
             raise HeaderError(f"the header row cannot be read: {exc}") from None
-        positions = column_positions(header)
-        while True:
+        parse = RowReader(column_positions(header), pack, today).parse
+        async with _loading(registry) as load:
+            batches = _Batches(load, report)
             try:
-                fields = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as exc:
-                refuse(reader.line_num, f"malformed CSV: {exc}")
-                continue
-            line = reader.line_num
-            bar.update(1)
-            if not fields or (len(fields) == 1 and not fields[0].strip()):
-                continue
-            report.rows_read += 1
-            try:
-                row = parse_row(fields, positions, pack, today)
-            except RowError as exc:
-                refuse(line, str(exc))
-                continue
-            seen = first_line.get(row.national_id)
-            if seen is not None:
-                refuse(line, f"national_id appears again (first on line {seen})")
-                continue
-            first_line[row.national_id] = line
-            if row.principal_id is None:
-                batches.principals_in_file.add(row.national_id)
-            batches.rows.append((line, row))
-            if len(batches.rows) >= batch_size:
-                try:
-                    await batches.flush()
-                except BaseException:
-                    await batches.abandon()
-                    raise
-        await batches.flush(final=True)
+                await _read_rows(reader, parse, batches, bar, batch_size)
+                await batches.flush(final=True)
+            except BaseException:
+                await batches.abandon()
+                raise
     report.problems.sort(key=lambda p: p.line)
     return report
+
+
+async def _read_rows(
+    reader: Reader,
+    parse: Callable[[list[str]], RegistryRow],
+    batches: _Batches,
+    bar: tqdm[NoReturn],
+    batch_size: int,
+) -> None:
+    """Check each row and queue the good ones; a malformed line is refused, not fatal.
+
+    Checking rows is plain computation that never gives the event loop a turn, so every
+    ``YIELD_EVERY`` rows it yields while a batch is being written: the writer then sends
+    its next piece (PostgreSQL's COPY data, SQLite's next statement) and the store works
+    on it while the reader goes on.
+    """
+    report = batches.report
+    first_line: dict[str, int] = {}
+    principals_in_file = batches.principals_in_file
+    queued = batches.rows
+    countdown = YIELD_EVERY
+    while True:
+        try:
+            for fields in reader:
+                line = reader.line_num
+                bar.update(1)
+                if not fields or (len(fields) == 1 and not fields[0].strip()):
+                    continue
+                report.rows_read += 1
+                countdown -= 1
+                if not countdown:
+                    countdown = YIELD_EVERY
+                    if batches.writing:
+                        await asyncio.sleep(0)
+                try:
+                    row = parse(fields)
+                except RowError as exc:
+                    report.problems.append(ImportProblem(line, str(exc)))
+                    continue
+                seen = first_line.get(row.national_id)
+                if seen is not None:
+                    report.problems.append(
+                        ImportProblem(line, f"national_id appears again (first on line {seen})")
+                    )
+                    continue
+                first_line[row.national_id] = line
+                if row.principal_id is None:
+                    principals_in_file.add(row.national_id)
+                queued.append((line, row))
+                if len(queued) >= batch_size:
+                    await batches.flush()
+                    queued = batches.rows
+        except csv.Error as exc:
+            report.problems.append(ImportProblem(reader.line_num, f"malformed CSV: {exc}"))
+            continue
+        return

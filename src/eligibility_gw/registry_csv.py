@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from operator import itemgetter
 
 from eligibility_gw.domain.errors import InvalidNationalId
 from eligibility_gw.domain.model import MaritalStatus
@@ -87,88 +88,148 @@ def _text(value: str, column: str, required: bool) -> str:
     return value
 
 
+#: Distinct date texts remembered by one ``RowReader`` (a registry has few distinct dates).
+DATE_CACHE = 200_000
+
+
+class RowReader:
+    """Check the rows of one file: the columns, the pack and today are read once for all."""
+
+    def __init__(self, positions: tuple[int, ...], pack: RulePack, today: date) -> None:
+        self._pick = itemgetter(*positions)
+        self._needed = max(positions) + 1
+        self._ids = pack.national_id
+        self._relationships = frozenset(pack.relationships)
+        self._relationship_list = ", ".join(pack.relationships)
+        self._principal = pack.principal_relationship
+        self._today = today
+        self._dates: dict[str, date] = {}
+        # Principals' ids as checked: dependents name them again, and need no new check.
+        self._principal_ids: set[str] = set()
+
+    def _date(self, value: str, column: str, required: bool = False) -> date | None:
+        found = _date(value, column, required)
+        if found is not None and len(self._dates) < DATE_CACHE:
+            self._dates[value] = found
+        return found
+
+    def parse(self, fields: list[str]) -> RegistryRow:
+        """Check one row against the format and the rule pack."""
+        if len(fields) < self._needed:
+            raise RowError(f"{len(fields)} fields, expected {self._needed}")
+        (
+            nid,
+            given,
+            family,
+            birth,
+            sex,
+            phone,
+            rel,
+            principal,
+            c_start,
+            c_end,
+            marital,
+            student,
+            birth_cert,
+            disabled,
+            income,
+            other,
+        ) = map(str.strip, self._pick(fields))
+        ids = self._ids
+        dates = self._dates
+        try:
+            national_id = ids.normalise(nid)
+        except InvalidNationalId as exc:
+            raise RowError(f"national_id {nid!r}: {exc.message}") from None
+        birth_date = dates.get(birth) or self._date(birth, "birth_date", required=True)
+        assert birth_date is not None
+        if birth_date > self._today:
+            raise RowError(f"birth_date {birth} is in the future")
+        given_sex = sex
+        sex = sex.upper()
+        if sex not in ("M", "F"):
+            raise RowError(f"sex must be M or F, not {given_sex!r}")
+        if phone and not is_e164(phone):
+            raise RowError(f"phone {phone!r} is not in E.164 form (+ and country code)")
+        if rel not in self._relationships:
+            raise RowError(f"relationship {rel!r} is not one of {self._relationship_list}")
+        principal_id: str | None = None
+        start = (dates.get(c_start) or self._date(c_start, "cover_start")) if c_start else None
+        end = (dates.get(c_end) or self._date(c_end, "cover_end")) if c_end else None
+        if rel == self._principal:
+            self._principal_ids.add(national_id)
+            if principal:
+                raise RowError(f"principal_id must be empty on a {rel!r} row")
+            if start is None or end is None:
+                raise RowError(f"cover_start and cover_end are required on a {rel!r} row")
+            if end < start:
+                raise RowError("cover_end is before cover_start")
+        else:
+            if not principal:
+                raise RowError(f"principal_id is required on a {rel!r} row")
+            if principal in self._principal_ids:
+                principal_id = principal
+            else:
+                try:
+                    principal_id = ids.normalise(principal)
+                except InvalidNationalId as exc:
+                    raise RowError(f"principal_id {principal!r}: {exc.message}") from None
+            if principal_id == national_id:
+                raise RowError("principal_id is the person's own national id")
+            if start or end:
+                raise RowError("cover_start/cover_end belong on the principal's row")
+        marital = marital.lower()
+        if marital and marital not in _MARITAL:
+            raise RowError(f"marital_status must be one of {', '.join(sorted(_MARITAL))} or empty")
+        if other and (len(other) > 32 or not other.isprintable()):
+            raise RowError("other_insurer must be a short printable code")
+        # One test for the common case of two good names; _text says what is wrong if not.
+        if (
+            not given
+            or not family
+            or len(given) > MAX_NAME
+            or len(family) > MAX_NAME
+            or _BAD_TEXT.search(given + family)
+        ):
+            _text(given, "given_name", required=True)
+            _text(family, "family_name", required=True)
+        student_until = (
+            (dates.get(student) or self._date(student, "student_until")) if student else None
+        )
+        try:
+            certificate = _YES_NO[birth_cert]
+        except KeyError:
+            certificate = _yes_no(birth_cert, "birth_certificate_seen")
+        try:
+            is_disabled = _YES_NO[disabled]
+        except KeyError:
+            is_disabled = _yes_no(disabled, "disabled")
+        try:
+            has_income = _YES_NO[income]
+        except KeyError:
+            has_income = _yes_no(income, "has_income")
+        return RegistryRow(
+            national_id=national_id,
+            given_name=given,
+            family_name=family,
+            birth_date=birth_date,
+            sex=sex,
+            phone=phone or None,
+            relationship=rel,
+            principal_id=principal_id,
+            cover_start=start,
+            cover_end=end,
+            marital_status=marital or None,
+            student_until=student_until,
+            birth_certificate_seen=certificate,
+            disabled=is_disabled,
+            has_income=has_income,
+            other_insurer=other or None,
+        )
+
+
 def parse_row(
     fields: list[str], positions: tuple[int, ...], pack: RulePack, today: date
 ) -> RegistryRow:
-    """Check one row against the format and the rule pack."""
-    if len(fields) < len(positions) or len(fields) <= max(positions):
-        raise RowError(f"{len(fields)} fields, expected {max(positions) + 1}")
-    v = [fields[i].strip() for i in positions]
-    (
-        nid,
-        given,
-        family,
-        birth,
-        sex,
-        phone,
-        rel,
-        principal,
-        c_start,
-        c_end,
-        marital,
-        student,
-        birth_cert,
-        disabled,
-        income,
-        other,
-    ) = v
-    try:
-        national_id = pack.national_id.normalise(nid)
-    except InvalidNationalId as exc:
-        raise RowError(f"national_id {nid!r}: {exc.message}") from None
-    birth_date = _date(birth, "birth_date", required=True)
-    assert birth_date is not None
-    if birth_date > today:
-        raise RowError(f"birth_date {birth} is in the future")
-    sex = sex.upper()
-    if sex not in ("M", "F"):
-        raise RowError(f"sex must be M or F, not {v[4]!r}")
-    if phone and not is_e164(phone):
-        raise RowError(f"phone {phone!r} is not in E.164 form (+ and country code)")
-    if rel not in pack.relationships:
-        raise RowError(f"relationship {rel!r} is not one of {', '.join(pack.relationships)}")
-    is_principal = rel == pack.principal_relationship
-    principal_id: str | None = None
-    start = _date(c_start, "cover_start")
-    end = _date(c_end, "cover_end")
-    if is_principal:
-        if principal:
-            raise RowError(f"principal_id must be empty on a {rel!r} row")
-        if start is None or end is None:
-            raise RowError(f"cover_start and cover_end are required on a {rel!r} row")
-        if end < start:
-            raise RowError("cover_end is before cover_start")
-    else:
-        if not principal:
-            raise RowError(f"principal_id is required on a {rel!r} row")
-        try:
-            principal_id = pack.national_id.normalise(principal)
-        except InvalidNationalId as exc:
-            raise RowError(f"principal_id {principal!r}: {exc.message}") from None
-        if principal_id == national_id:
-            raise RowError("principal_id is the person's own national id")
-        if start or end:
-            raise RowError("cover_start/cover_end belong on the principal's row")
-    marital = marital.lower()
-    if marital and marital not in _MARITAL:
-        raise RowError(f"marital_status must be one of {', '.join(sorted(_MARITAL))} or empty")
-    if other and (len(other) > 32 or not other.isprintable()):
-        raise RowError("other_insurer must be a short printable code")
-    return RegistryRow(
-        national_id=national_id,
-        given_name=_text(given, "given_name", required=True),
-        family_name=_text(family, "family_name", required=True),
-        birth_date=birth_date,
-        sex=sex,
-        phone=phone or None,
-        relationship=rel,
-        principal_id=principal_id,
-        cover_start=start,
-        cover_end=end,
-        marital_status=marital or None,
-        student_until=_date(student, "student_until"),
-        birth_certificate_seen=_yes_no(birth_cert, "birth_certificate_seen"),
-        disabled=_yes_no(disabled, "disabled"),
-        has_income=_yes_no(income, "has_income"),
-        other_insurer=other or None,
-    )
+    """Check one row against the format and the rule pack (``RowReader`` for many rows)."""
+    return RowReader(positions, pack, today).parse(fields)

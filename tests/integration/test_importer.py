@@ -249,6 +249,21 @@ async def test_blank_and_short_lines(sqlite_store: SqliteStore, tmp_path: Path) 
     assert report.problems == [ImportProblem(5, "2 fields, expected 16")]
 
 
+async def test_a_line_the_csv_reader_cannot_read_is_refused_alone(
+    sqlite_store: SqliteStore, tmp_path: Path
+) -> None:
+    path = write_registry_csv(tmp_path / "long.csv", [principal_csv_row(P)])
+    with path.open("a", encoding="utf-8", newline="") as fh:
+        # A field past the csv module's limit (131,072 characters) cannot be read at all.
+        fh.write('"' + "x" * 200_000 + '"\r\n')
+        fh.write(",".join(principal_csv_row(CHILD).values()) + "\r\n")
+    report = await _import(path, sqlite_store, batch_size=1)
+    assert report.rows_imported == 2
+    assert len(report.problems) == 1
+    assert report.problems[0].line == 3
+    assert report.problems[0].reason.startswith("malformed CSV: field larger than field limit")
+
+
 async def test_missing_column_stops_everything(sqlite_store: SqliteStore, tmp_path: Path) -> None:
     columns = [c for c in COLUMNS if c not in ("sex", "cover_end")]
     path = write_registry_csv(tmp_path / "nosex.csv", [principal_csv_row(P)], columns=columns)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import pytest
 
 from eligibility_gw.domain.rulepack import RulePack
+from eligibility_gw.ports import RegistryRow
 from eligibility_gw.registry_csv import (
     COLUMNS,
     MAX_NAME,
     HeaderError,
     RowError,
+    RowReader,
     column_positions,
     parse_row,
 )
@@ -218,3 +221,31 @@ def test_the_pack_decides_the_relationships_and_ids(ro_pack: RulePack) -> None:
     assert row.relationship == "grandparent"
     with pytest.raises(RowError, match="must have 13 digits"):
         parse_row(_fields(CHILD_ROW, principal_id=ro_principal), POSITIONS, ro_pack, TODAY)
+
+
+def _outcome(read: Callable[[list[str]], RegistryRow], fields: list[str]) -> object:
+    try:
+        return read(fields)
+    except RowError as exc:
+        return str(exc)
+
+
+def test_one_reader_for_many_rows_answers_as_a_reader_per_row() -> None:
+    """What a reader remembers (dates, principals' ids) never changes an answer."""
+    rows = [_fields(SELF_ROW), _fields(CHILD_ROW)]
+    for _, row, changes, reason in BAD_ROWS:
+        fields = _fields(row, **changes)
+        rows.append(fields[:-1] if reason.startswith("fields, expected") else fields)
+    rows += [
+        _fields(CHILD_ROW, principal_id=f" {PRINCIPAL[:4]}-{PRINCIPAL[4:]}"),
+        _fields(CHILD_ROW, given_name="", student_until="2027-13-01"),
+        _fields(CHILD_ROW, family_name="x" * (MAX_NAME + 1), has_income="maybe"),
+        _fields(CHILD_ROW, given_name="Am\x00ir", family_name="Re\udcc3zaei"),
+        _fields(CHILD_ROW, disabled="YES", has_income="No", birth_certificate_seen="nO"),
+        _fields(SELF_ROW, birth_date="2026-01-01", cover_start="1980-05-17"),
+    ]
+    reader = RowReader(POSITIONS, IR, TODAY)
+    for fields in rows + rows[::-1] + rows:
+        assert _outcome(reader.parse, fields) == _outcome(
+            lambda f: parse_row(f, POSITIONS, IR, TODAY), fields
+        )
