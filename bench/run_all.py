@@ -11,7 +11,17 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from bench import bench_api, bench_check, bench_decide, bench_import, bench_sms, bench_ussd
+from bench import (
+    bench_api,
+    bench_check,
+    bench_crash,
+    bench_decide,
+    bench_import,
+    bench_scaleout,
+    bench_sms,
+    bench_soak,
+    bench_ussd,
+)
 from bench._common import (
     DEFAULT_PACK,
     FULL_ROWS,
@@ -52,6 +62,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     figures += bench_sms.run(500 if args.quick else bench_sms.DEFAULT_REQUESTS)
     print()
     figures += bench_api.run(rows, args.pack, args.quick)
+    print()
+    # 2 workers on PostgreSQL + Redis beside 1 on SQLite (a registry of 100,000 persons).
+    figures += bench_scaleout.run(args.pack, args.quick)
+    print()
+    # Every channel mixed, on a registry of at most 100,000 persons (a soak, not a size test).
+    mixed_rows = min(rows, QUICK_ROWS)
+    soak_s = bench_soak.QUICK_DURATION if args.quick else bench_soak.DEFAULT_DURATION
+    figures += bench_soak.run(mixed_rows, args.pack, soak_s, args.quick)
+    print()
+    rounds = bench_crash.QUICK_ROUNDS if args.quick else bench_crash.DEFAULT_ROUNDS
+    figures += bench_crash.run(mixed_rows, args.pack, rounds)
     print(f"\nsummary ({time.perf_counter() - started:.0f} s in all; {machine()}; {load_text()})\n")
     print_figures(figures)
     failed = [f.name for f in figures if f.verdict == "FAIL"]

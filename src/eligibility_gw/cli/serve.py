@@ -9,6 +9,7 @@ import multiprocessing
 import signal
 from types import FrameType
 
+import structlog
 from aiohttp import web
 
 from eligibility_gw.app import create_app
@@ -16,21 +17,46 @@ from eligibility_gw.cli.common import EXIT_OK, EXIT_USAGE, err, run, settings_fr
 from eligibility_gw.logs import configure_logging
 from eligibility_gw.settings import Settings, SettingsError
 
+log = structlog.get_logger(__name__)
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
 
 async def serve_forever(settings: Settings, host: str, port: int, reuse_port: bool = False) -> None:
-    """Serve until SIGINT/SIGTERM; aiohttp's runner drains and runs the clean-ups."""
+    """Serve until SIGINT/SIGTERM, then stop in order.
+
+    The signal only ends the wait: the listening socket closes, requests in flight get up to
+    ``[server] shutdown_grace`` seconds to finish (their answers are logged before they are
+    sent), and then the clean-ups flush the answer log and close the stores. Letting the
+    signal raise instead would cancel every task at once, in-flight requests included.
+    """
     app = create_app(settings)
     runner = web.AppRunner(
-        app, handle_signals=True, shutdown_timeout=settings.server.shutdown_grace
+        app, handle_signals=False, shutdown_timeout=settings.server.shutdown_grace
     )
     await runner.setup()
-    site = web.TCPSite(runner, host, port, reuse_port=reuse_port or None)
-    await site.start()
-    print(f"eligibility-gw serving on http://{host}:{port} (Ctrl-C to stop)", flush=True)
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    received: list[str] = []
+
+    def on_signal(signum: signal.Signals) -> None:
+        received.append(signum.name)
+        stop.set()
+
+    for signum in _STOP_SIGNALS:
+        loop.add_signal_handler(signum, on_signal, signum)
     try:
-        await asyncio.Event().wait()
+        site = web.TCPSite(runner, host, port, reuse_port=reuse_port or None)
+        await site.start()
+        print(f"eligibility-gw serving on http://{host}:{port} (Ctrl-C to stop)", flush=True)
+        await stop.wait()
+        log.info("stopping", signal=received[0], grace_s=settings.server.shutdown_grace)
     finally:
-        await runner.cleanup()
+        try:
+            await runner.cleanup()
+        finally:
+            for signum in _STOP_SIGNALS:
+                loop.remove_signal_handler(signum)
+    log.info("stopped")
 
 
 def _worker(settings: Settings, host: str, port: int) -> None:
