@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pytest
-import structlog
 
 from eligibility_gw.adapters.sqlite import SqliteStore, open_sqlite_store
 from eligibility_gw.domain.rulepack import RulePack
@@ -17,19 +16,25 @@ from eligibility_gw.registry_csv import COLUMNS
 from eligibility_gw.rulepacks import load_rule_pack
 from eligibility_gw.settings import CONFIG_ENV, Settings, load_settings
 
+#: The privacy scan of every log line of the session; pytester runs pytest in tests.
+pytest_plugins = ["tests.privacy_scan", "pytester"]
+
 #: A registry row as written to a CSV file: column name to cell text.
 CsvRow = Mapping[str, str]
 
 
 @pytest.fixture(autouse=True)
 def _structlog_as_before() -> Iterator[None]:
-    """Put structlog back to its defaults after every test.
+    """Put structlog back to the session's set-up after every test.
 
     CLI commands configure structlog to print to the ``sys.stderr`` of their moment: pytest's
     capture of that one test. Later tests that log must not write to that closed stream.
     """
     yield
-    structlog.reset_defaults()
+    # Imported here: pytest imports the plugin module first, to rewrite its asserts.
+    from tests.privacy_scan import restore_structlog
+
+    restore_structlog()
 
 
 @functools.cache

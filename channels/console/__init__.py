@@ -16,7 +16,12 @@ from aiohttp import web
 from eligibility_gw.app import limit_body
 from eligibility_gw.appkeys import CORE
 from eligibility_gw.channels.console import casework, corrections, people, signin, supervision
-from eligibility_gw.channels.console.rendering import BASE, error_pages, stylesheet_text
+from eligibility_gw.channels.console.rendering import (
+    BASE,
+    error_pages,
+    stylesheet_text,
+    too_large,
+)
 from eligibility_gw.channels.console.settings import console_settings
 from eligibility_gw.channels.console.state import CONSOLE, Console, open_console_store
 from eligibility_gw.channels.web.pages_common import security_headers, stylesheet_response
@@ -61,6 +66,7 @@ def mount(app: web.Application, settings: Settings) -> None:
     r.add_post("/disputes/{code}/notes", casework.add_note)
     r.add_post("/disputes/{code}/notify", casework.notify_again)
     r.add_get("/access-log", supervision.access_log)
+    r.add_post("/access-log", supervision.filter_access_log)
     r.add_get("/dashboard", supervision.dashboard)
     r.add_get("/static/console.css", _stylesheet)
 
@@ -80,5 +86,5 @@ def mount(app: web.Application, settings: Settings) -> None:
     # Before the sub-app: its prefix would otherwise answer the bare path with a 404.
     app.router.add_get(BASE, _to_console)
     app.add_subapp(BASE, sub)
-    limit_body(app, BASE + "/", MAX_FORM_BYTES)
+    limit_body(app, BASE + "/", MAX_FORM_BYTES, too_large)
     app[CONSOLE] = console

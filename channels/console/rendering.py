@@ -16,6 +16,7 @@ from eligibility_gw.channels.web.pages_common import (
     offered_languages,
     package_text,
     template_environment,
+    too_large_page,
 )
 from eligibility_gw.wording import Wording
 
@@ -103,3 +104,5 @@ _WORDS = ErrorWords(
 )
 #: Every refusal as a page in words with its 4xx status; never a 500.
 error_pages = error_pages_for(_WORDS, error_page, "console_unhandled_error")
+#: A body over the limit, refused before it is read: a page in words (413).
+too_large = too_large_page(_WORDS, error_page)

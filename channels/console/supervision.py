@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -13,12 +14,18 @@ from eligibility_gw.appkeys import CORE
 from eligibility_gw.channels.console.casework import page_number
 from eligibility_gw.channels.console.chart import Chart, stacked_bars
 from eligibility_gw.channels.console.disputes import OPEN_STATUSES
-from eligibility_gw.channels.console.gate import StaffVisit, console_settings_of, supervisor_page
+from eligibility_gw.channels.console.gate import (
+    StaffVisit,
+    console_settings_of,
+    sessions_for,
+    supervisor_page,
+)
 from eligibility_gw.channels.console.looking import now
 from eligibility_gw.channels.console.records import AccessQuery, DayCount, DayWindow
-from eligibility_gw.channels.console.rendering import render
+from eligibility_gw.channels.console.rendering import BASE, render
 from eligibility_gw.channels.console.signin import USERNAME
 from eligibility_gw.channels.console.views import dispute_row, words_or
+from eligibility_gw.channels.web.pages_common import field, read_form, see_other
 from eligibility_gw.channels.web.portal.views import moment_text
 from eligibility_gw.domain.errors import EligibilityError
 from eligibility_gw.domain.model import Status
@@ -55,24 +62,17 @@ def _day_start(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), tz)
 
 
-@supervisor_page
-async def access_log(request: web.Request, visit: StaffVisit) -> web.StreamResponse:
-    """Who looked at whom: filtered by staff member, person and dates, newest first."""
-    core = request.config_dict[CORE]
-    s = console_settings_of(request)
-    tz = core.settings.tz
-    w = visit.frame.wording
-    values = {k: request.query.get(k, "").strip()[:64] for k in ("staff", "person", "from", "to")}
+_FILTERS = ("staff", "person", "from", "to")
+
+
+def _read_filters(
+    values: dict[str, str], w: Wording, tz: ZoneInfo
+) -> tuple[str | None, dict[str, datetime | None], dict[str, str]]:
+    """The staff member and the date bounds asked for, and what is wrong with them."""
     errors: dict[str, str] = {}
     staff = values["staff"].lower() or None
     if staff is not None and not USERNAME.match(staff):
         errors["staff"] = w.t("console.access.bad_staff")
-    national_id = None
-    if values["person"]:
-        try:
-            national_id = core.service.normalise_id(values["person"])
-        except EligibilityError as exc:
-            errors["person"] = w.error(exc)
     bounds: dict[str, datetime | None] = {"from": None, "to": None}
     for name in bounds:
         if values[name]:
@@ -82,6 +82,27 @@ async def access_log(request: web.Request, visit: StaffVisit) -> web.StreamRespo
                 errors[name] = w.error(exc)
             else:
                 bounds[name] = _day_start(day + timedelta(days=int(name == "to")), tz)
+    return staff, bounds, errors
+
+
+@supervisor_page
+async def access_log(request: web.Request, visit: StaffVisit) -> web.StreamResponse:
+    """Who looked at whom: filtered by staff member, person and dates, newest first.
+
+    The person filter is this session's reference to the national id (as record links are),
+    never the id itself: addresses end up in the logs of servers and proxies.
+    """
+    core = request.config_dict[CORE]
+    s = console_settings_of(request)
+    tz = core.settings.tz
+    w = visit.frame.wording
+    values = {k: request.query.get(k, "").strip()[:64] for k in _FILTERS}
+    staff, bounds, errors = _read_filters(values, w, tz)
+    national_id = None
+    if values["person"]:
+        national_id = visit.session.national_id_of(values["person"])
+        if national_id is None:
+            errors["person"] = w.t("console.error.record_link")
     page = page_number(request.query.get("page", "1"))
     entries = []
     more = False
@@ -103,13 +124,46 @@ async def access_log(request: web.Request, visit: StaffVisit) -> web.StreamRespo
         visit.frame,
         "access_log.html",
         422 if errors else 200,
-        values=values,
+        values={**values, "person": national_id or ""},
         errors=errors,
         entries=entries,
         page=page,
         more=more,
         filters=filters,
     )
+
+
+@supervisor_page
+async def filter_access_log(request: web.Request, visit: StaffVisit) -> web.StreamResponse:
+    """The filter form, posted: on to the log at an address that holds no national id."""
+    core = request.config_dict[CORE]
+    w = visit.frame.wording
+    form = await read_form(request)
+    values = {k: field(form, k).strip()[:64] for k in _FILTERS}
+    _, _, errors = _read_filters(values, w, core.settings.tz)
+    national_id = None
+    if values["person"]:
+        try:
+            national_id = core.service.normalise_id(values["person"])
+        except EligibilityError as exc:
+            errors["person"] = w.error(exc)
+    if errors:
+        return render(
+            visit.frame,
+            "access_log.html",
+            422,
+            values=values,
+            errors=errors,
+            entries=[],
+            page=1,
+            more=False,
+            filters={},
+        )
+    wanted = {k: v for k, v in values.items() if v and k != "person"}
+    if national_id is not None:
+        session = await sessions_for(request).remember(visit.session, [national_id])
+        wanted["person"] = session.ref_of(national_id)
+    return see_other(f"{BASE}/access-log" + (f"?{urlencode(wanted)}" if wanted else ""))
 
 
 # --- the dashboard --------------------------------------------------------------------------

@@ -79,7 +79,7 @@ async def _signed_form(request: web.Request, channel: SmsChannel) -> MultiDictPr
     """The posted fields, once the signature over all of them and the public URL holds."""
     try:
         posted = await request.post()
-    except ValueError:  # undecodable bytes, a broken multipart body
+    except (ValueError, LookupError):  # undecodable bytes, an unknown charset, broken multipart
         raise web.HTTPBadRequest(text="unreadable form") from None
     fields = [(k, v) for k, v in posted.items() if isinstance(v, str)]
     if len(fields) != len(posted):

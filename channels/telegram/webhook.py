@@ -8,6 +8,7 @@ has been sent when Telegram gets its 200.
 from __future__ import annotations
 
 import hmac
+import json
 import re
 
 import structlog
@@ -35,6 +36,20 @@ def secret_matches(given: str, expected: str | None) -> bool:
     return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
 
 
+def integer_ids(update: Update) -> bool:
+    """Say whether the update's user, chat and message ids are integers, as Telegram's are.
+
+    PTB reads whatever JSON it is given; an id of another type would fail deep inside it.
+    """
+    user, chat, message = update.effective_user, update.effective_chat, update.effective_message
+    ids = (
+        user.id if user else 0,
+        chat.id if chat else 0,
+        message.message_id if message else 0,
+    )
+    return all(type(i) is int for i in ids)
+
+
 async def webhook(request: web.Request) -> web.Response:
     """Answer one update from Telegram."""
     runtime = request.app[TELEGRAM_RUNTIME]
@@ -49,15 +64,18 @@ async def webhook(request: web.Request) -> web.Response:
         raise web.HTTPServiceUnavailable(text="the Telegram channel has not started")
     application = runtime.application
     try:
-        data = await request.json()
-    except ValueError:  # not JSON, or not UTF-8
+        # Telegram sends UTF-8 JSON whatever the declared charset, which may name none known.
+        data = json.loads(await request.read())
+    except (ValueError, RecursionError):  # not JSON, not text, or nested past all reason
         raise web.HTTPBadRequest(text="expected a JSON update") from None
     if not isinstance(data, dict) or type(data.get("update_id")) is not int:
         raise web.HTTPBadRequest(text="expected an update with an update_id")
     try:
         update = Update.de_json(data, application.bot)
-    except (KeyError, TypeError, ValueError, AttributeError):
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError, OSError):
         raise web.HTTPBadRequest(text="malformed update") from None
+    if not integer_ids(update):
+        raise web.HTTPBadRequest(text="malformed update")
     key = str(update.update_id)
     structlog.contextvars.bind_contextvars(channel="telegram", update_id=update.update_id)
     core = request.config_dict[CORE]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from eligibility_gw.app import limit_body
 from eligibility_gw.channels.ussd import africastalking, hubtel
 from eligibility_gw.channels.ussd.checks import over_budget
 from eligibility_gw.channels.ussd.hops import USSD_CHANNEL, UssdChannel
@@ -51,3 +52,12 @@ def mount(app: web.Application, settings: Settings) -> None:
         return web.Response(text=f"END {text}", content_type="text/plain")
 
     app[SHEDDER].register("/channels/ussd/", busy)
+
+    def too_large(request: web.Request, _max_bytes: int) -> web.StreamResponse:
+        """A body over the limit ends the session politely, in the operator's dialect (413)."""
+        text = Wording(language).t("ussd.end.bad_request")
+        if request.path.endswith("/hubtel"):
+            return hubtel.reply(text, end=True, status=413)
+        return africastalking.plain(text, end=True, status=413)
+
+    limit_body(app, "/channels/ussd/", knobs.max_body_bytes, too_large)

@@ -82,7 +82,7 @@ def _sequence(value: object) -> str:
 def _json(body: str) -> dict[str, Any]:
     try:
         data = json.loads(body)
-    except (json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # not JSON, a number too long, nested too deep
         raise BadRequest(400, "the body is not valid JSON") from None
     if not isinstance(data, dict):
         raise BadRequest(400, "the body must be a JSON object")

@@ -16,7 +16,13 @@ from aiohttp.web_request import FileField
 
 from eligibility_gw.appkeys import CORE
 from eligibility_gw.bootstrap import Core
-from eligibility_gw.channels.web.auth import active_provider, within_rate
+from eligibility_gw.channels.web.auth import (
+    active_provider,
+    national_id_decision,
+    national_id_refusal,
+    national_id_within_rate,
+    within_rate,
+)
 from eligibility_gw.channels.web.inputs import (
     FieldError,
     InquiryItem,
@@ -113,6 +119,7 @@ async def post_inquiry(request: web.Request) -> web.Response:
     item, errors = parse_item(await read_json(request, max_bytes=ws.max_body_bytes))
     if item is None:
         raise invalid(errors)
+    await national_id_within_rate(request, ws, item.national_id)
     try:
         record = await answer_item(core, provider, item)
     except EligibilityError as exc:
@@ -123,6 +130,8 @@ async def post_inquiry(request: web.Request) -> web.Response:
 async def get_inquiry(request: web.Request) -> web.Response:
     """A recorded answer, only to the provider that asked for it."""
     provider = await active_provider(request)
+    ws = request.app[WEB_SETTINGS]
+    await within_rate(request, "web-provider", provider, ws.requests_per_minute, 60)
     core = request.config_dict[CORE]
     w = Wording(language_of(request, core.settings))
     try:
@@ -211,7 +220,12 @@ async def _batch_items(request: web.Request) -> list[Any]:
 
 
 async def run_batch(
-    core: Core, provider: Provider, items: list[Any], w: Wording, channel: str = "web"
+    core: Core,
+    provider: Provider,
+    items: list[Any],
+    w: Wording,
+    ws: WebSettings,
+    channel: str = "web",
 ) -> list[dict[str, Any]]:
     """Answer every item (each logged with its own code); refusals become item errors."""
     semaphore = asyncio.Semaphore(BATCH_CONCURRENCY)
@@ -230,6 +244,17 @@ async def run_batch(
                     "code": errors[0].code,
                     "detail": errors[0].detail,
                     "errors": [e.as_json() for e in errors],
+                },
+            }
+        decision = await national_id_decision(core, ws, item.national_id)
+        if decision is not None and not decision.allowed:
+            refusal = FieldError("national_id", "RATE_LIMITED", national_id_refusal(w, decision))
+            return {
+                **base,
+                "error": {
+                    "code": refusal.code,
+                    "detail": refusal.detail,
+                    "errors": [refusal.as_json()],
                 },
             }
         async with semaphore:
@@ -332,7 +357,7 @@ async def post_batch(request: web.Request) -> web.Response:
             "The batch is empty.",
             errors=[{"field": "", "code": "EMPTY", "detail": "No inquiries."}],
         )
-    results = await run_batch(core, provider, items, w)
+    results = await run_batch(core, provider, items, w, ws)
     batch = StoredBatch(
         secrets.token_urlsafe(12),
         provider.provider_id,
@@ -347,6 +372,8 @@ async def post_batch(request: web.Request) -> web.Response:
 async def get_batch(request: web.Request) -> web.Response:
     """A stored batch, as JSON or CSV, only for the provider that sent it."""
     provider = await active_provider(request)
+    ws = request.app[WEB_SETTINGS]
+    await within_rate(request, "web-provider", provider, ws.requests_per_minute, 60)
     core = request.config_dict[CORE]
     w = Wording(language_of(request, core.settings))
     batch = await core.store.batches.get(request.match_info["batch_id"], provider.provider_id)

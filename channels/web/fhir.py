@@ -18,7 +18,12 @@ from aiohttp import web
 
 from eligibility_gw.appkeys import CORE
 from eligibility_gw.bootstrap import Core
-from eligibility_gw.channels.web.auth import active_provider, within_rate
+from eligibility_gw.channels.web.auth import (
+    active_provider,
+    national_id_decision,
+    national_id_refusal,
+    within_rate,
+)
 from eligibility_gw.channels.web.inputs import LONE_SURROGATE, InquiryItem, holds_lone_surrogate
 from eligibility_gw.channels.web.negotiation import language_of
 from eligibility_gw.channels.web.problems import Handler, Problem
@@ -41,6 +46,8 @@ X12_AAA = {
     "DATE_OUT_OF_RANGE": ("62", "Date of Service Not Within Allowable Inquiry Period"),
     "INVALID_DATE": ("62", "Date of Service Not Within Allowable Inquiry Period"),
     "REGISTRY_UNAVAILABLE": ("42", "Unable to Respond at Current Time"),
+    "STUDENT_REGISTRY_UNAVAILABLE": ("42", "Unable to Respond at Current Time"),
+    "CIVIL_REGISTRY_UNAVAILABLE": ("42", "Unable to Respond at Current Time"),
 }
 FHIR_WEB_SETTINGS = web.AppKey("fhir_web_settings", WebSettings)
 log = structlog.get_logger(__name__)
@@ -267,7 +274,7 @@ async def post_request(request: web.Request) -> web.Response:
     raw = await request.read()
     try:
         data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # not UTF-8, not JSON, a number too long, too deep
         return operation_outcome(400, "structure", "The body is not valid JSON.")
     if holds_lone_surrogate(raw, data):
         return operation_outcome(400, "structure", LONE_SURROGATE)
@@ -277,6 +284,11 @@ async def post_request(request: web.Request) -> web.Response:
         item, echo = read_request(data)
     except _Refused as refused:
         return operation_outcome(refused.status, refused.code, refused.text)
+    decision = await national_id_decision(core, ws, item.national_id)
+    if decision is not None and not decision.allowed:
+        resp = operation_outcome(429, "throttled", national_id_refusal(w, decision))
+        resp.headers["Retry-After"] = str(decision.retry_after)
+        return resp
     try:
         answer = await core.service.ask(
             item.national_id,

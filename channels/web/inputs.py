@@ -70,6 +70,8 @@ async def read_json(
             "malformed-body",
             f"The body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno}).",
         ) from None
+    except ValueError:  # a number of more digits than Python converts (4300)
+        raise Problem("malformed-body", "The body holds a number too long to read.") from None
     except RecursionError:
         raise Problem("malformed-body", "The body nests too deeply.") from None
     if holds_lone_surrogate(raw, data):

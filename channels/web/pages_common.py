@@ -161,7 +161,7 @@ async def read_form(request: web.Request) -> Form:
     """The posted form; ``UnreadableForm`` when it cannot be read (a 400 page)."""
     try:
         return await request.post()
-    except (ValueError, UnicodeDecodeError, AssertionError, HttpProcessingError):
+    except (ValueError, LookupError, AssertionError, HttpProcessingError):  # LookupError: charset
         raise UnreadableForm from None
 
 
@@ -233,10 +233,29 @@ def error_pages_for(words: ErrorWords, page: ErrorPage, event: str) -> Middlewar
     return middleware
 
 
-@web.middleware
-async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """No framing, no referrer, no caching of pages that name members."""
-    response = await handler(request)
+def _secured(response: web.StreamResponse) -> web.StreamResponse:
     response.headers.update(SECURITY_HEADERS)
     response.headers.setdefault("Cache-Control", "no-store")
     return response
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """No framing, no referrer, no caching of pages that name members."""
+    return _secured(await handler(request))
+
+
+def too_large_page(
+    words: ErrorWords, page: ErrorPage
+) -> Callable[[web.Request, int], web.Response]:
+    """What a body over the limit gets: ``page`` in words (413), with the pages' headers.
+
+    It answers from the gateway's own body-limit check, before the page set's middlewares.
+    """
+
+    def respond(request: web.Request, _max_bytes: int) -> web.Response:
+        response = page(request, 413, words.too_large)
+        _secured(response)
+        return response
+
+    return respond

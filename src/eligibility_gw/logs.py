@@ -14,6 +14,7 @@ from types import TracebackType
 from typing import Any
 
 import structlog
+from structlog.typing import Processor
 
 #: Keys whose values are personal data: replaced by a keyed pseudonym.
 SENSITIVE_KEYS = frozenset(
@@ -81,6 +82,18 @@ def redact(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> Mutable
     return event
 
 
+def log_processors() -> list[Processor]:
+    """What every log line goes through before it is rendered: context, level, time, redaction."""
+    return [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        # After format_exc_info: a traceback's text may quote ids and phones too.
+        structlog.processors.format_exc_info,
+        redact,
+    ]
+
+
 def configure_logging(level: str = "info", fmt: str = "auto") -> None:
     """Set up structlog (and stdlib logging through it) for this process."""
     use_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
@@ -90,15 +103,7 @@ def configure_logging(level: str = "info", fmt: str = "auto") -> None:
         else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
     )
     structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            # After format_exc_info: a traceback's text may quote ids and phones too.
-            structlog.processors.format_exc_info,
-            redact,
-            renderer,
-        ],
+        processors=[*log_processors(), renderer],
         wrapper_class=structlog.make_filtering_bound_logger(
             logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
         ),

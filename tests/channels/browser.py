@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
+from tests.privacy_scan import record_output
+
 CHROMIUM = Path("/usr/bin/chromium")
 #: Debian's Chromium on a machine with no outside network: no background traffic, no GPU.
 CHROMIUM_FLAGS = [
@@ -90,6 +92,7 @@ def serve_gateway(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        record_output(log.read_text("utf-8", errors="replace"), "gateway process")
 
 
 @contextmanager

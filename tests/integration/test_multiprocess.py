@@ -40,6 +40,7 @@ from eligibility_gw.providers import hash_api_key
 from eligibility_gw.rulepacks import rule_pack_for
 from eligibility_gw.settings import load_settings
 from tests.contract.stores import PG_DSN, postgres_reachable
+from tests.privacy_scan import record_output
 
 pytestmark = pytest.mark.slow
 
@@ -283,6 +284,8 @@ async def gateway(tmp_path: Path) -> AsyncIterator[Gateway]:
             if proc.returncode is None:
                 proc.kill()
                 await proc.wait()
+            for log in (out, err):
+                record_output(log.read_text("utf-8", errors="replace"), "gateway workers")
     finally:
         keys = [k async for k in r.scan_iter(match=prefix + "*", count=1000)]
         if keys:

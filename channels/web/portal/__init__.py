@@ -8,8 +8,14 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from eligibility_gw.app import limit_body
 from eligibility_gw.channels.web.portal import pages
-from eligibility_gw.channels.web.portal.rendering import BASE, error_pages, security_headers
+from eligibility_gw.channels.web.portal.rendering import (
+    BASE,
+    error_pages,
+    security_headers,
+    too_large,
+)
 from eligibility_gw.channels.web.portal.sessions import PORTAL_SETTINGS
 from eligibility_gw.channels.web.settings import WebSettings
 from eligibility_gw.settings import Settings
@@ -38,3 +44,4 @@ def mount(app: web.Application, settings: Settings, ws: WebSettings) -> None:
     # Before the sub-app: its prefix would otherwise answer the bare path with a 404.
     app.router.add_get(BASE, _to_portal)
     app.add_subapp(BASE, portal)
+    limit_body(app, BASE + "/", ws.max_body_bytes, too_large)

@@ -14,7 +14,11 @@ import structlog
 from aiohttp import web
 
 from eligibility_gw.appkeys import CORE
-from eligibility_gw.channels.web.auth import active_provider, within_rate
+from eligibility_gw.channels.web.auth import (
+    active_provider,
+    national_id_within_rate,
+    within_rate,
+)
 from eligibility_gw.channels.web.negotiation import language_of
 from eligibility_gw.channels.web.pages_common import local_next, stylesheet_response
 from eligibility_gw.channels.web.portal.gate import (
@@ -62,10 +66,6 @@ from eligibility_gw.wording import Wording
 
 log = structlog.get_logger(__name__)
 
-#: Failed sign-ins one client address may make in ``SIGNIN_WINDOW`` seconds before it is
-#: refused for the rest of the window.
-SIGNIN_FAILURES = 10
-SIGNIN_WINDOW = 15 * 60
 HISTORY_PAGE_SIZE = 25
 _MAX_PAGE = 10_000
 _MAX_NATIONAL_ID = 64
@@ -107,7 +107,7 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
         if refusal.type.slug == "provider-deactivated":
             return await deactivated_page(request, language)
         decision = await core.limiter.hit(
-            "portal-signin-failed", client, SIGNIN_FAILURES, SIGNIN_WINDOW
+            "portal-signin-failed", client, ws.signin_failures, ws.signin_window_minutes * 60
         )
         if not decision.allowed:
             await core.kv.set(
@@ -208,6 +208,7 @@ async def inquire(request: web.Request, visit: Visit) -> web.StreamResponse:
             errors["date"] = w.error(exc)
     if not errors:
         await within_rate(request, "web-provider", visit.provider, ws.requests_per_minute, 60)
+        await national_id_within_rate(request, ws, values["national_id"])
         asker = Asker("portal", "provider", visit.provider.provider_id)
         try:
             answer = await core.service.ask(values["national_id"], asker, day, values["setting"])

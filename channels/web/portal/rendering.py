@@ -20,6 +20,7 @@ from eligibility_gw.channels.web.pages_common import (
     security_headers,
     see_other,
     template_environment,
+    too_large_page,
 )
 from eligibility_gw.domain.provider import Provider
 from eligibility_gw.wording import Wording
@@ -39,6 +40,7 @@ __all__ = [
     "security_headers",
     "see_other",
     "stylesheet_text",
+    "too_large",
     "visitor_frame",
 ]
 
@@ -133,3 +135,5 @@ _WORDS = ErrorWords(
 )
 #: Every refusal as a page in words with its 4xx status; never a 500.
 error_pages = error_pages_for(_WORDS, error_page, "portal_unhandled_error")
+#: A body over the limit, refused before it is read: a page in words (413).
+too_large = too_large_page(_WORDS, error_page)

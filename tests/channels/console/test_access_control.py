@@ -41,7 +41,7 @@ def console_routes(app: web.Application) -> list[tuple[str, str]]:
 
 async def test_the_route_table_is_what_the_tests_expect(console: Console) -> None:
     routes = console_routes(console.client.app)
-    assert len(routes) == 20
+    assert len(routes) == 21
     assert set(routes) >= _OPEN
     assert {("GET", p) for p in SUPERVISOR_PAGES} <= set(routes)
 
@@ -63,7 +63,7 @@ async def test_an_unsigned_visitor_reaches_nothing(console: Console) -> None:
             assert 'action="/console/signin"' in body, path
             assert "Your session has ended" in body
         assert "Rezaei" not in body
-    assert checked == 17
+    assert checked == 18
     # What is open gives nothing away either.
     response, body = await visitor.get("/console/")
     assert response.status == 200

@@ -237,15 +237,27 @@ async def test_a_supervisor_reads_the_access_log_with_filters(console: Console) 
     assert response.status == 200
     assert log.count('<td data-label="Staff member" class="staff">amina</td>') == 12
     assert "record opened" in log and "search results" in log
-    _, only_son = await supervisor.get(f"/console/access-log?person={son}")
+    # The person filter is posted, and the log shown at an address without the national id.
+    filtered, _ = await supervisor.post(
+        "/console/access-log", {"csrf": await supervisor.token(), "person": son}
+    )
+    assert filtered.status == 303
+    location = filtered.headers["Location"]
+    assert location.startswith("/console/access-log?person=") and son not in location
+    _, only_son = await supervisor.get(location)
     assert only_son.count("<tr>") == 1 + 2  # the header, the search and the record
+    response, _ = await supervisor.get(f"/console/access-log?person={'0' * 20}")
+    assert response.status == 422  # only this session's references are filters
     _, only_sara = await supervisor.get(f"/console/access-log?staff={SUPERVISOR}")
     assert "No look-ups match" in only_sara  # the supervisor looked nobody up
     _, future = await supervisor.get("/console/access-log?from=2099-01-01")
     assert "No look-ups match" in future
     _, today = await supervisor.get("/console/access-log?from=1400-01-01&to=2099-12-31")
     assert today.count("amina") >= 12
-    response, bad = await supervisor.get("/console/access-log?person=123&from=tomorrow&staff=A B")
+    response, bad = await supervisor.post(
+        "/console/access-log",
+        {"csrf": await supervisor.token(), "person": "123", "from": "tomorrow", "staff": "A B"},
+    )
     assert response.status == 422
     assert bad.count('class="field-error"') == 3
 
