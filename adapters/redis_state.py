@@ -21,16 +21,25 @@ class RedisKeyValueStore:
         self._incr = client.register_script(_INCR_WITH_TTL)
 
     @classmethod
-    def from_url(cls, url: str, prefix: str = "egw:") -> RedisKeyValueStore:
-        """Connect lazily to ``redis://host:port/db``."""
-        client = aioredis.Redis.from_url(
+    def from_url(
+        cls, url: str, prefix: str = "egw:", max_connections: int = 600
+    ) -> RedisKeyValueStore:
+        """Connect lazily to ``redis://host:port/db``.
+
+        The pool holds up to ``max_connections`` (give it at least the requests a process
+        lets in at once); past that a request waits up to 2 s for a free connection rather
+        than failing at once.
+        """
+        pool = aioredis.BlockingConnectionPool.from_url(
             url,
+            max_connections=max_connections,
+            timeout=2.0,
             decode_responses=True,
             socket_timeout=2.0,
             socket_connect_timeout=2.0,
             health_check_interval=30,
         )
-        return cls(client, prefix)
+        return cls(aioredis.Redis.from_pool(pool), prefix)  # closing the client closes the pool
 
     async def get(self, key: str) -> str | None:
         """The live value."""

@@ -115,3 +115,10 @@ def test_shared_state_needs_the_pseudonym_key(monkeypatch: pytest.MonkeyPatch) -
     settings = parse_settings({"state": {"url": REDIS_URL}})
     with pytest.raises(SettingsError, match="ELIGIBILITY_GW_PSEUDONYM_KEY"):
         aio.run(open_key_value(settings))
+
+
+async def test_as_many_concurrent_calls_as_requests_let_in(kv: KeyValueStore) -> None:
+    """A burst of calls at once (up to the shedding bound) all succeed: none finds the pool
+    exhausted."""
+    counts = await asyncio.gather(*(kv.incr("burst", ttl=60) for _ in range(400)))
+    assert sorted(counts) == list(range(1, 401))
