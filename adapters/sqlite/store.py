@@ -1,8 +1,16 @@
-"""SQLite store: registry, providers and the hash-chained answer log over two connections.
+"""SQLite store: registry, providers and the hash-chained answer log.
 
 One connection writes (serialised by a lock, ``BEGIN IMMEDIATE`` across processes), one
-reads; WAL lets them work side by side. Answers are written by group commit: callers wait
-until the batch holding their answer is committed, so no answer is returned unlogged.
+reads in aiosqlite's thread; WAL lets them work side by side. The point reads of the answer
+path (a family by national id, a provider by key, an answer by code) run on the event loop
+itself through a third, read-only connection: an indexed read of a cached page costs a few
+microseconds, far less than the two thread switches of a trip to a worker thread. Should
+that connection ever find the database locked it does not wait; the read is retried in the
+reader's thread, under the caller's deadline.
+
+Answers are written by group commit, each batch in one trip to a writer thread of its own:
+callers wait until the batch holding their answer is committed, so no answer is returned
+unlogged.
 """
 
 from __future__ import annotations
@@ -10,14 +18,16 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+import time
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
-from eligibility_gw.adapters.codes import fresh_codes
+from eligibility_gw.adapters.codes import fresh_codes_now
 from eligibility_gw.adapters.groupcommit import GroupCommitter
 from eligibility_gw.adapters.sqlite.migrate import migrate
 from eligibility_gw.domain.answer import (
@@ -74,52 +84,58 @@ async def _connect(path: str) -> aiosqlite.Connection:
     return conn
 
 
+class InlineReader:
+    """Point reads on the event loop, over a read-only connection that never waits."""
+
+    def __init__(self, path: str, fallback: aiosqlite.Connection) -> None:
+        self._conn = sqlite3.connect(
+            path, isolation_level=None, check_same_thread=False, cached_statements=64
+        )
+        self._conn.execute("PRAGMA query_only=ON")
+        self._conn.execute("PRAGMA busy_timeout=0")
+        # Hot pages stay in the process: a larger page cache, and the file mapped rather than
+        # copied page by page through read() calls.
+        self._conn.execute("PRAGMA cache_size=-65536")
+        self._conn.execute("PRAGMA mmap_size=1073741824")
+        self._fallback = fallback
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """The rows of one query; in the reader's thread if the database is locked now."""
+        try:
+            return self._conn.execute(sql, params).fetchall()
+        except sqlite3.OperationalError:  # locked or busy: wait where the loop does not
+            return list(await self._fallback.execute_fetchall(sql, params))
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._conn.close()
+
+
 class SqliteRegistry:
     """Persons, families, cover periods and documents."""
 
     def __init__(
-        self, reader: aiosqlite.Connection, writer: aiosqlite.Connection, write_lock: asyncio.Lock
+        self,
+        reader: aiosqlite.Connection,
+        writer: aiosqlite.Connection,
+        write_lock: asyncio.Lock,
+        quick: InlineReader,
     ) -> None:
         self._r = reader
         self._w = writer
         self._lock = write_lock
+        self._q = quick
 
     async def find_family(self, national_id: str) -> Family | None:
-        """The family ``national_id`` belongs to."""
-        # execute_fetchall: one trip to the connection's thread per query, not three
-        # (execute, fetch, close); on the answer path every trip costs a thread switch.
-        rows = list(
-            await self._r.execute_fetchall(
-                f"SELECT {_PERSON_COLUMNS} FROM person WHERE national_id IN ("
-                " SELECT coalesce(principal_id, national_id) FROM person WHERE national_id = ?1)"
-                " OR principal_id = (SELECT coalesce(principal_id, national_id) FROM person"
-                " WHERE national_id = ?1) ORDER BY principal_id IS NOT NULL, position, national_id",
-                (national_id,),
-            )
-        )
+        """The family ``national_id`` belongs to, in one query.
+
+        Each member's row carries the principal's cover periods (``start end`` pairs) and the
+        member's documents (a JSON array, NULL when there are none).
+        """
+        rows = await self._q.fetchall(_FAMILY_QUERY, (national_id,))
         if not rows or rows[0][7] is not None:
             return None
-        principal_id = rows[0][0]
-        ids = [r[0] for r in rows]
-        marks = ",".join("?" * len(ids))
-        periods = tuple(
-            CoverPeriod(date.fromisoformat(s), date.fromisoformat(e))
-            for s, e in await self._r.execute_fetchall(
-                "SELECT start_date, end_date FROM cover_period WHERE person_id = ?"
-                " ORDER BY start_date",
-                (principal_id,),
-            )
-        )
-        docs: dict[str, list[Document]] = {}
-        for pid, kind, vf, vu, source in await self._r.execute_fetchall(
-            "SELECT person_id, kind, valid_from, valid_until, source FROM document"
-            f" WHERE person_id IN ({marks}) ORDER BY id",
-            ids,
-        ):
-            docs.setdefault(pid, []).append(Document(kind, _d(vf), _d(vu), source))
-        people = [
-            _person(r, periods if r[7] is None else (), tuple(docs.get(r[0], ()))) for r in rows
-        ]
+        people = [_family_member(r) for r in rows]
         family = Family(people[0], tuple(people[1:]))
         return family if family.member(national_id) else None
 
@@ -234,6 +250,43 @@ class SqliteRegistry:
         return int(row[0]) if row else 0
 
 
+_FAMILY_QUERY = f"""
+WITH family AS (
+    SELECT coalesce(principal_id, national_id) AS head FROM person WHERE national_id = ?1
+)
+SELECT {", ".join("p." + c.strip() for c in _PERSON_COLUMNS.split(","))},
+    CASE WHEN p.principal_id IS NULL THEN (
+        SELECT group_concat(start_date || ' ' || end_date, ' ') FROM (
+            SELECT start_date, end_date FROM cover_period WHERE person_id = p.national_id
+            ORDER BY start_date
+        )
+    ) END,
+    (
+        SELECT json_group_array(json_array(kind, valid_from, valid_until, source)) FROM (
+            SELECT kind, valid_from, valid_until, source FROM document
+            WHERE person_id = p.national_id ORDER BY id
+        ) HAVING count(*) > 0
+    )
+FROM family JOIN person p ON p.national_id = family.head OR p.principal_id = family.head
+ORDER BY p.principal_id IS NOT NULL, p.position, p.national_id
+"""
+
+
+def _family_member(r: Any) -> Person:
+    """A row of ``_FAMILY_QUERY`` as a person with cover periods and documents."""
+    dates = r[12].split(" ") if r[12] else ()
+    periods = tuple(
+        CoverPeriod(date.fromisoformat(dates[i]), date.fromisoformat(dates[i + 1]))
+        for i in range(0, len(dates), 2)
+    )
+    docs = (
+        tuple(Document(kind, _d(vf), _d(vu), source) for kind, vf, vu, source in json.loads(r[13]))
+        if r[13]
+        else ()
+    )
+    return _person(r, periods, docs)
+
+
 def _person(r: Any, periods: tuple[CoverPeriod, ...], docs: tuple[Document, ...]) -> Person:
     return Person(
         national_id=r[0],
@@ -290,15 +343,156 @@ def _record(r: Any) -> AnswerRecord:
     )
 
 
+class LogWriter:
+    """The answer log's own connection, which writes each batch in one transaction.
+
+    A batch is written on the event loop when the database's write lock is free at once:
+    appending a few rows to the WAL takes less than handing them to a thread would. When
+    another writer (an import, another process) holds the lock, the batch waits for it in
+    the writer's thread instead, never on the loop. The connection does not checkpoint on
+    commit (that would fsync on the loop); a reader connection in the thread checkpoints the
+    WAL passively every ``checkpoint_rows`` rows.
+
+    With ``fsync`` every batch is written in the thread with ``synchronous=FULL``: its
+    answers go out only once the WAL is on disk, so they survive a power cut as well as a
+    killed process (without it, the OS holds the committed write: a killed process loses
+    nothing, a machine losing power may lose the last moments).
+    """
+
+    def __init__(self, path: str, checkpoint_rows: int = 2000, fsync: bool = False) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="answer-log")
+        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        # FULL syncs the WAL at every commit: never on the loop, always in the thread.
+        self._conn.execute(f"PRAGMA synchronous={'FULL' if fsync else 'NORMAL'}")
+        self._fsync = fsync
+        self._conn.execute("PRAGMA wal_autocheckpoint=0")
+        self._conn.execute("PRAGMA busy_timeout=0")
+        self._checkpointer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._checkpointer.execute("PRAGMA busy_timeout=10000")
+        self._checkpoint_rows = checkpoint_rows
+        self._since_checkpoint = 0
+        self._checkpointing: asyncio.Future[None] | None = None
+        self._closed = False
+
+    async def write(self, drafts: list[AnswerDraft]) -> list[AnswerRecord]:
+        """Append ``drafts`` in one transaction; on the loop unless the lock is taken."""
+        loop = asyncio.get_running_loop()
+        if self._fsync:
+            records = await loop.run_in_executor(self._pool, self._write_waiting, drafts)
+        else:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError:  # busy: another writer holds the lock
+                records = await loop.run_in_executor(self._pool, self._write_waiting, drafts)
+            else:
+                records = self._append(drafts)
+        self._since_checkpoint += len(records)
+        if self._since_checkpoint >= self._checkpoint_rows and (
+            self._checkpointing is None or self._checkpointing.done()
+        ):
+            self._since_checkpoint = 0
+            self._checkpointing = loop.run_in_executor(self._pool, self._checkpoint)
+        return records
+
+    def _checkpoint(self) -> None:
+        self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+    def _write_waiting(self, drafts: list[AnswerDraft]) -> list[AnswerRecord]:
+        self._conn.execute("PRAGMA busy_timeout=10000")
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+        finally:
+            self._conn.execute("PRAGMA busy_timeout=0")
+        return self._append(drafts)
+
+    def _taken(self, candidates: list[str]) -> set[str]:
+        marks = ",".join("?" * len(candidates))
+        rows = self._conn.execute(
+            f"SELECT tracking_code FROM answer_log WHERE tracking_code IN ({marks})", candidates
+        )
+        return {r[0] for r in rows}
+
+    def _append(self, drafts: list[AnswerDraft]) -> list[AnswerRecord]:
+        """Write the rows in the transaction just begun, and commit it."""
+        conn = self._conn
+        try:
+            last = conn.execute(
+                "SELECT seq, row_hash FROM answer_log ORDER BY seq DESC LIMIT 1"
+            ).fetchone()
+            seq, prev = (int(last[0]), str(last[1])) if last else (0, GENESIS_HASH)
+            codes = fresh_codes_now(len(drafts), self._taken)
+            records: list[AnswerRecord] = []
+            rows = []
+            for draft, code in zip(drafts, codes, strict=True):
+                seq += 1
+                created = datetime.now(UTC)
+                payload = chain_payload(seq, code.digits, created.isoformat(), draft)
+                row_hash = chain_hash(prev, payload)
+                rows.append(
+                    (
+                        seq,
+                        code.digits,
+                        payload["created_at"],
+                        draft.channel,
+                        draft.asker_kind,
+                        draft.asker_id,
+                        draft.national_id,
+                        payload["service_date"],
+                        payload["setting"],
+                        payload["status"],
+                        json.dumps(payload["reasons"], ensure_ascii=False),
+                        payload["cover_end"],
+                        payload["rule_pack"],
+                        payload["rule_pack_version"],
+                        draft.member_relationship,
+                        draft.member_masked,
+                        draft.principal_id,
+                        prev,
+                        row_hash,
+                    )
+                )
+                records.append(AnswerRecord(seq, code, created, draft, prev, row_hash))
+                prev = row_hash
+            conn.executemany(
+                f"INSERT INTO answer_log ({_LOG_COLUMNS}) VALUES"
+                " (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                rows,
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return records
+
+    async def close(self) -> None:
+        """Checkpoint what is left, close both connections and stop the thread (once)."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._checkpointing is not None:
+            await self._checkpointing
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._pool, self._checkpoint)
+        self._checkpointer.close()
+        self._conn.close()
+        self._pool.shutdown(wait=True)
+
+
 class SqliteAnswerLog:
     """The hash-chained answer log, written by group commit."""
 
     def __init__(
-        self, reader: aiosqlite.Connection, writer: aiosqlite.Connection, write_lock: asyncio.Lock
+        self,
+        reader: aiosqlite.Connection,
+        writer: LogWriter,
+        write_lock: asyncio.Lock,
+        quick: InlineReader,
     ) -> None:
         self._r = reader
-        self._w = writer
+        self._writer = writer
         self._lock = write_lock
+        self._q = quick
         self._committer: GroupCommitter[AnswerDraft, AnswerRecord] = GroupCommitter(self._write)
 
     async def append(self, draft: AnswerDraft) -> AnswerRecord:
@@ -313,78 +507,16 @@ class SqliteAnswerLog:
         """Answers waiting to be written."""
         return self._committer.queued
 
-    async def _taken(self, candidates: list[str]) -> set[str]:
-        marks = ",".join("?" * len(candidates))
-        return {
-            r[0]
-            for r in await self._w.execute_fetchall(
-                f"SELECT tracking_code FROM answer_log WHERE tracking_code IN ({marks})",
-                candidates,
-            )
-        }
-
     async def _write(self, drafts: list[AnswerDraft]) -> list[AnswerRecord]:
         async with self._lock:
-            await self._w.execute("BEGIN IMMEDIATE")
-            try:
-                found = list(
-                    await self._w.execute_fetchall(
-                        "SELECT seq, row_hash FROM answer_log ORDER BY seq DESC LIMIT 1"
-                    )
-                )
-                last = found[0] if found else None
-                seq, prev = (int(last[0]), str(last[1])) if last else (0, GENESIS_HASH)
-                codes = await fresh_codes(len(drafts), self._taken)
-                records: list[AnswerRecord] = []
-                rows = []
-                for draft, code in zip(drafts, codes, strict=True):
-                    seq += 1
-                    created = datetime.now(UTC)
-                    payload = chain_payload(seq, code.digits, created.isoformat(), draft)
-                    row_hash = chain_hash(prev, payload)
-                    rows.append(
-                        (
-                            seq,
-                            code.digits,
-                            payload["created_at"],
-                            draft.channel,
-                            draft.asker_kind,
-                            draft.asker_id,
-                            draft.national_id,
-                            payload["service_date"],
-                            payload["setting"],
-                            payload["status"],
-                            json.dumps(payload["reasons"], ensure_ascii=False),
-                            payload["cover_end"],
-                            payload["rule_pack"],
-                            payload["rule_pack_version"],
-                            draft.member_relationship,
-                            draft.member_masked,
-                            draft.principal_id,
-                            prev,
-                            row_hash,
-                        )
-                    )
-                    records.append(AnswerRecord(seq, code, created, draft, prev, row_hash))
-                    prev = row_hash
-                await self._w.executemany(
-                    f"INSERT INTO answer_log ({_LOG_COLUMNS}) VALUES"
-                    " (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    rows,
-                )
-                await self._w.execute("COMMIT")
-            except BaseException:
-                await self._w.execute("ROLLBACK")
-                raise
-        return records
+            return await self._writer.write(drafts)
 
     async def find(self, code: TrackingCode) -> AnswerRecord | None:
         """The answer recorded under ``code``."""
-        async with self._r.execute(
+        rows = await self._q.fetchall(
             f"SELECT {_LOG_COLUMNS} FROM answer_log WHERE tracking_code = ?", (code.digits,)
-        ) as cur:
-            row = await cur.fetchone()
-        return _record(row) if row else None
+        )
+        return _record(rows[0]) if rows else None
 
     async def history(self, national_id: str, limit: int = 50) -> list[AnswerRecord]:
         """The latest answers about one person, newest first."""
@@ -455,6 +587,11 @@ def _provider(r: Any) -> Provider:
     )
 
 
+#: The clock the key cache is timed by (a module attribute, so tests can set the time).
+clock = time.monotonic
+#: How long a provider found by its key is kept in the process (seconds), and how many are.
+KEY_CACHE_SECONDS = 2.0
+KEY_CACHE_SIZE = 10_000
 _PROVIDER_COLUMNS = "provider_id, name, kind, phone, active, created_at, status_changed_at"
 
 
@@ -462,11 +599,17 @@ class SqliteProviders:
     """Registered providers."""
 
     def __init__(
-        self, reader: aiosqlite.Connection, writer: aiosqlite.Connection, write_lock: asyncio.Lock
+        self,
+        reader: aiosqlite.Connection,
+        writer: aiosqlite.Connection,
+        write_lock: asyncio.Lock,
+        quick: InlineReader,
     ) -> None:
         self._r = reader
         self._w = writer
         self._lock = write_lock
+        self._q = quick
+        self._by_key: dict[str, tuple[float, Provider]] = {}
 
     async def add(
         self, provider_id: str, name: str, kind: ProviderKind, phone: str | None, key_hash: str
@@ -501,8 +644,27 @@ class SqliteProviders:
         return await self._one("provider_id = ?", provider_id)
 
     async def by_key_hash(self, key_hash: str) -> Provider | None:
-        """The provider whose key hashes to ``key_hash``."""
-        return await self._one("key_hash = ?", key_hash)
+        """The provider whose key hashes to ``key_hash``.
+
+        Every API call asks this, so a found provider is kept for ``KEY_CACHE_SECONDS``:
+        a change made through this store takes effect at once, one made by another process
+        (``eligibility-gw providers deactivate``) within that time. Unknown keys are never
+        kept, so a provider added elsewhere is known at once and random keys fill nothing.
+        """
+        now = clock()
+        kept = self._by_key.get(key_hash)
+        if kept is not None and kept[0] > now:
+            return kept[1]
+        rows = await self._q.fetchall(
+            f"SELECT {_PROVIDER_COLUMNS} FROM provider WHERE key_hash = ?", (key_hash,)
+        )
+        if not rows:
+            return None
+        provider = _provider(rows[0])
+        if len(self._by_key) >= KEY_CACHE_SIZE:
+            self._by_key.clear()
+        self._by_key[key_hash] = (now + KEY_CACHE_SECONDS, provider)
+        return provider
 
     async def by_phone(self, phone: str) -> Provider | None:
         """The provider a phone is registered to."""
@@ -510,6 +672,7 @@ class SqliteProviders:
 
     async def set_active(self, provider_id: str, active: bool) -> Provider | None:
         """Activate or deactivate a provider."""
+        self._by_key.clear()
         async with self._lock:
             await self._w.execute(
                 "UPDATE provider SET active = ?, status_changed_at = ? WHERE provider_id = ?",
@@ -567,15 +730,21 @@ class SqliteStore:
     """The SQLite implementation of ``eligibility_gw.ports.Store``."""
 
     def __init__(
-        self, path: str, reader: aiosqlite.Connection, writer: aiosqlite.Connection
+        self,
+        path: str,
+        reader: aiosqlite.Connection,
+        writer: aiosqlite.Connection,
+        fsync: bool = False,
     ) -> None:
         self.path = path
         self._reader = reader
         self._writer = writer
+        self._quick = InlineReader(path, reader)
+        self._log_writer = LogWriter(path, fsync=fsync)
         self._lock = asyncio.Lock()
-        self._registry = SqliteRegistry(reader, writer, self._lock)
-        self._answers = SqliteAnswerLog(reader, writer, self._lock)
-        self._providers = SqliteProviders(reader, writer, self._lock)
+        self._registry = SqliteRegistry(reader, writer, self._lock, self._quick)
+        self._answers = SqliteAnswerLog(reader, self._log_writer, self._lock, self._quick)
+        self._providers = SqliteProviders(reader, writer, self._lock, self._quick)
         self._batches = SqliteBatches(reader, writer, self._lock)
 
     @property
@@ -609,6 +778,8 @@ class SqliteStore:
     async def close(self) -> None:
         """Flush pending answers, checkpoint and close both connections."""
         await self.answers.drain()
+        await self._log_writer.close()
+        self._quick.close()
         await self._reader.close()
         await self._writer.close()
 
@@ -618,8 +789,11 @@ class SqliteStore:
             await self._writer.execute(sql, tuple(params))
 
 
-async def open_sqlite_store(path: str | Path) -> SqliteStore:
-    """Open (creating and migrating as needed) the SQLite store at ``path``."""
+async def open_sqlite_store(path: str | Path, fsync: bool = False) -> SqliteStore:
+    """Open (creating and migrating as needed) the SQLite store at ``path``.
+
+    ``fsync``: sync the answer log to disk before answers go out (see ``LogWriter``).
+    """
     p = str(path)
     if p != ":memory:":
         Path(p).parent.mkdir(parents=True, exist_ok=True)
@@ -633,4 +807,4 @@ async def open_sqlite_store(path: str | Path) -> SqliteStore:
     except BaseException:
         await writer.close()
         raise
-    return SqliteStore(p, reader, writer)
+    return SqliteStore(p, reader, writer, fsync)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import secrets
+import random
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import structlog
@@ -12,25 +13,45 @@ from eligibility_gw import __version__
 from eligibility_gw.appkeys import CORE, SETTINGS
 from eligibility_gw.bootstrap import Core, open_core
 from eligibility_gw.settings import Settings
-from eligibility_gw.shedding import SHEDDER, LoadShedder, shed_load
+from eligibility_gw.shedding import SHEDDER, LoadShedder
 
 log = structlog.get_logger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+_LONG_NUMBER = re.compile(r"[0-9]{8,}")
+
+
+def request_id_of(request: web.Request) -> str:
+    """The caller's ``X-Request-Id`` when sane, else a fresh one (a correlation id, no secret).
+
+    Every log line carries it as it is: one holding a run of digits that could be a national
+    id or a phone number is not taken.
+    """
+    given = request.headers.get("X-Request-Id", "")
+    if (
+        0 < len(given) <= 64
+        and given.isascii()
+        and given.isprintable()
+        and _LONG_NUMBER.search(given) is None
+    ):
+        return given
+    return f"{random.getrandbits(64):016x}"
 
 
 @web.middleware
-async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Bind a request id (the caller's ``X-Request-Id`` when sane) to every log line."""
-    given = request.headers.get("X-Request-Id", "")
-    request_id = (
-        given
-        if 0 < len(given) <= 64 and given.isascii() and given.isprintable()
-        else secrets.token_hex(8)
-    )
+async def edge(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """What every request passes, in one middleware layer (each layer costs a call chain).
+
+    A request id is bound to every log line and returned in ``X-Request-Id``; a declared
+    body larger than its route allows is refused (413) before it is read; past the load
+    bounds the request is shed before anything is accepted.
+    """
+    request_id = request_id_of(request)
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(request_id=request_id, path=request.path)
     try:
-        response = await handler(request)
+        response = too_large(request)
+        if response is None:
+            response = await request.app[SHEDDER].admit(request, handler)
     except web.HTTPException as exc:  # 404, 405 and other raised answers carry it too
         exc.headers["X-Request-Id"] = request_id
         raise
@@ -43,6 +64,7 @@ DEFAULT_BODY_LIMIT = 64 * 1024
 #: Answers a body over ``max_bytes`` in the channel's own format (a FHIR OperationOutcome).
 TooLargeResponder = Callable[[web.Request, int], web.StreamResponse]
 TOO_LARGE_RESPONDERS = web.AppKey("too_large_responders", dict[str, TooLargeResponder])
+SORTED_LIMITS = web.AppKey("sorted_body_limits", list[tuple[str, int]])
 
 
 def limit_body(
@@ -60,31 +82,34 @@ def limit_body(
         app[TOO_LARGE_RESPONDERS][path_prefix] = too_large
 
 
-@web.middleware
-async def body_limit(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Refuse a declared body larger than its route allows (413), before reading it."""
-    limits = request.app[BODY_LIMITS]
+def too_large(request: web.Request) -> web.StreamResponse | None:
+    """Set the route's body limit; the refusal of a declared body larger than it, if any."""
     prefix, allowed = next(
         (
             (prefix, n)
-            for prefix, n in sorted(limits.items(), key=lambda kv: -len(kv[0]))
+            for prefix, n in request.app[SORTED_LIMITS]
             if request.path.startswith(prefix)
         ),
         ("", DEFAULT_BODY_LIMIT),
     )
     request._client_max_size = allowed  # aiohttp reads its own limit from here
-    if (request.content_length or 0) > allowed:
-        responder = request.app[TOO_LARGE_RESPONDERS].get(prefix)
-        if responder is not None:
-            return responder(request, allowed)
-        body = {
-            "type": "/problems/payload-too-large",
-            "title": "Payload too large",
-            "status": 413,
-            "detail": f"The body may hold at most {allowed} bytes.",
-        }
-        return web.json_response(body, status=413, content_type="application/problem+json")
-    return await handler(request)
+    if (request.content_length or 0) <= allowed:
+        return None
+    responder = request.app[TOO_LARGE_RESPONDERS].get(prefix)
+    if responder is not None:
+        return responder(request, allowed)
+    body = {
+        "type": "/problems/payload-too-large",
+        "title": "Payload too large",
+        "status": 413,
+        "detail": f"The body may hold at most {allowed} bytes.",
+    }
+    return web.json_response(body, status=413, content_type="application/problem+json")
+
+
+async def _sort_limits(app: web.Application) -> None:
+    """Longest prefix first, once, when every channel has declared its limits."""
+    app[SORTED_LIMITS] = sorted(app[BODY_LIMITS].items(), key=lambda kv: -len(kv[0]))
 
 
 async def healthz(_request: web.Request) -> web.Response:
@@ -105,11 +130,13 @@ def create_app(settings: Settings, core: Core | None = None) -> web.Application:
     # aiohttp reads bodies up to the main app's limit whatever the sub-app: the largest any
     # route allows. Each path prefix gets its own, smaller limit from ``body_limit``.
     app = web.Application(
-        middlewares=[request_context, body_limit, shed_load],
+        middlewares=[edge],
         client_max_size=settings.server.max_body_bytes,
     )
     app[SETTINGS] = settings
     app[BODY_LIMITS] = {}
+    app[SORTED_LIMITS] = []
+    app.on_startup.append(_sort_limits)
     app[TOO_LARGE_RESPONDERS] = {}
     shedder = LoadShedder(settings.server.max_in_flight, settings.server.max_log_queue)
     app[SHEDDER] = shedder

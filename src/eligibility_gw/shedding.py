@@ -42,6 +42,20 @@ class LoadShedder:
         """Say whether a new request must be refused now."""
         return self.in_flight >= self.max_in_flight or self.queue_depth() >= self.max_log_queue
 
+    async def admit(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Refuse new work past the bounds; count the work let in."""
+        if request.path in _NEVER_SHED:
+            return await handler(request)
+        if self.overloaded():
+            SHED.inc()
+            log.warning("shed", in_flight=self.in_flight, queued=self.queue_depth())
+            return await self.busy(request)
+        self.in_flight += 1
+        try:
+            return await handler(request)
+        finally:
+            self.in_flight -= 1
+
     async def busy(self, request: web.Request) -> web.StreamResponse:
         """The refusal for this request's channel."""
         for prefix, responder in sorted(self.responders.items(), key=lambda kv: -len(kv[0])):
@@ -62,20 +76,3 @@ class LoadShedder:
 
 
 SHEDDER = web.AppKey("load_shedder", LoadShedder)
-
-
-@web.middleware
-async def shed_load(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Refuse new work past the bounds; count the work let in."""
-    shedder = request.app[SHEDDER]
-    if request.path in _NEVER_SHED:
-        return await handler(request)
-    if shedder.overloaded():
-        SHED.inc()
-        log.warning("shed", in_flight=shedder.in_flight, queued=shedder.queue_depth())
-        return await shedder.busy(request)
-    shedder.in_flight += 1
-    try:
-        return await handler(request)
-    finally:
-        shedder.in_flight -= 1

@@ -319,3 +319,74 @@ async def test_two_stores_on_one_file_share_one_chain(db_path: Path) -> None:
     finally:
         await first.close()
         await second.close()
+
+
+async def test_a_batch_waits_off_the_loop_while_another_writer_holds_the_lock(
+    sqlite_store: SqliteStore, db_path: Path
+) -> None:
+    """Another process holds the write lock: the answer waits for it, the loop keeps running."""
+    other = sqlite3.connect(db_path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        pending = asyncio.ensure_future(sqlite_store.answers.append(_draft()))
+        ticks = 0
+        for _ in range(20):  # the loop is free: other work goes on while the batch waits
+            await asyncio.sleep(0.01)
+            ticks += 1
+        assert not pending.done()
+        assert ticks == 20
+    finally:
+        other.execute("COMMIT")
+        other.close()
+    record = await asyncio.wait_for(pending, 10)
+    assert _query(db_path, "SELECT tracking_code FROM answer_log") == [
+        (record.tracking_code.digits,)
+    ]
+    later = await sqlite_store.answers.append(_draft())  # back on the fast path
+    assert later.seq == record.seq + 1
+    assert (await sqlite_store.answers.verify()).ok
+
+
+async def test_the_log_is_checkpointed_into_the_database_file(tmp_path: Path) -> None:
+    """Commits do not checkpoint on the loop; the store checkpoints in its thread instead."""
+    path = tmp_path / "checkpoint.sqlite3"
+    store = await open_sqlite_store(path)
+    try:
+        before = path.stat().st_size
+        for _ in range(12):
+            await asyncio.gather(*(store.answers.append(_draft()) for _ in range(250)))
+        for _ in range(500):  # the checkpoint runs in the background: the file grows
+            if path.stat().st_size > before:
+                break
+            await asyncio.sleep(0.01)
+        assert path.stat().st_size > before
+    finally:
+        await store.close()
+    assert _query(path, "SELECT count(*) FROM answer_log") == [(3000,)]
+
+
+async def test_fsync_mode_writes_every_batch_in_the_writers_thread(tmp_path: Path) -> None:
+    """With ``[store] fsync`` batches are written (and synced) off the loop, chain intact."""
+    path = tmp_path / "durable.sqlite3"
+    store = await open_sqlite_store(path, fsync=True)
+    try:
+        records = await asyncio.gather(*(store.answers.append(_draft()) for _ in range(20)))
+        assert sorted(r.seq for r in records) == list(range(1, 21))
+        assert (await store.answers.verify()).ok
+    finally:
+        await store.close()
+    assert _query(path, "SELECT count(*) FROM answer_log") == [(20,)]
+
+
+async def test_fsync_setting_reaches_the_store(tmp_path: Path) -> None:
+    from eligibility_gw.bootstrap import open_store
+    from eligibility_gw.settings import parse_settings
+
+    for fsync, mode in ((True, 2), (False, 1)):  # FULL, NORMAL
+        url = f"sqlite:///{tmp_path / f'{fsync}.sqlite3'}"
+        store = await open_store(parse_settings({"store": {"url": url, "fsync": fsync}}))
+        try:
+            assert isinstance(store, SqliteStore)
+            assert store._log_writer._conn.execute("PRAGMA synchronous").fetchone() == (mode,)
+        finally:
+            await store.close()

@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import aiosqlite
+import pytest
 
 from eligibility_gw.adapters.sqlite import SqliteStore, open_sqlite_store
 from eligibility_gw.adapters.sqlite.migrate import migrate, shipped_migrations
@@ -269,3 +270,86 @@ async def test_principals_known(sqlite_store: SqliteStore) -> None:
     await sqlite_store.registry.upsert_rows(_family_rows())
     known = await sqlite_store.registry.principals_known([PRINCIPAL, SPOUSE, ir_id(999)])
     assert known == {PRINCIPAL}  # a dependent is not a principal; an unknown id is nobody
+
+
+async def test_family_with_several_periods_and_documents_in_order(
+    sqlite_store: SqliteStore, db_path: Path
+) -> None:
+    """Periods come in date order for the principal only; each member keeps its documents."""
+    await sqlite_store.registry.upsert_rows(_family_rows())
+    await sqlite_store.registry.upsert_rows([_principal(cover_start=date(2020, 1, 1))])
+    await sqlite_store.execute_raw(
+        "INSERT INTO document (person_id, kind, valid_from, valid_until, source, recorded_at)"
+        " VALUES (?, 'student_certificate', '2025-09-01', '2026-08-31', 'branch', '2025-09-02')",
+        (SON,),
+    )
+    family = await sqlite_store.registry.find_family(DAUGHTER)
+    assert family is not None
+    assert [p.start for p in family.principal.cover_periods] == [
+        date(2020, 1, 1),
+        date(2024, 1, 1),
+    ]
+    spouse, son, daughter = family.dependents
+    assert spouse.documents == ()
+    assert son.documents == (
+        Document("student_certificate", None, date(2027, 6, 30), "registry"),
+        Document("student_certificate", date(2025, 9, 1), date(2026, 8, 31), "branch"),
+    )
+    assert daughter.cover_periods == ()
+
+
+class _LockedConnection:
+    """A connection that finds the database locked, as during another process's recovery."""
+
+    def __init__(self) -> None:
+        self.tries = 0
+
+    def execute(self, _sql: str, _params: object = ()) -> sqlite3.Cursor:
+        self.tries += 1
+        raise sqlite3.OperationalError("database is locked")
+
+
+async def test_a_locked_database_is_read_in_the_readers_thread(
+    sqlite_store: SqliteStore,
+) -> None:
+    """Reads on the loop never wait: when the file is locked they are retried off the loop."""
+    await sqlite_store.registry.upsert_rows(_family_rows())
+    quick_before = await sqlite_store.registry.find_family(SON)
+    locked = _LockedConnection()
+    quick = sqlite_store._quick
+    real, quick._conn = quick._conn, locked  # type: ignore[assignment]
+    try:
+        family = await sqlite_store.registry.find_family(SON)
+    finally:
+        quick._conn = real
+    assert locked.tries == 1
+    assert family == quick_before
+
+
+async def test_a_provider_found_by_key_is_kept_briefly(
+    sqlite_store: SqliteStore, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Changes through the store count at once; another process's within the keeping time."""
+    from eligibility_gw.adapters.sqlite import store as sqlite_module
+    from eligibility_gw.domain.provider import ProviderKind
+
+    now = [1000.0]
+    monkeypatch.setattr(sqlite_module, "clock", lambda: now[0])
+    providers = sqlite_store.providers
+    assert await providers.by_key_hash("k" * 64) is None
+    await providers.add("ph-1", "Pharmacy", ProviderKind.PHARMACY, None, "k" * 64)
+    found = await providers.by_key_hash("k" * 64)  # unknown keys were not kept
+    assert found is not None and found.active
+
+    await providers.set_active("ph-1", False)  # through this store: at once
+    found = await providers.by_key_hash("k" * 64)
+    assert found is not None and not found.active
+
+    other = sqlite3.connect(db_path, isolation_level=None)  # another process reactivates
+    other.execute("UPDATE provider SET active = 1 WHERE provider_id = 'ph-1'")
+    other.close()
+    found = await providers.by_key_hash("k" * 64)
+    assert found is not None and not found.active  # still the kept answer
+    now[0] += sqlite_module.KEY_CACHE_SECONDS + 0.01
+    found = await providers.by_key_hash("k" * 64)
+    assert found is not None and found.active
