@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import multiprocessing
 import signal
 from types import FrameType
@@ -21,6 +22,16 @@ log = structlog.get_logger(__name__)
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
+def settle_heap() -> None:
+    """Take what start-up loaded (modules, catalogs, rule pack, routes) out of the collector's
+    sight: a full collection then scans only what serving created. Without it each full
+    collection walked the whole start-up heap, about 50 ms during which no request moved:
+    the slowest hundredth of answers waited for those pauses.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 async def serve_forever(settings: Settings, host: str, port: int, reuse_port: bool = False) -> None:
     """Serve until SIGINT/SIGTERM, then stop in order.
 
@@ -34,6 +45,7 @@ async def serve_forever(settings: Settings, host: str, port: int, reuse_port: bo
         app, handle_signals=False, shutdown_timeout=settings.server.shutdown_grace
     )
     await runner.setup()
+    settle_heap()
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     received: list[str] = []
