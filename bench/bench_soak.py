@@ -21,9 +21,12 @@ hop 15 %, Telegram updates with the webhook secret 15 % (of arrivals).
    ``eligibility-gw audit verify`` must pass.
 
 With the shipped ``[state] url = "memory://"`` the USSD sessions, webhook de-duplication keys
-and rate-limit counters live in the server's own memory and count in its resident set;
-``--state redis://HOST:PORT/DB`` keeps them in Redis instead (under a key prefix of the run's
-own, deleted afterwards).
+and rate-limit counters live in the server's own memory and count in its resident set: they
+grow until their TTLs (a day for de-duplication keys, an hour for per-person counters) are
+reached, and the soak prints how many keys the store holds (``eligibility_state_keys`` in
+``/metrics``) beside the resident set. ``--state redis://HOST:PORT/DB`` keeps them in Redis
+instead (under a key prefix of the run's own, deleted afterwards), so that the resident set
+shows the gateway's own memory; ``make bench`` soaks that way when Redis answers.
 
     python -m bench.bench_soak [--quick] [--duration 300] [--rows 100000] [--state URL]
 """
@@ -35,6 +38,7 @@ import asyncio
 import statistics
 import tempfile
 import time
+import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,6 +117,8 @@ class Soak:
     soak: Tally
     #: (seconds into the soak, VmRSS kB, RssAnon kB)
     rss: list[tuple[float, int, int]]
+    #: (seconds into the soak, keys held by the in-memory state store; 0 on Redis)
+    state_keys: list[tuple[float, int]]
     warm_up_s: float
     burst_rate: float
     burst_s: float
@@ -128,6 +134,24 @@ class Soak:
     soak_cpu: float = 0.0
     soak_load: str = ""
     samples: list[str] = field(default_factory=list)
+
+
+def state_keys(base: str) -> int:
+    """The gateway's ``eligibility_state_keys`` gauge (-1 when /metrics does not answer)."""
+    try:
+        with urllib.request.urlopen(f"{base}/metrics", timeout=5) as r:  # noqa: S310 (our own)
+            text = r.read().decode("utf-8")
+    except OSError:
+        return -1
+    for line in text.splitlines():
+        if line.startswith("eligibility_state_keys "):
+            return int(float(line.split()[1]))
+    return -1
+
+
+def _keys_at(samples: list[tuple[float, int]], at: float) -> int:
+    """The state keys held at the sample nearest ``at`` seconds."""
+    return min(samples, key=lambda s: abs(s[0] - at))[1] if samples else -1
 
 
 def _rss_at(samples: list[tuple[float, int, int]], at: float, part: int = 1) -> float:
@@ -202,10 +226,17 @@ async def _measure(
             rss: list[tuple[float, int, int]] = []
             t0 = time.perf_counter()
 
+            keys: list[tuple[float, int]] = []
+
             async def sample() -> None:
+                n = 0
                 while True:
                     kb = gw.memory_kb()
                     rss.append((time.perf_counter() - t0, kb["VmRSS"], kb.get("RssAnon", 0)))
+                    if n % 5 == 0:
+                        held = await asyncio.to_thread(state_keys, gw.base)
+                        keys.append((time.perf_counter() - t0, held))
+                    n += 1
                     await asyncio.sleep(1.0)
 
             def progress(elapsed: float) -> None:
@@ -247,6 +278,7 @@ async def _measure(
         duration=duration,
         soak=soak,
         rss=rss,
+        state_keys=keys,
         warm_up_s=max(5.0, WARM_UP_SHARE * duration),
         burst_rate=burst_rate,
         burst_s=burst_s,
@@ -274,6 +306,11 @@ def figures(r: Soak) -> list[Figure]:
     growth = 100 * (rss_to - rss_from) / rss_from
     anon_from = _rss_at(r.rss, r.warm_up_s, 2)
     anon_to = _rss_at(r.rss, r.rss[-1][0], 2)
+    keys_from, keys_to = _keys_at(r.state_keys, r.warm_up_s), _keys_at(r.state_keys, 1e9)
+    held = f"; state keys {keys_from:,} -> {keys_to:,}"
+    if keys_to > keys_from >= 0:
+        per_key = 1024 * (rss_to - rss_from) / (keys_to - keys_from)
+        held += f" ({per_key:,.0f} bytes of growth per key added)"
     shed = r.burst.shed_by_channel()
     out = [
         Figure(
@@ -305,7 +342,7 @@ def figures(r: Soak) -> list[Figure]:
             TARGET_RSS_GROWTH,
             higher_is_better=False,
             note=f"VmRSS {rss_from / 1024:.1f} -> {rss_to / 1024:.1f} MiB from {r.warm_up_s:.0f} s"
-            f" (anonymous {anon_from / 1024:.1f} -> {anon_to / 1024:.1f}); state {r.state}",
+            f" (anonymous {anon_from / 1024:.1f} -> {anon_to / 1024:.1f}); state {r.state}" + held,
         ),
         Figure("soak: p50, all requests", percentile_ms(s.latencies(), 50), "ms", None, False),
         Figure(
@@ -410,6 +447,12 @@ def run(
         "  RSS (MiB) over the soak: "
         + " ".join(f"{t:.0f}s:{kb / 1024:.1f}" for t, kb, _ in result.rss[::step])
     )
+    if any(n > 0 for _, n in result.state_keys):
+        step = max(1, len(result.state_keys) // 10)
+        print(
+            "  state keys held (in-memory state store): "
+            + " ".join(f"{t:.0f}s:{n:,}" for t, n in result.state_keys[::step])
+        )
     print(f"  soak: {result.soak_load}")
     return figures(result)
 

@@ -26,10 +26,13 @@ from bench._common import (
     DEFAULT_PACK,
     FULL_ROWS,
     QUICK_ROWS,
+    REDIS_HOST,
+    REDIS_PORT,
     Figure,
     load_text,
     machine,
     print_figures,
+    redis_reachable,
 )
 
 
@@ -69,7 +72,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Every channel mixed, on a registry of at most 100,000 persons (a soak, not a size test).
     mixed_rows = min(rows, QUICK_ROWS)
     soak_s = bench_soak.QUICK_DURATION if args.quick else bench_soak.DEFAULT_DURATION
-    figures += bench_soak.run(mixed_rows, args.pack, soak_s, args.quick)
+    # The shared state in Redis where one answers, as a multi-process deployment keeps it:
+    # then the resident set shows the gateway's own memory. With memory:// it also holds
+    # every live session, de-duplication key and rate counter, which grow until their TTLs
+    # (hours) are reached; the soak prints how many keys it holds either way.
+    soak_state = f"redis://{REDIS_HOST}:{REDIS_PORT}/0" if redis_reachable() else "memory://"
+    figures += bench_soak.run(mixed_rows, args.pack, soak_s, args.quick, soak_state)
     print()
     rounds = bench_crash.QUICK_ROUNDS if args.quick else bench_crash.DEFAULT_ROUNDS
     figures += bench_crash.run(mixed_rows, args.pack, rounds)

@@ -8,7 +8,6 @@ next ``find_family`` (and so the next inquiry) sees them.
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
@@ -17,6 +16,7 @@ from typing import Any
 
 import aiosqlite
 
+from eligibility_gw.adapters.sqlite.gate import write_gate
 from eligibility_gw.channels.console.disputes import DisputeCode, DisputeStatus
 from eligibility_gw.channels.console.records import (
     AccessEntry,
@@ -101,9 +101,9 @@ _INSERT_EVENT = (
 class SqliteConsoleStore:
     """The SQLite implementation of ``channels.console.records.ConsoleStore``."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: aiosqlite.Connection, path: str | Path = ":memory:") -> None:
         self._conn = conn
-        self._lock = asyncio.Lock()
+        self._lock = write_gate(path)
 
     async def _write(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[int]:
         """Run statements in one transaction; the row counts each changed."""
@@ -498,9 +498,9 @@ async def open_sqlite_console_store(path: str | Path) -> SqliteConsoleStore:
     """Open the console store on the gateway's (already migrated) SQLite file."""
     conn = await aiosqlite.connect(str(path), isolation_level=None)
     try:
+        await conn.execute("PRAGMA busy_timeout=10000")
         await conn.execute("PRAGMA journal_mode=WAL")
         await conn.execute("PRAGMA foreign_keys=ON")
-        await conn.execute("PRAGMA busy_timeout=10000")
         async with conn.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'console_dispute'"
         ) as cur:
@@ -509,4 +509,4 @@ async def open_sqlite_console_store(path: str | Path) -> SqliteConsoleStore:
     except BaseException:
         await conn.close()
         raise
-    return SqliteConsoleStore(conn)
+    return SqliteConsoleStore(conn, path)

@@ -6,7 +6,6 @@ the answer log's group commits for a lock of ours (SQLite's busy timeout orders 
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any
 
 import aiosqlite
 
+from eligibility_gw.adapters.sqlite.gate import write_gate
 from eligibility_gw.channels.sms.records import (
     OutboundSms,
     StatusEvent,
@@ -48,9 +48,9 @@ def _outbound(r: Any) -> OutboundSms:
 class SqliteSmsRecords:
     """The SQLite implementation of ``eligibility_gw.channels.sms.records.SmsRecords``."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: aiosqlite.Connection, path: str | Path = ":memory:") -> None:
         self._conn = conn
-        self._lock = asyncio.Lock()
+        self._lock = write_gate(path)
 
     async def _transaction(self, statements: list[tuple[str, tuple[Any, ...]]]) -> None:
         async with self._lock:
@@ -184,8 +184,8 @@ async def open_sqlite_sms_records(path: str | Path) -> SqliteSmsRecords:
     """Open records on the store's (already migrated) SQLite file."""
     conn = await aiosqlite.connect(str(path), isolation_level=None)
     try:
-        await conn.execute("PRAGMA journal_mode=WAL")
         await conn.execute("PRAGMA busy_timeout=10000")
+        await conn.execute("PRAGMA journal_mode=WAL")
         async with conn.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sms_outbound'"
         ) as cur:
@@ -194,4 +194,4 @@ async def open_sqlite_sms_records(path: str | Path) -> SqliteSmsRecords:
     except BaseException:
         await conn.close()
         raise
-    return SqliteSmsRecords(conn)
+    return SqliteSmsRecords(conn, path)

@@ -29,6 +29,7 @@ import aiosqlite
 
 from eligibility_gw.adapters.codes import fresh_codes_now
 from eligibility_gw.adapters.groupcommit import GroupCommitter
+from eligibility_gw.adapters.sqlite.gate import write_gate
 from eligibility_gw.adapters.sqlite.migrate import migrate
 from eligibility_gw.domain.answer import (
     GENESIS_HASH,
@@ -75,12 +76,33 @@ def _yes_no(value: bool | None) -> int | None:
     return None if value is None else int(value)
 
 
+async def _switch_to_wal(conn: aiosqlite.Connection, attempts: int = 60) -> None:
+    """Put the file in WAL mode (a no-op once it is).
+
+    Switching a new file takes its exclusive lock; when another connection opening it at the
+    same moment (serve --workers N) holds a shared one, SQLite answers "locked" at once
+    instead of waiting (waiting could deadlock), so the switch is tried again a little later.
+    """
+    for attempt in range(attempts):
+        try:
+            await conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError:
+            if attempt == attempts - 1:
+                raise
+            await asyncio.sleep(min(0.2, 0.01 * (attempt + 1)))
+
+
 async def _connect(path: str) -> aiosqlite.Connection:
     conn = await aiosqlite.connect(path, isolation_level=None)
-    await conn.execute("PRAGMA journal_mode=WAL")
-    await conn.execute("PRAGMA synchronous=NORMAL")
-    await conn.execute("PRAGMA foreign_keys=ON")
-    await conn.execute("PRAGMA busy_timeout=10000")
+    try:
+        await conn.execute("PRAGMA busy_timeout=10000")
+        await _switch_to_wal(conn)
+        await conn.execute("PRAGMA synchronous=NORMAL")
+        await conn.execute("PRAGMA foreign_keys=ON")
+    except BaseException:
+        await conn.close()  # else its thread keeps the process alive
+        raise
     return conn
 
 
@@ -741,7 +763,7 @@ class SqliteStore:
         self._writer = writer
         self._quick = InlineReader(path, reader)
         self._log_writer = LogWriter(path, fsync=fsync)
-        self._lock = asyncio.Lock()
+        self._lock = write_gate(path)
         self._registry = SqliteRegistry(reader, writer, self._lock, self._quick)
         self._answers = SqliteAnswerLog(reader, self._log_writer, self._lock, self._quick)
         self._providers = SqliteProviders(reader, writer, self._lock, self._quick)

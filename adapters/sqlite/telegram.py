@@ -6,7 +6,6 @@ answer log's group commits for a lock of ours (SQLite's busy timeout orders them
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any
 
 import aiosqlite
 
+from eligibility_gw.adapters.sqlite.gate import write_gate
 from eligibility_gw.channels.telegram.bindings import Binding
 
 _COLUMNS = "chat_id, user_id, phone, language, bound_at"
@@ -22,9 +22,9 @@ _COLUMNS = "chat_id, user_id, phone, language, bound_at"
 class SqliteTelegramBindings:
     """The SQLite implementation of ``channels.telegram.bindings.TelegramBindings``."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: aiosqlite.Connection, path: str | Path = ":memory:") -> None:
         self._conn = conn
-        self._lock = asyncio.Lock()
+        self._lock = write_gate(path)
 
     async def _write(self, sql: str, params: tuple[Any, ...]) -> int:
         async with self._lock:
@@ -79,8 +79,8 @@ async def open_sqlite_telegram_bindings(path: str | Path) -> SqliteTelegramBindi
     """Open bindings on the store's (already migrated) SQLite file."""
     conn = await aiosqlite.connect(str(path), isolation_level=None)
     try:
-        await conn.execute("PRAGMA journal_mode=WAL")
         await conn.execute("PRAGMA busy_timeout=10000")
+        await conn.execute("PRAGMA journal_mode=WAL")
         async with conn.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'telegram_binding'"
         ) as cur:
@@ -89,4 +89,4 @@ async def open_sqlite_telegram_bindings(path: str | Path) -> SqliteTelegramBindi
     except BaseException:
         await conn.close()
         raise
-    return SqliteTelegramBindings(conn)
+    return SqliteTelegramBindings(conn, path)

@@ -11,6 +11,7 @@ from eligibility_gw.domain.rulepack import RulePack
 from eligibility_gw.evidence import LiveEvidence
 from eligibility_gw.keyvalue import RateLimiter
 from eligibility_gw.logs import set_pseudonym_key
+from eligibility_gw.metrics import STATE_KEYS
 from eligibility_gw.ports import KeyValueStore, Store
 from eligibility_gw.rulepacks import rule_pack_for
 from eligibility_gw.service import EligibilityService
@@ -75,7 +76,9 @@ async def open_key_value(settings: Settings) -> KeyValueStore:
     if url.startswith("memory:"):
         from eligibility_gw.adapters.memory import MemoryKeyValueStore
 
-        return MemoryKeyValueStore()
+        store = MemoryKeyValueStore()
+        STATE_KEYS.set_function(store.__len__)  # the latest store opened in this process
+        return store
     if url.startswith(("redis://", "rediss://", "unix://")):
         from eligibility_gw.adapters.redis_state import RedisKeyValueStore
 

@@ -5,7 +5,7 @@ Labels never carry personal data: channels, statuses and route templates only.
 
 from __future__ import annotations
 
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 
 ANSWERS = Counter(
     "eligibility_answers_total",
@@ -30,6 +30,13 @@ EVIDENCE_LOOKUPS = Counter(
     "eligibility_evidence_lookups_total",
     "Lookups in live evidence registries by registry and outcome (answered, unavailable)",
     ["registry", "outcome"],
+)
+
+
+STATE_KEYS = Gauge(
+    "eligibility_state_keys",
+    "Keys held by the in-memory state store (USSD sessions, de-duplication keys, rate-limit"
+    " counters); 0 when the state is kept in Redis",
 )
 
 

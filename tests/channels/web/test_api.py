@@ -1054,6 +1054,21 @@ async def test_health_ready_metrics(client: Client, gw: Gateway) -> None:
     assert REZAEI not in text
 
 
+async def test_metrics_count_the_keys_of_the_in_memory_state(client: Client, gw: Gateway) -> None:
+    def held(text: str) -> int:
+        line = next(x for x in text.splitlines() if x.startswith("eligibility_state_keys "))
+        return int(float(line.split()[1]))
+
+    before = held(await (await client.get("/metrics")).text())
+    assert before == len(gw.core.kv)  # type: ignore[arg-type]
+    for persona in ("rezaei", "ahmadi", "karimi-wife"):
+        await client.post(INQ, json={"national_id": IDS[persona]}, headers=key_of(gw, "active"))
+    after = held(await (await client.get("/metrics")).text())
+    # Rate counters per provider key and per person: one more key for each person asked about.
+    assert after == len(gw.core.kv)  # type: ignore[arg-type]
+    assert after >= before + 3
+
+
 async def test_not_ready_when_the_store_is_gone(
     tmp_path: Path, aiohttp_client: AiohttpClient
 ) -> None:
