@@ -77,6 +77,9 @@ _SET = ", ".join(f"{c} = EXCLUDED.{c}" for c in PERSON_COLUMNS[1:])
 _MERGE = (
     # A temporary table has no statistics: without them the joins plan as nested loops.
     "ANALYZE registry_import",
+    # The joins of a whole registry hash in memory instead of spilling to disk (this
+    # transaction only).
+    "SET LOCAL work_mem = '256MB'",
     # Imports merge one at a time; readers go on, other writers wait for the merge.
     "LOCK TABLE person IN SHARE ROW EXCLUSIVE MODE",
     f"INSERT INTO person ({_P}) SELECT {', '.join(f'i.{c}' for c in PERSON_COLUMNS)}"
