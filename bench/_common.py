@@ -6,6 +6,7 @@ import asyncio
 import itertools
 import os
 import platform
+import secrets
 import socket
 import sqlite3
 import time
@@ -209,3 +210,20 @@ def remove_db(path: Path) -> None:
     """Delete a database file with its WAL and shared-memory files."""
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def twilio_form(sender: str, body: str, to: str = "+98300001420") -> dict[str, str]:
+    """An inbound SMS as Twilio posts it to the webhook, with a fresh ``MessageSid``."""
+    sid = "SM" + secrets.token_hex(16)
+    return {
+        "MessageSid": sid,
+        "SmsSid": sid,
+        "AccountSid": "AC" + "0" * 32,
+        "From": sender,
+        "To": to,
+        "Body": body,
+        "NumMedia": "0",
+        "NumSegments": "1",
+        "SmsStatus": "received",
+        "ApiVersion": "2010-04-01",
+    }

@@ -51,7 +51,14 @@ import aiohttp
 from aiohttp import web
 from twilio.request_validator import RequestValidator
 
-from bench._common import DATA_DIR, bench_settings, db_path, registry_csv, remove_db
+from bench._common import (
+    DATA_DIR,
+    bench_settings,
+    db_path,
+    registry_csv,
+    remove_db,
+    twilio_form,
+)
 from eligibility_gw.wording import Wording
 
 SERVER_CPU = 0
@@ -676,19 +683,7 @@ class Traffic:
         else:
             sender, body = self.rng.choice(self.people.insured)
         url = f"{self.base}/channels/sms/twilio"
-        sid = "SM" + secrets.token_hex(16)
-        form = {
-            "MessageSid": sid,
-            "SmsSid": sid,
-            "AccountSid": "AC" + "0" * 32,
-            "From": sender,
-            "To": "+98300001420",
-            "Body": body,
-            "NumMedia": "0",
-            "NumSegments": "1",
-            "SmsStatus": "received",
-            "ApiVersion": "2010-04-01",
-        }
+        form = twilio_form(sender, body)
         signature = str(self.validator.compute_signature(url, form))
         async with self.session.post(
             url, data=form, headers={"X-Twilio-Signature": signature}

@@ -28,7 +28,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from twilio.request_validator import RequestValidator
 
-from bench._common import Figure, load_text, machine, print_figures, quiet_logs
+from bench._common import Figure, load_text, machine, print_figures, quiet_logs, twilio_form
 from eligibility_gw.adapters.sqlite import open_sqlite_store
 from eligibility_gw.app import create_app
 from eligibility_gw.channels import CHANNELS
@@ -133,19 +133,7 @@ def signed_forms(mix: list[tuple[str, str]], n: int, token: str) -> list[Signed]
     validator = RequestValidator(token)
     forms: list[Signed] = []
     for sender, body in itertools.islice(itertools.cycle(mix), n):
-        sid = "SM" + secrets.token_hex(16)
-        form = {
-            "MessageSid": sid,
-            "SmsSid": sid,
-            "AccountSid": "AC" + "0" * 32,
-            "From": sender,
-            "To": "+98300001420",
-            "Body": body,
-            "NumMedia": "0",
-            "NumSegments": "1",
-            "SmsStatus": "received",
-            "ApiVersion": "2010-04-01",
-        }
+        form = twilio_form(sender, body)
         forms.append((form, str(validator.compute_signature(PUBLIC + PATH, form))))
     return forms
 

@@ -11,7 +11,6 @@ import json
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
-from typing import Any
 
 import asyncpg
 
@@ -30,6 +29,7 @@ from eligibility_gw.domain.answer import (
     AnswerRecord,
     chain_hash,
     chain_payload,
+    link,
     reasons_from_json,
 )
 from eligibility_gw.domain.model import (
@@ -263,38 +263,34 @@ class PostgresAnswerLog:
                 return {r["tracking_code"] for r in found}
 
             codes = await fresh_codes(len(drafts), taken)
-            rows: list[tuple[Any, ...]] = []
-            records: list[AnswerRecord] = []
-            for draft, code in zip(drafts, codes, strict=True):
-                seq += 1
-                created = datetime.now(UTC)
-                payload = chain_payload(seq, code.digits, created.isoformat(), draft)
-                row_hash = chain_hash(prev, payload)
-                rows.append(
-                    (
-                        seq,
-                        code.digits,
-                        payload["created_at"],
-                        draft.channel,
-                        draft.asker_kind,
-                        draft.asker_id,
-                        draft.national_id,
-                        draft.service_date,
-                        payload["setting"],
-                        payload["status"],
-                        json.dumps(payload["reasons"], ensure_ascii=False),
-                        draft.decision.cover_end,
-                        payload["rule_pack"],
-                        payload["rule_pack_version"],
-                        draft.member_relationship,
-                        draft.member_masked,
-                        draft.principal_id,
-                        prev,
-                        row_hash,
-                    )
+            linked = link(drafts, codes, seq, prev, lambda: datetime.now(UTC))
+            rows = [
+                (
+                    r.seq,
+                    r.tracking_code.digits,
+                    payload["created_at"],
+                    r.draft.channel,
+                    r.draft.asker_kind,
+                    r.draft.asker_id,
+                    r.draft.national_id,
+                    r.draft.service_date,
+                    payload["setting"],
+                    payload["status"],
+                    json.dumps(payload["reasons"], ensure_ascii=False),
+                    r.draft.decision.cover_end,
+                    payload["rule_pack"],
+                    payload["rule_pack_version"],
+                    r.draft.member_relationship,
+                    r.draft.member_masked,
+                    r.draft.principal_id,
+                    r.prev_hash,
+                    r.row_hash,
                 )
-                records.append(AnswerRecord(seq, code, created, draft, prev, row_hash))
-                prev = row_hash
+                for r, payload in linked
+            ]
+            records = [r for r, _ in linked]
+            if records:
+                seq, prev = records[-1].seq, records[-1].row_hash
             await conn.copy_records_to_table("answer_log", records=rows, columns=list(_LOG_COLUMNS))
             await conn.execute(
                 "UPDATE answer_chain_head SET seq = $1, row_hash = $2 WHERE id", seq, prev

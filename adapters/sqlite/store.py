@@ -37,6 +37,7 @@ from eligibility_gw.domain.answer import (
     AnswerRecord,
     chain_hash,
     chain_payload,
+    link,
     reasons_from_json,
 )
 from eligibility_gw.domain.model import (
@@ -444,38 +445,32 @@ class LogWriter:
             ).fetchone()
             seq, prev = (int(last[0]), str(last[1])) if last else (0, GENESIS_HASH)
             codes = fresh_codes_now(len(drafts), self._taken)
-            records: list[AnswerRecord] = []
-            rows = []
-            for draft, code in zip(drafts, codes, strict=True):
-                seq += 1
-                created = datetime.now(UTC)
-                payload = chain_payload(seq, code.digits, created.isoformat(), draft)
-                row_hash = chain_hash(prev, payload)
-                rows.append(
-                    (
-                        seq,
-                        code.digits,
-                        payload["created_at"],
-                        draft.channel,
-                        draft.asker_kind,
-                        draft.asker_id,
-                        draft.national_id,
-                        payload["service_date"],
-                        payload["setting"],
-                        payload["status"],
-                        json.dumps(payload["reasons"], ensure_ascii=False),
-                        payload["cover_end"],
-                        payload["rule_pack"],
-                        payload["rule_pack_version"],
-                        draft.member_relationship,
-                        draft.member_masked,
-                        draft.principal_id,
-                        prev,
-                        row_hash,
-                    )
+            linked = link(drafts, codes, seq, prev, lambda: datetime.now(UTC))
+            rows = [
+                (
+                    r.seq,
+                    r.tracking_code.digits,
+                    payload["created_at"],
+                    r.draft.channel,
+                    r.draft.asker_kind,
+                    r.draft.asker_id,
+                    r.draft.national_id,
+                    payload["service_date"],
+                    payload["setting"],
+                    payload["status"],
+                    json.dumps(payload["reasons"], ensure_ascii=False),
+                    payload["cover_end"],
+                    payload["rule_pack"],
+                    payload["rule_pack_version"],
+                    r.draft.member_relationship,
+                    r.draft.member_masked,
+                    r.draft.principal_id,
+                    r.prev_hash,
+                    r.row_hash,
                 )
-                records.append(AnswerRecord(seq, code, created, draft, prev, row_hash))
-                prev = row_hash
+                for r, payload in linked
+            ]
+            records = [r for r, _ in linked]
             conn.executemany(
                 f"INSERT INTO answer_log ({_LOG_COLUMNS}) VALUES"
                 " (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",

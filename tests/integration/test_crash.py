@@ -35,11 +35,8 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from eligibility_gw.adapters.sqlite import open_sqlite_store
-from eligibility_gw.demo import DEMO_PROVIDER_ID, DEMO_PROVIDER_PHONE, personas
-from eligibility_gw.domain.provider import ProviderKind
-from eligibility_gw.providers import hash_api_key
-from eligibility_gw.rulepacks import rule_pack_for
-from eligibility_gw.settings import load_settings
+from eligibility_gw.demo import DEMO_PROVIDER_PHONE
+from tests.conftest import seed_demo
 
 API_KEY = "egw_crash_test_" + "k" * 24
 TOKEN = "crash-test-auth-token-0123456789"
@@ -195,20 +192,7 @@ enabled = false
 """,
         encoding="utf-8",
     )
-    settings = load_settings(config)
-    people = personas(rule_pack_for(settings), settings.today())
-    store = await open_sqlite_store(db)
-    try:
-        await store.registry.upsert_rows([p.row for p in people])
-        await store.providers.add(
-            DEMO_PROVIDER_ID,
-            "Demo Pharmacy",
-            ProviderKind.PHARMACY,
-            DEMO_PROVIDER_PHONE,
-            hash_api_key(API_KEY),
-        )
-    finally:
-        await store.close()
+    people = await seed_demo(await open_sqlite_store(db), config, API_KEY)
     env = {k: v for k, v in os.environ.items() if not k.startswith("ELIGIBILITY_GW_")}
     env[TOKEN_ENV] = TOKEN
     s = Site(tmp_path, db, config, port, [p.row.national_id for p in people], env)

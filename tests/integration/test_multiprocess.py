@@ -34,11 +34,10 @@ import redis.asyncio as aioredis
 from twilio.request_validator import RequestValidator
 
 from eligibility_gw.adapters.postgres import open_postgres_store
-from eligibility_gw.demo import DEMO_PROVIDER_ID, DEMO_PROVIDER_PHONE, personas
-from eligibility_gw.domain.provider import ProviderKind
-from eligibility_gw.providers import hash_api_key
+from eligibility_gw.demo import DEMO_PROVIDER_PHONE, personas
 from eligibility_gw.rulepacks import rule_pack_for
 from eligibility_gw.settings import load_settings
+from tests.conftest import seed_demo
 from tests.contract.stores import PG_DSN, postgres_reachable
 from tests.privacy_scan import record_output
 
@@ -207,20 +206,7 @@ enabled = false
 
 
 async def _fill(dsn: str, config: Path) -> None:
-    settings = load_settings(config)
-    people = personas(rule_pack_for(settings), settings.today())
-    store = await open_postgres_store(dsn, min_size=1, max_size=2)
-    try:
-        await store.registry.upsert_rows([p.row for p in people])
-        await store.providers.add(
-            DEMO_PROVIDER_ID,
-            "Demo Pharmacy",
-            ProviderKind.PHARMACY,
-            DEMO_PROVIDER_PHONE,
-            hash_api_key(API_KEY),
-        )
-    finally:
-        await store.close()
+    await seed_demo(await open_postgres_store(dsn, min_size=1, max_size=2), config, API_KEY)
 
 
 async def _wait_ready(gw: Gateway, out: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -108,3 +109,23 @@ def chain_hash(prev_hash: str, payload: dict[str, Any]) -> str:
     """SHA-256 over the previous row's hash and this row's canonical JSON."""
     body = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
+
+
+def link(
+    drafts: Sequence[AnswerDraft],
+    codes: Sequence[TrackingCode],
+    seq: int,
+    prev_hash: str,
+    now: Callable[[], datetime],
+) -> list[tuple[AnswerRecord, dict[str, Any]]]:
+    """Chain ``drafts`` after the row ``seq`` whose hash is ``prev_hash``: each one's record and
+    the payload its hash covers (the stores write rows from both)."""
+    linked: list[tuple[AnswerRecord, dict[str, Any]]] = []
+    for draft, code in zip(drafts, codes, strict=True):
+        seq += 1
+        created = now()
+        payload = chain_payload(seq, code.digits, created.isoformat(), draft)
+        row_hash = chain_hash(prev_hash, payload)
+        linked.append((AnswerRecord(seq, code, created, draft, prev_hash, row_hash), payload))
+        prev_hash = row_hash
+    return linked
