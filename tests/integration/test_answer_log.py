@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import sqlite3
+import sys
+import threading
 from datetime import date
 from pathlib import Path
 
@@ -362,6 +365,41 @@ async def test_the_log_is_checkpointed_into_the_database_file(tmp_path: Path) ->
         assert path.stat().st_size > before
     finally:
         await store.close()
+    assert _query(path, "SELECT count(*) FROM answer_log") == [(3000,)]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="thread niceness is Linux's")
+async def test_background_checkpoints_run_at_the_lowest_cpu_priority(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Background checkpoints take only the CPU the loop leaves idle (niceness 19, per thread);
+    the writes themselves and the checkpoint at close keep normal priority."""
+    from eligibility_gw.adapters.sqlite.store import LogWriter
+
+    seen: list[tuple[str, int]] = []
+    checkpoint = LogWriter._checkpoint
+
+    def recorded(self: LogWriter) -> None:
+        me = threading.current_thread()
+        seen.append((me.name, os.getpriority(os.PRIO_PROCESS, threading.get_native_id())))
+        checkpoint(self)
+
+    monkeypatch.setattr(LogWriter, "_checkpoint", recorded)
+    path = tmp_path / "nice.sqlite3"
+    store = await open_sqlite_store(path)
+    try:
+        for _ in range(3):
+            await asyncio.gather(*(store.answers.append(_draft()) for _ in range(1000)))
+        for _ in range(500):
+            if seen:
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        await store.close()
+    background = [p for name, p in seen if name.startswith("answer-log-checkpoint")]
+    closing = [p for name, p in seen if not name.startswith("answer-log-checkpoint")]
+    assert background and set(background) == {19}
+    assert closing == [os.getpriority(os.PRIO_PROCESS, 0)]
     assert _query(path, "SELECT count(*) FROM answer_log") == [(3000,)]
 
 
