@@ -119,10 +119,13 @@ class InlineReader:
         )
         self._conn.execute("PRAGMA query_only=ON")
         self._conn.execute("PRAGMA busy_timeout=0")
-        # Hot pages stay in the process: a larger page cache, and the file mapped rather than
-        # copied page by page through read() calls.
+        # Hot pages stay in the process: a larger page cache. The file is not memory-mapped:
+        # the answer log commits to the same file hundreds of times a second, and after each
+        # change a mapped reader faulted its pages in again (a family lookup on a million
+        # persons took 78 µs instead of 30 µs under a writer committing every 3 ms; unmapped,
+        # 34 µs).
         self._conn.execute("PRAGMA cache_size=-65536")
-        self._conn.execute("PRAGMA mmap_size=1073741824")
+        self._conn.execute("PRAGMA mmap_size=0")
         self._fallback = fallback
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
