@@ -1,9 +1,14 @@
 """The web API's inquiries/s and latency, beside a bare aiohttp "hello" route, in one run.
 
-Both servers run as separate processes pinned to CPU 0; the load generator runs pinned to
+A third server gives the floor under any inquiry endpoint: a bare aiohttp route that reads
+the same JSON bodies and answers a JSON document of the API's size, doing nothing else
+("JSON echo"). Its share of the hello ceiling is what HTTP, a request body and JSON in and out
+cost before any work; the API's share of it is what the work costs.
+
+The servers run as separate processes pinned to CPU 0; the load generator runs pinned to
 CPU 1. Peak throughput is measured with ``wrk`` (closed loop, several connection counts,
-rounds interleaved hello / API so that other load on the machine skews both alike); the API
-is then driven open loop at half of its own peak rate by a lean generator
+rounds interleaved hello / echo / API so that other load on the machine skews all alike); the
+API is then driven open loop at half of its own peak rate by a lean generator
 (``bench/_openloop.py``), and its latency is measured from each request's *scheduled* start
 (no coordinated omission).
 
@@ -370,16 +375,50 @@ def run_open_loop(url: str, bodies_file: Path, rate: float, duration: float) -> 
 # The hello ceiling.
 
 
-def serve_hello(port: int) -> None:
-    """A bare aiohttp app with one route, served as the gateway is (AppRunner, TCPSite)."""
+#: What the JSON echo answers: the shape and size of an API answer (about 500 bytes).
+ECHO_ANSWER = {
+    "tracking_code": "000000000000",
+    "status": "not_eligible",
+    "service_date": "2026-11-23",
+    "reasons": [
+        {
+            "code": "STUDENT_CERTIFICATE_MISSING",
+            "message": "A son of 19 full years or more is covered only with a valid student"
+            " certificate.",
+            "resolve_with": "student_certificate",
+            "resolve": "Ask for a valid student certificate.",
+            "blocking": True,
+        }
+    ],
+    "member": {"name": "A*** R***", "relationship": "son"},
+    "rule_pack": "ir-tamin@2026.1",
+    "asked_at": "2026-11-23T12:00:00+00:00",
+}
+
+
+def serve_hello(port: int, echo: bool = False) -> None:
+    """A bare aiohttp app with one route, served as the gateway is (AppRunner, TCPSite).
+
+    ``echo``: ``POST /api/v1/inquiries`` reading the JSON body and answering ``ECHO_ANSWER``
+    with its national id; otherwise ``GET /`` answering "Hello, world".
+    """
     from aiohttp import web
 
     async def hello(_request: web.Request) -> web.Response:
         return web.Response(text="Hello, world")
 
+    async def inquiry(request: web.Request) -> web.Response:
+        body = await request.json()
+        answer = dict(ECHO_ANSWER, national_id=body.get("national_id"))
+        return web.Response(text=json.dumps(answer), content_type="application/json")
+
     async def main() -> None:
         app = web.Application()
-        app.router.add_get("/", hello)
+        if echo:
+            app.router.add_post("/api/v1/inquiries", inquiry)
+            app.router.add_get("/healthz", hello)
+        else:
+            app.router.add_get("/", hello)
         runner = web.AppRunner(app, handle_signals=True)
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", port).start()
@@ -404,29 +443,37 @@ def measure(pack_name: str, rows: int, duration: float) -> list[Figure]:
         script = wrk_script(bodies, folder)
         bodies_file = folder / "bodies.json"
         bodies_file.write_text(json.dumps(bodies), encoding="utf-8")
-        hello_port, api_port = free_port(), free_port()
+        hello_port, echo_port, api_port = free_port(), free_port(), free_port()
         hello_url = f"http://127.0.0.1:{hello_port}/"
+        echo_url = f"http://127.0.0.1:{echo_port}/api/v1/inquiries"
         api_base = f"http://127.0.0.1:{api_port}"
         config = gateway_config(pack_name, db, api_port, folder)
         hello_cmd = [PYTHON, "-m", "bench.bench_api", "--hello-server", str(hello_port)]
+        echo_cmd = [PYTHON, "-m", "bench.bench_api", "--echo-server", str(echo_port)]
         api_cmd = [PYTHON, "-m", "eligibility_gw", "serve", "--config", str(config)]
         hello_runs: list[WrkRun] = []
+        echo_runs: list[WrkRun] = []
         api_runs: list[WrkRun] = []
         log = DATA_DIR / "bench_api.server.log"
         with (
             serving(hello_cmd, hello_url, folder / "hello.log"),
+            serving(echo_cmd, f"http://127.0.0.1:{echo_port}/healthz", folder / "echo.log"),
             serving(api_cmd, f"{api_base}/healthz", log),
         ):
             # Warm both (imports, SQLite page cache), then interleave the rounds.
             run_wrk(hello_url, 16, 2, None)
+            run_wrk(echo_url, 16, 2, script)
             run_wrk(f"{api_base}/api/v1/inquiries", 16, 2, script)
             for _ in range(ROUNDS):
                 for c in CONNECTIONS:
                     hello_runs.append(run_wrk(hello_url, c, duration, None))
                     show_run("hello", hello_runs[-1])
+                    echo_runs.append(run_wrk(echo_url, c, duration, script))
+                    show_run("echo", echo_runs[-1])
                     api_runs.append(run_wrk(f"{api_base}/api/v1/inquiries", c, duration, script))
                     show_run("api", api_runs[-1])
             hello_peak = max(hello_runs, key=lambda r: r.rate)
+            echo_peak = max(echo_runs, key=lambda r: r.rate)
             api_peak = max((r for r in api_runs if r.non_2xx == 0), key=lambda r: r.rate)
             half = api_peak.rate / 2
             print(f"  open loop at {half:,.0f} inquiries/s (half the API's peak) ...")
@@ -460,6 +507,19 @@ def measure(pack_name: str, rows: int, duration: float) -> list[Figure]:
         ),
         Figure("API share of the hello ceiling", share, "%", TARGET_SHARE),
         Figure(
+            "JSON echo (bare aiohttp POST, JSON in and out), peak req/s",
+            echo_peak.rate,
+            "req/s",
+            note=f"c={echo_peak.connections}; "
+            f"{100 * echo_peak.rate / hello_peak.rate:.1f} % of the hello ceiling",
+        ),
+        Figure(
+            "API share of the JSON echo",
+            100 * api_peak.rate / echo_peak.rate,
+            "%",
+            note="what the work of an inquiry leaves of an endpoint doing none",
+        ),
+        Figure(
             "API p50 at half its peak rate",
             p50,
             "ms",
@@ -485,8 +545,8 @@ def run(rows: int = FULL_ROWS, pack_name: str = DEFAULT_PACK, quick: bool = Fals
             return []
     duration = 3.0 if quick else 10.0
     print(
-        f"bench_api: POST /api/v1/inquiries on a {rows:,}-person registry beside a hello route;"
-        f" servers on CPU {SERVER_CPU}, load on CPU {LOAD_CPU}; {load_text()}"
+        f"bench_api: POST /api/v1/inquiries on a {rows:,}-person registry beside a hello route"
+        f" and a JSON echo; servers on CPU {SERVER_CPU}, load on CPU {LOAD_CPU}; {load_text()}"
     )
     return measure(pack_name, rows, duration)
 
@@ -498,13 +558,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, help=f"registry rows (default {FULL_ROWS:,})")
     parser.add_argument("--pack", default=DEFAULT_PACK, choices=("ir-tamin", "ro-cnas"))
     parser.add_argument("--hello-server", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    parser.add_argument("--echo-server", type=int, metavar="PORT", help=argparse.SUPPRESS)
     parser.add_argument("--open-loop", metavar="URL", help=argparse.SUPPRESS)
     parser.add_argument("--bodies", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--rate", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--duration", type=float, default=10.0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.hello_server:
-        serve_hello(args.hello_server)
+    if args.hello_server or args.echo_server:
+        serve_hello(args.hello_server or args.echo_server, echo=bool(args.echo_server))
         return 0
     if args.open_loop:
         bodies = json.loads(args.bodies.read_text(encoding="utf-8"))
