@@ -403,6 +403,69 @@ async def test_background_checkpoints_run_at_the_lowest_cpu_priority(
     assert _query(path, "SELECT count(*) FROM answer_log") == [(3000,)]
 
 
+async def test_a_wal_past_its_bound_is_restarted_while_writers_wait_at_the_gate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Passive checkpoints cannot start the WAL over under a steady stream of commits (it grew
+    by GBs under load); past ``restart_frames`` the writer holds the file's write gate while a
+    RESTART checkpoint runs, and the next commit starts the WAL from its beginning."""
+    from eligibility_gw.adapters.sqlite.store import LogWriter
+
+    path = tmp_path / "restart.sqlite3"
+    await (await open_sqlite_store(path)).close()  # the schema
+    gate = asyncio.Lock()
+    writer = LogWriter(str(path), checkpoint_rows=50, gate=gate, restart_frames=20)
+    gate_held: list[bool] = []
+    restart_now = LogWriter._restart_now
+
+    def recorded(self: LogWriter) -> bool:
+        gate_held.append(gate.locked())
+        return restart_now(self)
+
+    monkeypatch.setattr(LogWriter, "_restart_now", recorded)
+    frames = sqlite3.connect(path, isolation_level=None)
+    reader = sqlite3.connect(path, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM answer_log").fetchone()  # a long reader
+    try:
+        for i in range(4):
+            if i == 2:
+                reader.execute("COMMIT")  # until now it kept the WAL from starting over
+            drafts = [_draft(national_id=ir_id(1000 + i * 50 + j)) for j in range(50)]
+            async with gate:  # as the answer log calls it
+                await writer.write(drafts)
+            await asyncio.sleep(0.05)  # the passive checkpoint runs
+        for _ in range(500):
+            if writer.restarts:
+                break
+            await asyncio.sleep(0.01)
+        assert writer.restarts >= 1 and gate_held and all(gate_held)
+
+        async def wal_frames() -> int:  # -1 while the writer's own checkpoint runs
+            for _ in range(500):
+                n = int(frames.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1])
+                if n >= 0:
+                    return n
+                await asyncio.sleep(0.01)
+            raise AssertionError("no checkpoint could run")
+
+        before = await wal_frames()
+        async with gate:
+            await writer.write([_draft()])
+        after = await wal_frames()
+        assert 0 < after < before  # started over: only the last commit's frames
+    finally:
+        reader.close()
+        frames.close()
+        await writer.close()
+    store = await open_sqlite_store(path)
+    try:
+        report = await store.answers.verify()
+        assert report.ok and report.rows == 201
+    finally:
+        await store.close()
+
+
 async def test_fsync_mode_writes_every_batch_in_the_writers_thread(tmp_path: Path) -> None:
     """With ``[store] fsync`` batches are written (and synced) off the loop, chain intact."""
     path = tmp_path / "durable.sqlite3"
