@@ -33,6 +33,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -371,6 +372,34 @@ def run_open_loop(url: str, bodies_file: Path, rate: float, duration: float) -> 
     return result
 
 
+class WalWatch:
+    """The largest size a SQLite WAL file reaches while the benchmark runs (a thread)."""
+
+    EVERY_S = 0.5
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.largest = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.EVERY_S):
+            with suppress(OSError):
+                self.largest = max(self.largest, self.path.stat().st_size)
+
+    def start(self) -> None:
+        """Start sampling."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop sampling (one last sample first)."""
+        with suppress(OSError):
+            self.largest = max(self.largest, self.path.stat().st_size)
+        self._stop.set()
+        self._thread.join()
+
+
 # ---------------------------------------------------------------------------------------
 # The hello ceiling.
 
@@ -460,6 +489,8 @@ def measure(pack_name: str, rows: int, duration: float) -> list[Figure]:
             serving(echo_cmd, f"http://127.0.0.1:{echo_port}/healthz", folder / "echo.log"),
             serving(api_cmd, f"{api_base}/healthz", log),
         ):
+            wal = WalWatch(Path(f"{db}-wal"))
+            wal.start()
             # Warm both (imports, SQLite page cache), then interleave the rounds.
             run_wrk(hello_url, 16, 2, None)
             run_wrk(echo_url, 16, 2, script)
@@ -481,6 +512,7 @@ def measure(pack_name: str, rows: int, duration: float) -> list[Figure]:
                 f"{api_base}/api/v1/inquiries", bodies_file, half, max(5.0, duration * 2)
             )
             print(f"    {json.dumps(fixed)}")
+            wal.stop()
     refused = sum(r.non_2xx + r.errors for r in api_runs)
     share = 100 * api_peak.rate / hello_peak.rate
     p99 = float(fixed["p99_ms"])  # type: ignore[arg-type]
@@ -518,6 +550,12 @@ def measure(pack_name: str, rows: int, duration: float) -> list[Figure]:
             100 * api_peak.rate / echo_peak.rate,
             "%",
             note="what the work of an inquiry leaves of an endpoint doing none",
+        ),
+        Figure(
+            "answer-log WAL file, largest during the API runs",
+            wal.largest / (1024 * 1024),
+            "MiB",
+            note=f"sampled every {WalWatch.EVERY_S:g} s; the log restarts it past 32,768 frames",
         ),
         Figure(
             "API p50 at half its peak rate",

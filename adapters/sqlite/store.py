@@ -376,13 +376,12 @@ def _record(r: Any) -> AnswerRecord:
 
 log = structlog.get_logger(__name__)
 
-#: WAL frames a passive checkpoint may leave before writers wait for a RESTART checkpoint
-#: (about 32 MiB at SQLite's 4 KiB pages).
-WAL_RESTART_FRAMES = 8192
+#: WAL frames a background checkpoint may leave before the writer holds the gate to start
+#: the WAL over (128 MiB at SQLite's 4 KiB pages: about every 4 s at full load, each time
+#: answers wait about 10 ms; a bound of 32 MiB made them wait four times as often).
+WAL_RESTART_FRAMES = 32768
 #: The WAL file is cut back to this size when it starts over.
-WAL_SIZE_LIMIT = 64 * 1024 * 1024
-#: How long a RESTART checkpoint, holding the write gate, waits for readers to move on.
-RESTART_WAIT_MS = 50
+WAL_SIZE_LIMIT = 128 * 1024 * 1024
 
 
 def _lowest_priority() -> None:
@@ -404,13 +403,14 @@ class LogWriter:
     idle, never by taking the loop's share (it took tens of milliseconds every two seconds
     under load, and each time the answers queued behind it).
 
-    Under a steady stream of commits a passive checkpoint never catches up with the WAL's
-    end, so SQLite never starts the WAL over and the file grows without bound (about 30 MiB a
-    second at 2,800 answers/s: each row changes a random page of two indexes). When a passive
-    checkpoint finds more than ``restart_frames`` frames in the WAL, the writer takes the
-    file's write gate (answers queue in the group commit meanwhile) and runs a RESTART
-    checkpoint at normal priority: it copies what is left and makes the next commit start the
-    WAL from its beginning; the file is then cut back to ``WAL_SIZE_LIMIT``.
+    Under a steady stream of commits a background checkpoint never reaches the WAL's end
+    (commits arrive while it copies), so SQLite never starts the WAL over and the file grows
+    without bound (about 30 MiB a second at 2,800 answers/s: each row changes a random page
+    of two indexes). When a background checkpoint finds more than ``restart_frames`` frames
+    in the WAL, the writer holds the file's write gate (answers queue in the group commit
+    meanwhile) while a second checkpoint copies the few frames committed since: the WAL is then
+    wholly in the database, the next commit starts it from its beginning, and the file is cut
+    back to ``WAL_SIZE_LIMIT``.
 
     With ``fsync`` every batch is written in the thread with ``synchronous=FULL``: its
     answers go out only once the WAL is on disk, so they survive a power cut as well as a
@@ -491,36 +491,41 @@ class LogWriter:
             self._restarting = loop.create_task(restart, context=contextvars.Context())
 
     async def _restart(self, frames: int) -> None:
-        """Hold the write gate while a RESTART checkpoint brings the WAL back to its start."""
+        """Hold the write gate while a checkpoint copies the WAL's last frames, so that the
+        next commit starts the WAL over."""
         loop = asyncio.get_running_loop()
+        # First without the gate, in the background thread: what the last background
+        # checkpoint left is copied while answers are still written (at the lowest priority:
+        # at normal priority this copy took the event loop's CPU for 10-16 ms each time);
+        # then the few frames committed meanwhile, with the gate held.
+        await loop.run_in_executor(self._background, self._catch_up)
         started = time.perf_counter()
         async with self._gate:
             if self._closed:
                 return
-            busy = await loop.run_in_executor(self._pool, self._restart_now)
-        if not busy:
+            caught_up = await loop.run_in_executor(self._pool, self._restart_now)
+        if caught_up:
             self.restarts += 1
         log.info(
-            "answer_log_wal_restart" if not busy else "answer_log_wal_restart_deferred",
+            "answer_log_wal_restart" if caught_up else "answer_log_wal_restart_deferred",
             frames=frames,
-            ms=round((time.perf_counter() - started) * 1000, 1),
+            gate_ms=round((time.perf_counter() - started) * 1000, 1),
         )
 
-    def _restart_now(self) -> bool:
-        """RESTART checkpoint on the writer's connection (no one else writes meanwhile); True
-        when a reader kept it from finishing.
+    def _catch_up(self) -> None:
+        self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
 
-        Point reads finish in microseconds; a long reader (``audit verify``, an export, a
-        backup) keeps the WAL from starting over whatever is done, so the gate is held for at
-        most ``RESTART_WAIT_MS`` waiting for readers, and the next passive checkpoint tries
-        again.
+    def _restart_now(self) -> bool:
+        """Copy what the background checkpoint left (the few batches committed while it ran)
+        with no commit in between; True when the WAL is then wholly in the database, and the
+        next commit starts it from its beginning.
+
+        A passive checkpoint never waits for readers: point reads hold the WAL for
+        microseconds; a long reader (``audit verify``, an export, a backup) keeps the WAL
+        from starting over whatever is done, and the next background checkpoint tries again.
         """
-        self._conn.execute(f"PRAGMA busy_timeout={RESTART_WAIT_MS}")
-        try:
-            row = self._conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
-        finally:
-            self._conn.execute("PRAGMA busy_timeout=0")
-        return bool(row and row[0])
+        row = self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        return bool(row) and row[0] == 0 and row[1] >= 0 and row[1] == row[2]
 
     def _write_waiting(self, drafts: list[AnswerDraft]) -> list[AnswerRecord]:
         self._conn.execute("PRAGMA busy_timeout=10000")

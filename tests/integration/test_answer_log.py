@@ -406,9 +406,10 @@ async def test_background_checkpoints_run_at_the_lowest_cpu_priority(
 async def test_a_wal_past_its_bound_is_restarted_while_writers_wait_at_the_gate(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Passive checkpoints cannot start the WAL over under a steady stream of commits (it grew
-    by GBs under load); past ``restart_frames`` the writer holds the file's write gate while a
-    RESTART checkpoint runs, and the next commit starts the WAL from its beginning."""
+    """Background checkpoints cannot start the WAL over under a steady stream of commits (it
+    grew by GBs under load); past ``restart_frames`` the writer holds the file's write gate
+    while a checkpoint copies the rest, and the next commit starts the WAL from its
+    beginning."""
     from eligibility_gw.adapters.sqlite.store import LogWriter
 
     path = tmp_path / "restart.sqlite3"
@@ -430,7 +431,7 @@ async def test_a_wal_past_its_bound_is_restarted_while_writers_wait_at_the_gate(
     try:
         for i in range(4):
             if i == 2:
-                reader.execute("COMMIT")  # until now it kept the WAL from starting over
+                reader.execute("COMMIT")  # until now it kept the WAL from being copied
             drafts = [_draft(national_id=ir_id(1000 + i * 50 + j)) for j in range(50)]
             async with gate:  # as the answer log calls it
                 await writer.write(drafts)
