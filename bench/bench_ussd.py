@@ -28,9 +28,7 @@ from bench._common import Figure, load_text, machine, print_figures, quiet_logs
 from eligibility_gw.adapters.sqlite import open_sqlite_store
 from eligibility_gw.app import create_app
 from eligibility_gw.channels import CHANNELS
-from eligibility_gw.demo import DEMO_PROVIDER_ID, DEMO_PROVIDER_PHONE, personas
-from eligibility_gw.domain.provider import ProviderKind
-from eligibility_gw.providers import hash_api_key
+from eligibility_gw.demo import DEMO_PROVIDER_PHONE, seed_demo
 from eligibility_gw.rulepacks import rule_pack_for
 from eligibility_gw.settings import Settings, parse_settings
 
@@ -97,18 +95,9 @@ def bench_settings(db: Path) -> Settings:
 
 async def fill(settings: Settings) -> list[Flow]:
     """The demo registry and pharmacy; the flows the sessions follow."""
-    pack = rule_pack_for(settings)
-    people = personas(pack, settings.today())
     store = await open_sqlite_store(settings.store.url.removeprefix("sqlite:///"))
     try:
-        await store.registry.upsert_rows([p.row for p in people])
-        await store.providers.add(
-            DEMO_PROVIDER_ID,
-            "Demo Pharmacy",
-            ProviderKind.PHARMACY,
-            DEMO_PROVIDER_PHONE,
-            hash_api_key("bench"),
-        )
+        people = await seed_demo(store, rule_pack_for(settings), settings.today(), "bench")
     finally:
         await store.close()
     ids = {p.key: p.row.national_id for p in people}

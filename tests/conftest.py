@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from eligibility_gw import demo
 from eligibility_gw.adapters.sqlite import SqliteStore, open_sqlite_store
-from eligibility_gw.demo import DEMO_PROVIDER_ID, DEMO_PROVIDER_PHONE, Persona, personas
-from eligibility_gw.domain.provider import ProviderKind
+from eligibility_gw.demo import Persona
 from eligibility_gw.domain.rulepack import RulePack
 from eligibility_gw.ports import Store
-from eligibility_gw.providers import hash_api_key
 from eligibility_gw.registry_csv import COLUMNS
 from eligibility_gw.rulepacks import load_rule_pack, rule_pack_for
 from eligibility_gw.settings import CONFIG_ENV, Settings, load_settings
@@ -28,16 +27,8 @@ async def seed_demo(store: Store, config: Path, api_key: str) -> list[Persona]:
     """Fill ``store`` with the demo personas of ``config``'s rule pack and the demo pharmacy
     holding ``api_key``; the personas. ``store`` is closed afterwards."""
     settings = load_settings(config)
-    people = personas(rule_pack_for(settings), settings.today())
     try:
-        await store.registry.upsert_rows([p.row for p in people])
-        await store.providers.add(
-            DEMO_PROVIDER_ID,
-            "Demo Pharmacy",
-            ProviderKind.PHARMACY,
-            DEMO_PROVIDER_PHONE,
-            hash_api_key(api_key),
-        )
+        people = await demo.seed_demo(store, rule_pack_for(settings), settings.today(), api_key)
     finally:
         await store.close()
     return people

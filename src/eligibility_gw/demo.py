@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from eligibility_gw.domain.dates import add_months, anniversary, end_of_month
+from eligibility_gw.domain.provider import ProviderKind
 from eligibility_gw.domain.rulepack import RulePack
-from eligibility_gw.ports import RegistryRow
+from eligibility_gw.ports import RegistryRow, Store
+from eligibility_gw.providers import hash_api_key
 
 DEMO_PROVIDER_ID = "demo-pharmacy"
 DEMO_PROVIDER_PHONE = "+989350000001"
@@ -415,3 +417,21 @@ def personas(pack: RulePack, today: date) -> list[Persona]:
 def persona_rows(pack: RulePack, today: date) -> Iterator[RegistryRow]:
     """Just the rows."""
     return (p.row for p in personas(pack, today))
+
+
+async def seed_demo(
+    store: Store,
+    pack: RulePack,
+    today: date,
+    api_key: str = DEMO_PROVIDER_KEY,
+    phone: str = DEMO_PROVIDER_PHONE,
+) -> list[Persona]:
+    """Put the personas of ``pack`` into ``store`` and register the demo pharmacy (holding
+    ``api_key``, registered to ``phone``) unless it is there already; the personas."""
+    people = personas(pack, today)
+    await store.registry.upsert_rows([p.row for p in people])
+    if await store.providers.get(DEMO_PROVIDER_ID) is None:
+        await store.providers.add(
+            DEMO_PROVIDER_ID, "Demo Pharmacy", ProviderKind.PHARMACY, phone, hash_api_key(api_key)
+        )
+    return people

@@ -8,14 +8,7 @@ from pathlib import Path
 from eligibility_gw.bootstrap import open_core
 from eligibility_gw.cli.common import EXIT_OK, out, settings_from
 from eligibility_gw.cli.serve import serve_forever
-from eligibility_gw.demo import (
-    DEMO_PROVIDER_ID,
-    DEMO_PROVIDER_KEY,
-    DEMO_PROVIDER_PHONE,
-    personas,
-)
-from eligibility_gw.domain.provider import ProviderKind
-from eligibility_gw.providers import hash_api_key
+from eligibility_gw.demo import DEMO_PROVIDER_ID, DEMO_PROVIDER_KEY, personas, seed_demo
 from eligibility_gw.rulepacks import rule_pack_for
 from eligibility_gw.settings import Settings
 from eligibility_gw.synthetic import synthetic_rows
@@ -28,8 +21,7 @@ async def build_demo(settings: Settings, families: int) -> int:
     core = await open_core(settings)
     try:
         today = settings.today()
-        rows = [p.row for p in personas(core.pack, today)]
-        await core.store.registry.upsert_rows(rows)
+        await seed_demo(core.store, core.pack, today)
         batch = []
         for row in synthetic_rows(core.pack, families, today):
             batch.append(row)
@@ -38,14 +30,6 @@ async def build_demo(settings: Settings, families: int) -> int:
                 batch = []
         if batch:
             await core.store.registry.upsert_rows(batch)
-        if await core.store.providers.get(DEMO_PROVIDER_ID) is None:
-            await core.store.providers.add(
-                DEMO_PROVIDER_ID,
-                "Demo Pharmacy",
-                ProviderKind.PHARMACY,
-                DEMO_PROVIDER_PHONE,
-                hash_api_key(DEMO_PROVIDER_KEY),
-            )
         return await core.store.registry.count_people()
     finally:
         await core.close()

@@ -18,7 +18,7 @@ from twilio.request_validator import RequestValidator
 from eligibility_gw.adapters.sqlite import open_sqlite_store
 from eligibility_gw.appkeys import CORE
 from eligibility_gw.bootstrap import Core
-from eligibility_gw.demo import DEMO_PROVIDER_ID, DEMO_PROVIDER_PHONE, Persona, personas
+from eligibility_gw.demo import DEMO_PROVIDER_PHONE, Persona, seed_demo
 from eligibility_gw.domain.answer import AnswerRecord
 from eligibility_gw.domain.provider import ProviderKind
 from eligibility_gw.providers import hash_api_key
@@ -243,18 +243,9 @@ def gateway_settings(
 
 async def fill_registry(settings: Settings) -> list[Persona]:
     """The demo personas, the demo pharmacy (active) and a deactivated clinic, on disk."""
-    pack = rule_pack_for(settings)
-    people = personas(pack, settings.today())
     store = await open_sqlite_store(settings.store.url.removeprefix("sqlite:///"))
     try:
-        await store.registry.upsert_rows([p.row for p in people])
-        await store.providers.add(
-            DEMO_PROVIDER_ID,
-            "Demo Pharmacy",
-            ProviderKind.PHARMACY,
-            PROVIDER,
-            hash_api_key("demo"),
-        )
+        people = await seed_demo(store, rule_pack_for(settings), settings.today(), "demo", PROVIDER)
         await store.providers.add(
             INACTIVE_PROVIDER_ID,
             "Closed Clinic",

@@ -17,7 +17,7 @@ from aiohttp.test_utils import TestClient
 
 from eligibility_gw.adapters.sqlite import open_sqlite_store
 from eligibility_gw.channels.telegram.webhook import SECRET_HEADER
-from eligibility_gw.demo import DEMO_PROVIDER_ID, DEMO_PROVIDER_PHONE, Persona, personas
+from eligibility_gw.demo import DEMO_PROVIDER_PHONE, Persona, seed_demo
 from eligibility_gw.domain.provider import ProviderKind
 from eligibility_gw.ports import RegistryRow
 from eligibility_gw.providers import hash_api_key
@@ -106,21 +106,12 @@ def crowd_rows(today: date, count: int) -> list[RegistryRow]:
 
 async def fill_registry(settings: Settings, crowd: int = 0) -> list[Persona]:
     """The demo personas, the demo pharmacy, a deactivated clinic and a crowd, on disk."""
-    pack = rule_pack_for(settings)
     today = settings.today()
-    people = personas(pack, today)
     store = await open_sqlite_store(settings.store.url.removeprefix("sqlite:///"))
     try:
-        await store.registry.upsert_rows([p.row for p in people])
+        people = await seed_demo(store, rule_pack_for(settings), today, "a", PROVIDER_PHONE)
         if crowd:
             await store.registry.upsert_rows(crowd_rows(today, crowd))
-        await store.providers.add(
-            DEMO_PROVIDER_ID,
-            "Demo Pharmacy",
-            ProviderKind.PHARMACY,
-            PROVIDER_PHONE,
-            hash_api_key("a"),
-        )
         await store.providers.add(
             INACTIVE_PROVIDER_ID,
             "Closed Clinic",
