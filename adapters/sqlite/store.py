@@ -443,11 +443,11 @@ class LogWriter:
         self._checkpoint_rows = checkpoint_rows
         self._since_checkpoint = 0
         self._checkpointing: asyncio.Future[int] | None = None
-        #: The file's write gate, held while a RESTART checkpoint runs.
+        #: The file's write gate, held while the last frames are copied before a restart.
         self._gate = gate if gate is not None else asyncio.Lock()
         self._restart_frames = restart_frames
         self._restarting: asyncio.Task[None] | None = None
-        #: RESTART checkpoints that started the WAL over so far.
+        #: Times the WAL was made to start over so far.
         self.restarts = 0
         self._closed = False
 
@@ -498,7 +498,7 @@ class LogWriter:
         # checkpoint left is copied while answers are still written (at the lowest priority:
         # at normal priority this copy took the event loop's CPU for 10-16 ms each time);
         # then the few frames committed meanwhile, with the gate held.
-        await loop.run_in_executor(self._background, self._catch_up)
+        await loop.run_in_executor(self._background, self._checkpoint)
         started = time.perf_counter()
         async with self._gate:
             if self._closed:
@@ -511,9 +511,6 @@ class LogWriter:
             frames=frames,
             gate_ms=round((time.perf_counter() - started) * 1000, 1),
         )
-
-    def _catch_up(self) -> None:
-        self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
 
     def _restart_now(self) -> bool:
         """Copy what the background checkpoint left (the few batches committed while it ran)
