@@ -5,19 +5,31 @@ from __future__ import annotations
 
 import csv
 import functools
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from pathlib import Path
 
 import pytest
+from pytest_aiohttp import AiohttpClient
 
 from eligibility_gw import demo
 from eligibility_gw.adapters.sqlite import SqliteStore, open_sqlite_store
+from eligibility_gw.bootstrap import open_gateway
 from eligibility_gw.demo import Persona
 from eligibility_gw.domain.rulepack import RulePack
+from eligibility_gw.gateway import Gateway
 from eligibility_gw.ports import Store
 from eligibility_gw.registry_csv import COLUMNS
 from eligibility_gw.rulepacks import load_rule_pack, rule_pack_for
 from eligibility_gw.settings import CONFIG_ENV, Settings, load_settings
+from tests.gateway import Client, TestGateway, gateway_settings, seed, store_url
 
 #: The privacy scan of every log line of the session; pytester runs pytest in tests.
 pytest_plugins = ["tests.privacy_scan", "pytester"]
@@ -150,3 +162,56 @@ def write_registry_csv(
         for row in rows:
             writer.writerow([row.get(c, "") for c in columns])
     return path
+
+
+#: ``make_gateway(store="sqlite"|"memory"|"postgresql", seed_demo=True, client_args=None,
+#: **gateway_settings options)``: a seeded gateway, its app and a client.
+MakeGateway = Callable[..., Awaitable[TestGateway]]
+
+
+@pytest.fixture
+async def make_gateway(tmp_path: Path, aiohttp_client: AiohttpClient) -> AsyncIterator[MakeGateway]:
+    """Start gateways as a test asks for them (the suite's one gateway factory)."""
+    opened: list[tuple[Gateway, Client]] = []
+    schemas: list[str] = []
+
+    async def make(
+        *,
+        store: str = "sqlite",
+        seed_demo: bool = True,
+        client_args: Mapping[str, object] | None = None,
+        **options: object,
+    ) -> TestGateway:
+        from eligibility_gw.channels import gateway_app  # channels only where a test needs them
+
+        folder = tmp_path / f"gateway-{len(opened)}"
+        folder.mkdir()
+        pg = None
+        if store == "postgresql":
+            from tests.contract.stores import fresh_postgres_url
+
+            pg, schema = await fresh_postgres_url()
+            schemas.append(schema)
+        settings = gateway_settings(store_url(store, folder, pg), **options)  # type: ignore[arg-type]
+        gateway = await open_gateway(settings)
+        try:
+            people = await seed(gateway) if seed_demo else {}
+            client: Client = await aiohttp_client(
+                gateway_app(settings, gateway), **dict(client_args or {})
+            )
+        except BaseException:
+            await gateway.close()
+            raise
+        opened.append((gateway, client))
+        return TestGateway(settings, gateway, client, people)
+
+    try:
+        yield make
+    finally:
+        for gateway, client in reversed(opened):
+            await client.close()
+            await gateway.close()
+        if schemas:
+            from tests.contract.stores import drop_postgres_schemas
+
+            await drop_postgres_schemas(schemas)

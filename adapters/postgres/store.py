@@ -14,14 +14,19 @@ from datetime import UTC, date, datetime
 
 import asyncpg
 
+from eligibility_gw.adapters import rows
 from eligibility_gw.adapters.codes import fresh_codes
+from eligibility_gw.adapters.errors import problem_of
 from eligibility_gw.adapters.groupcommit import GroupCommitter
+from eligibility_gw.adapters.postgres.casework import PostgresConsoleStore
+from eligibility_gw.adapters.postgres.chats import PostgresTelegramBindings
+from eligibility_gw.adapters.postgres.database import POSTGRES_ERRORS, unavailable
 from eligibility_gw.adapters.postgres.load import (
-    PERSON_COLUMNS,
     PostgresRegistryLoad,
     merge_staged,
     stage,
 )
+from eligibility_gw.adapters.postgres.messages import PostgresSmsRecords
 from eligibility_gw.adapters.postgres.migrate import migrate
 from eligibility_gw.domain.answer import (
     GENESIS_HASH,
@@ -30,52 +35,24 @@ from eligibility_gw.domain.answer import (
     chain_hash,
     chain_payload,
     link,
-    reasons_from_json,
 )
 from eligibility_gw.domain.model import (
     CoverPeriod,
-    Decision,
-    Document,
     Family,
-    MaritalStatus,
     Person,
-    ServiceSetting,
-    Sex,
-    Status,
 )
 from eligibility_gw.domain.provider import Provider, ProviderKind
 from eligibility_gw.domain.tracking import TrackingCode
-from eligibility_gw.ports import ChainReport, RegistryRow, StoredBatch
+from eligibility_gw.ports import ChainReport, RegistryRow, StoredBatch, StoreUnavailable
 
-_PERSON_COLUMNS = ", ".join(PERSON_COLUMNS)
-
-
-def _person(
-    r: asyncpg.Record, periods: tuple[CoverPeriod, ...], docs: tuple[Document, ...]
-) -> Person:
-    return Person(
-        national_id=r["national_id"],
-        given_name=r["given_name"],
-        family_name=r["family_name"],
-        birth_date=r["birth_date"],
-        sex=Sex(r["sex"]) if r["sex"] else None,
-        phone=r["phone"],
-        relationship=r["relationship"],
-        principal_id=r["principal_id"],
-        marital_status=MaritalStatus(r["marital_status"]) if r["marital_status"] else None,
-        disabled=r["disabled"],
-        has_income=r["has_income"],
-        other_insurer=r["other_insurer"],
-        cover_periods=periods,
-        documents=docs,
-    )
+_PERSON_COLUMNS = rows.select(rows.PERSON_COLUMNS)
 
 
 _FAMILY_QUERY = f"""
 WITH family AS (
     SELECT coalesce(principal_id, national_id) AS head FROM person WHERE national_id = $1
 )
-SELECT {", ".join("p." + c for c in PERSON_COLUMNS)},
+SELECT {rows.select(rows.PERSON_COLUMNS, "p.")},
     CASE WHEN p.principal_id IS NULL THEN (
         SELECT json_agg(json_build_array(start_date, end_date) ORDER BY start_date)
         FROM cover_period WHERE person_id = p.national_id
@@ -89,21 +66,13 @@ ORDER BY p.principal_id IS NOT NULL, p.position, p.national_id
 """
 
 
-def _day(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None
-
-
 def _family_member(r: asyncpg.Record) -> Person:
     """A row of ``_FAMILY_QUERY`` as a person with cover periods and documents."""
     periods = tuple(
         CoverPeriod(date.fromisoformat(start), date.fromisoformat(end))
         for start, end in json.loads(r["periods"] or "[]")
     )
-    docs = tuple(
-        Document(kind, _day(valid_from), _day(valid_until), source)
-        for kind, valid_from, valid_until, source in json.loads(r["documents"] or "[]")
-    )
-    return _person(r, periods, docs)
+    return rows.person(r, periods, rows.documents_json(r["documents"]))
 
 
 class PostgresRegistry:
@@ -112,6 +81,7 @@ class PostgresRegistry:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
 
+    @unavailable
     async def find_family(self, national_id: str) -> Family | None:
         """The family ``national_id`` belongs to, in one round trip.
 
@@ -119,37 +89,40 @@ class PostgresRegistry:
         (JSON arrays, NULL when there are none).
         """
         async with self._pool.acquire() as conn:
-            rows = await conn.fetch(_FAMILY_QUERY, national_id)
-        if not rows or rows[0]["principal_id"] is not None:
+            found = await conn.fetch(_FAMILY_QUERY, national_id)
+        if not found or found[0]["principal_id"] is not None:
             return None
-        people = [_family_member(r) for r in rows]
+        people = [_family_member(r) for r in found]
         family = Family(people[0], tuple(people[1:]))
         return family if family.member(national_id) else None
 
+    @unavailable
     async def people_by_phone(self, phone: str) -> list[Person]:
         """Everyone whose registered phone is ``phone``."""
         async with self._pool.acquire() as conn:
-            rows = await conn.fetch(
+            found = await conn.fetch(
                 f"SELECT {_PERSON_COLUMNS} FROM person WHERE phone = $1"
                 " ORDER BY position, national_id",
                 phone,
             )
-        return [_person(r, (), ()) for r in rows]
+        return [rows.person(r) for r in found]
 
+    @unavailable
     async def principals_known(self, national_ids: Sequence[str]) -> set[str]:
         """Which of ``national_ids`` are principals already stored."""
         async with self._pool.acquire() as conn:
-            rows = await conn.fetch(
+            found = await conn.fetch(
                 "SELECT national_id FROM person WHERE national_id = ANY($1::text[])"
                 " AND principal_id IS NULL",
                 list(national_ids),
             )
-        return {r["national_id"] for r in rows}
+        return {r["national_id"] for r in found}
 
-    async def upsert_rows(self, rows: Sequence[RegistryRow]) -> None:
+    @unavailable
+    async def upsert_rows(self, rows_in: Sequence[RegistryRow]) -> None:
         """COPY the rows into a staging table, then write those that are new or changed."""
         async with self._pool.acquire() as conn, conn.transaction():
-            await stage(conn, rows)
+            await stage(conn, rows_in)
             await merge_staged(conn)
 
     @asynccontextmanager
@@ -168,64 +141,14 @@ class PostgresRegistry:
                 raise
             await load.commit()
 
+    @unavailable
     async def count_people(self) -> int:
         """How many persons are stored."""
         async with self._pool.acquire() as conn:
             return int(await conn.fetchval("SELECT count(*) FROM person"))
 
 
-_LOG_COLUMNS = (
-    "seq",
-    "tracking_code",
-    "created_at",
-    "channel",
-    "asker_kind",
-    "asker_id",
-    "national_id",
-    "service_date",
-    "setting",
-    "status",
-    "reasons",
-    "cover_end",
-    "rule_pack",
-    "rule_pack_version",
-    "member_relationship",
-    "member_masked",
-    "principal_id",
-    "prev_hash",
-    "row_hash",
-)
-_LOG_SELECT = ", ".join(_LOG_COLUMNS)
-
-
-def _record(r: asyncpg.Record) -> AnswerRecord:
-    decision = Decision(
-        status=Status(r["status"]),
-        reasons=reasons_from_json(json.loads(r["reasons"])),
-        cover_end=r["cover_end"],
-        rule_pack=r["rule_pack"],
-        rule_pack_version=r["rule_pack_version"],
-    )
-    draft = AnswerDraft(
-        channel=r["channel"],
-        asker_kind=r["asker_kind"],
-        asker_id=r["asker_id"],
-        national_id=r["national_id"],
-        service_date=r["service_date"],
-        setting=ServiceSetting(r["setting"]),
-        decision=decision,
-        member_relationship=r["member_relationship"],
-        member_masked=r["member_masked"],
-        principal_id=r["principal_id"],
-    )
-    return AnswerRecord(
-        seq=r["seq"],
-        tracking_code=TrackingCode(r["tracking_code"]),
-        created_at=datetime.fromisoformat(r["created_at"]),
-        draft=draft,
-        prev_hash=r["prev_hash"],
-        row_hash=r["row_hash"],
-    )
+_LOG_SELECT = rows.select(rows.LOG_COLUMNS)
 
 
 class PostgresAnswerLog:
@@ -248,6 +171,12 @@ class PostgresAnswerLog:
         return self._committer.queued
 
     async def _write(self, drafts: list[AnswerDraft]) -> list[AnswerRecord]:
+        try:
+            return await self._write_batch(drafts)
+        except POSTGRES_ERRORS as exc:  # every waiter of the batch learns the log failed
+            raise StoreUnavailable(problem_of(exc)) from exc
+
+    async def _write_batch(self, drafts: list[AnswerDraft]) -> list[AnswerRecord]:
         async with self._pool.acquire() as conn, conn.transaction():
             head = await conn.fetchrow(
                 "SELECT seq, row_hash FROM answer_chain_head WHERE id FOR UPDATE"
@@ -264,58 +193,40 @@ class PostgresAnswerLog:
 
             codes = await fresh_codes(len(drafts), taken)
             linked = link(drafts, codes, seq, prev, lambda: datetime.now(UTC))
-            rows = [
-                (
-                    r.seq,
-                    r.tracking_code.digits,
-                    payload["created_at"],
-                    r.draft.channel,
-                    r.draft.asker_kind,
-                    r.draft.asker_id,
-                    r.draft.national_id,
-                    r.draft.service_date,
-                    payload["setting"],
-                    payload["status"],
-                    json.dumps(payload["reasons"], ensure_ascii=False),
-                    r.draft.decision.cover_end,
-                    payload["rule_pack"],
-                    payload["rule_pack_version"],
-                    r.draft.member_relationship,
-                    r.draft.member_masked,
-                    r.draft.principal_id,
-                    r.prev_hash,
-                    r.row_hash,
-                )
-                for r, payload in linked
-            ]
+            written = [rows.log_row(r, payload, dates_as_text=False) for r, payload in linked]
             records = [r for r, _ in linked]
             if records:
                 seq, prev = records[-1].seq, records[-1].row_hash
-            await conn.copy_records_to_table("answer_log", records=rows, columns=list(_LOG_COLUMNS))
+            await conn.copy_records_to_table(
+                "answer_log", records=written, columns=list(rows.LOG_COLUMNS)
+            )
             await conn.execute(
                 "UPDATE answer_chain_head SET seq = $1, row_hash = $2 WHERE id", seq, prev
             )
         return records
 
+    @unavailable
     async def find(self, code: TrackingCode) -> AnswerRecord | None:
         """The answer recorded under ``code``."""
         async with self._pool.acquire() as conn:
             row = await conn.fetchrow(
                 f"SELECT {_LOG_SELECT} FROM answer_log WHERE tracking_code = $1", code.digits
             )
-        return _record(row) if row else None
+        return rows.record(row) if row else None
 
+    @unavailable
     async def history(self, national_id: str, limit: int = 50) -> list[AnswerRecord]:
         """The latest answers about one person, newest first."""
         async with self._pool.acquire() as conn:
-            rows = await conn.fetch(
+            found = await conn.fetch(
                 f"SELECT {_LOG_SELECT} FROM answer_log WHERE national_id = $1"
                 " ORDER BY seq DESC LIMIT $2",
                 national_id,
                 limit,
             )
-        return [_record(r) for r in rows]
+        return [rows.record(r) for r in found]
 
+    @unavailable
     async def by_asker(
         self,
         asker_kind: str,
@@ -327,7 +238,7 @@ class PostgresAnswerLog:
     ) -> list[AnswerRecord]:
         """One asker's answers, newest first, created in ``[since, until)``."""
         async with self._pool.acquire() as conn:
-            rows = await conn.fetch(
+            found = await conn.fetch(
                 f"SELECT {_LOG_SELECT} FROM answer_log WHERE asker_kind = $1 AND asker_id = $2"
                 " AND ($3::text IS NULL OR created_at >= $3)"
                 " AND ($4::text IS NULL OR created_at < $4)"
@@ -339,8 +250,9 @@ class PostgresAnswerLog:
                 limit,
                 offset,
             )
-        return [_record(r) for r in rows]
+        return [rows.record(r) for r in found]
 
+    @unavailable
     async def verify(self) -> ChainReport:
         """Recompute every row's hash and link in order, then check the chain head."""
         prev = GENESIS_HASH
@@ -352,7 +264,7 @@ class PostgresAnswerLog:
                 if row["seq"] != expected:
                     return ChainReport(count, expected, f"row {expected} is missing")
                 try:
-                    rec = _record(row)
+                    rec = rows.record(row)
                 except (ValueError, TypeError, KeyError, AttributeError):
                     # Edited to a value no answer can hold (a status, JSON, a date).
                     return ChainReport(count, row["seq"], "row content cannot be read")
@@ -371,19 +283,7 @@ class PostgresAnswerLog:
         return ChainReport(count)
 
 
-_PROVIDER_SELECT = "provider_id, name, kind, phone, active, created_at, status_changed_at"
-
-
-def _provider(r: asyncpg.Record) -> Provider:
-    return Provider(
-        provider_id=r["provider_id"],
-        name=r["name"],
-        kind=ProviderKind(r["kind"]),
-        phone=r["phone"],
-        active=r["active"],
-        created_at=r["created_at"],
-        status_changed_at=r["status_changed_at"],
-    )
+_PROVIDER_SELECT = rows.select(rows.PROVIDER_COLUMNS)
 
 
 class PostgresProviders:
@@ -392,6 +292,7 @@ class PostgresProviders:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
 
+    @unavailable
     async def add(
         self, provider_id: str, name: str, kind: ProviderKind, phone: str | None, key_hash: str
     ) -> Provider:
@@ -410,27 +311,31 @@ class PostgresProviders:
             except asyncpg.UniqueViolationError as exc:
                 raise ValueError(f"provider {provider_id!r} exists already") from exc
         assert row is not None
-        return _provider(row)
+        return rows.provider(row)
 
     async def _one(self, where: str, value: str) -> Provider | None:
         async with self._pool.acquire() as conn:
             row = await conn.fetchrow(
                 f"SELECT {_PROVIDER_SELECT} FROM provider WHERE {where} = $1", value
             )
-        return _provider(row) if row else None
+        return rows.provider(row) if row else None
 
+    @unavailable
     async def get(self, provider_id: str) -> Provider | None:
         """One provider by id."""
         return await self._one("provider_id", provider_id)
 
+    @unavailable
     async def by_key_hash(self, key_hash: str) -> Provider | None:
         """The provider whose key hashes to ``key_hash``."""
         return await self._one("key_hash", key_hash)
 
+    @unavailable
     async def by_phone(self, phone: str) -> Provider | None:
         """The provider a phone is registered to."""
         return await self._one("phone", phone)
 
+    @unavailable
     async def set_active(self, provider_id: str, active: bool) -> Provider | None:
         """Activate or deactivate a provider."""
         async with self._pool.acquire() as conn:
@@ -440,13 +345,16 @@ class PostgresProviders:
                 active,
                 provider_id,
             )
-        return _provider(row) if row else None
+        return rows.provider(row) if row else None
 
+    @unavailable
     async def list(self) -> list[Provider]:
         """Every provider by id."""
         async with self._pool.acquire() as conn:
-            rows = await conn.fetch(f"SELECT {_PROVIDER_SELECT} FROM provider ORDER BY provider_id")
-        return [_provider(r) for r in rows]
+            found = await conn.fetch(
+                f"SELECT {_PROVIDER_SELECT} FROM provider ORDER BY provider_id"
+            )
+        return [rows.provider(r) for r in found]
 
 
 class PostgresBatches:
@@ -455,6 +363,7 @@ class PostgresBatches:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
 
+    @unavailable
     async def save(self, batch: StoredBatch) -> None:
         """Keep a batch's results."""
         async with self._pool.acquire() as conn:
@@ -468,6 +377,7 @@ class PostgresBatches:
                 batch.results_json,
             )
 
+    @unavailable
     async def get(self, batch_id: str, provider_id: str) -> StoredBatch | None:
         """A batch, only for the provider that sent it."""
         async with self._pool.acquire() as conn:
@@ -489,46 +399,33 @@ class PostgresBatches:
 
 
 class PostgresStore:
-    """The PostgreSQL implementation of ``eligibility_gw.ports.Store``."""
+    """The PostgreSQL implementation of ``eligibility_gw.ports.Store``: every port on one pool."""
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
-        self._registry = PostgresRegistry(pool)
-        self._answers = PostgresAnswerLog(pool)
-        self._providers = PostgresProviders(pool)
-        self._batches = PostgresBatches(pool)
-
-    @property
-    def registry(self) -> PostgresRegistry:
-        """Persons and families."""
-        return self._registry
-
-    @property
-    def answers(self) -> PostgresAnswerLog:
-        """The answer log."""
-        return self._answers
-
-    @property
-    def providers(self) -> PostgresProviders:
-        """Registered providers."""
-        return self._providers
-
-    @property
-    def batches(self) -> PostgresBatches:
-        """Stored batch results."""
-        return self._batches
+        self.registry = PostgresRegistry(pool)
+        self.answers = PostgresAnswerLog(pool)
+        self.providers = PostgresProviders(pool)
+        self.batches = PostgresBatches(pool)
+        self.sms = PostgresSmsRecords(pool)
+        self.chats = PostgresTelegramBindings(pool)
+        self.casework = PostgresConsoleStore(pool)
+        self._closed = False
 
     async def ping(self) -> bool:
         """Run a trivial query."""
         try:
             async with self.pool.acquire(timeout=2) as conn:
-                return bool(await conn.fetchval("SELECT TRUE"))
-        except (asyncpg.PostgresError, OSError, TimeoutError):
+                return bool(await conn.fetchval("SELECT TRUE", timeout=2))
+        except POSTGRES_ERRORS:
             return False
 
     async def close(self) -> None:
-        """Flush pending answers and close the pool."""
-        await self._answers.drain()
+        """Flush pending answers and close the pool (once)."""
+        if self._closed:
+            return
+        self._closed = True
+        await self.answers.drain()
         await self.pool.close()
 
 
@@ -539,15 +436,27 @@ async def _keep_session(_conn: asyncpg.Connection) -> None:
     release, one per inquiry) buys nothing."""
 
 
-async def open_postgres_store(url: str, min_size: int = 2, max_size: int = 10) -> PostgresStore:
-    """Connect (a pool), migrate the schema, and return the store."""
-    pool = await asyncpg.create_pool(
-        url,
-        min_size=min_size,
-        max_size=max_size,
-        command_timeout=30,
-        reset=_keep_session,
-    )
+async def open_postgres_store(
+    url: str, min_size: int = 2, max_size: int = 10, query_seconds: float = 30.0
+) -> PostgresStore:
+    """Connect (a pool), migrate the schema, and return the store.
+
+    ``query_seconds``: how long one query (or the wait for a connection) may take before it
+    fails as ``StoreUnavailable``: a server that accepts and never answers holds nothing.
+    """
+    try:
+        pool = await asyncpg.create_pool(
+            url,
+            min_size=min_size,
+            max_size=max_size,
+            command_timeout=query_seconds,
+            timeout=query_seconds,
+            reset=_keep_session,
+        )
+    except POSTGRES_ERRORS as exc:
+        # Where, never who: no user name, no password.
+        where = url.rsplit("@", maxsplit=1)[-1].split("?", maxsplit=1)[0]
+        raise StoreUnavailable(f"cannot connect to PostgreSQL at {where}: {exc}") from exc
     try:
         async with pool.acquire() as conn:
             await migrate(conn)

@@ -10,7 +10,7 @@ import structlog
 from aiohttp import web
 
 from eligibility_gw.appkeys import CORE
-from eligibility_gw.channels.console.disputes import (
+from eligibility_gw.domain.disputes import (
     OPEN_STATUSES,
     OUTCOMES,
     DisputeAction,
@@ -35,7 +35,7 @@ from eligibility_gw.channels.console.looking import (
     shows_full_ids,
     too_long,
 )
-from eligibility_gw.channels.console.records import Dispute, DisputeDraft, DisputeEvent, EventKind
+from eligibility_gw.ports.casework import Dispute, DisputeDraft, DisputeEvent, EventKind
 from eligibility_gw.channels.console.rendering import BASE, render
 from eligibility_gw.channels.console.resolution import notify_outcome
 from eligibility_gw.channels.console.views import (

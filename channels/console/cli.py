@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 
 from eligibility_gw.bootstrap import Core
 from eligibility_gw.channels.console.passwords import hash_password
-from eligibility_gw.channels.console.records import ConsoleStore, Role
+from eligibility_gw.ports.casework import ConsoleStore, Role
 from eligibility_gw.channels.console.settings import console_settings
 from eligibility_gw.channels.console.signin import USERNAME
 from eligibility_gw.channels.console.state import open_console_store

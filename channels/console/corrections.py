@@ -12,11 +12,11 @@ import structlog
 from aiohttp import web
 
 from eligibility_gw.appkeys import CORE
-from eligibility_gw.channels.console.disputes import DisputeCode
+from eligibility_gw.domain.disputes import DisputeCode
 from eligibility_gw.channels.console.gate import StaffVisit, staff_page
 from eligibility_gw.channels.console.looking import now, too_long
 from eligibility_gw.channels.console.people import dispute_field, national_id_of, record_page
-from eligibility_gw.channels.console.records import DisputeEvent, DocumentDraft, EventKind
+from eligibility_gw.ports.casework import DisputeEvent, DocumentDraft, EventKind
 from eligibility_gw.channels.console.rendering import BASE
 from eligibility_gw.channels.web.pages_common import PageError, field, read_form, see_other
 from eligibility_gw.domain.errors import EligibilityError

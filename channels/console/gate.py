@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from eligibility_gw.appkeys import CORE
-from eligibility_gw.channels.console.records import ConsoleStore, StaffAccount
+from eligibility_gw.ports.casework import ConsoleStore, StaffAccount
 from eligibility_gw.channels.console.rendering import BASE, Frame, make_frame, render
 from eligibility_gw.channels.console.sessions import StaffSession, StaffSessions
 from eligibility_gw.channels.console.settings import ConsoleSettings

@@ -12,7 +12,7 @@ from aiohttp import web
 
 from eligibility_gw.appkeys import CORE
 from eligibility_gw.channels.console.gate import StaffVisit
-from eligibility_gw.channels.console.records import AccessEntry
+from eligibility_gw.ports.casework import AccessEntry
 from eligibility_gw.channels.web.pages_common import PageError
 from eligibility_gw.domain.model import Family
 from eligibility_gw.service import STORE_ERRORS

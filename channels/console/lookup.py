@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from eligibility_gw.channels.console.disputes import DisputeCode, InvalidDisputeCode
+from eligibility_gw.domain.disputes import DisputeCode, InvalidDisputeCode
 from eligibility_gw.domain.digits import compact_number, strip_bidi
 from eligibility_gw.domain.errors import EligibilityError
 from eligibility_gw.domain.rulepack import RulePack

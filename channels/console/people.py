@@ -9,7 +9,7 @@ import structlog
 from aiohttp import web
 
 from eligibility_gw.appkeys import CORE
-from eligibility_gw.channels.console.disputes import (
+from eligibility_gw.domain.disputes import (
     OPEN_STATUSES,
     DisputeCode,
     InvalidDisputeCode,

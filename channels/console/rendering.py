@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from eligibility_gw.appkeys import CORE
-from eligibility_gw.channels.console.records import StaffAccount
+from eligibility_gw.ports.casework import StaffAccount
 from eligibility_gw.channels.web.negotiation import language_of
 from eligibility_gw.channels.web.pages_common import (
     ErrorWords,

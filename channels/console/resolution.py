@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 import structlog
 
 from eligibility_gw.bootstrap import Core
-from eligibility_gw.channels.console.disputes import DisputeCode, DisputeStatus
-from eligibility_gw.channels.console.records import ConsoleStore, Dispute, DisputeEvent, EventKind
+from eligibility_gw.domain.disputes import DisputeCode, DisputeStatus
+from eligibility_gw.ports.casework import ConsoleStore, Dispute, DisputeEvent, EventKind
 from eligibility_gw.channels.sms.notifier import SmsNotConfigured, SmsSendError, TwilioNotifier
 from eligibility_gw.channels.sms.replies import fit
 from eligibility_gw.domain.answer import AnswerRecord

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from eligibility_gw.channels.console.records import ConsoleStore
+from eligibility_gw.ports.casework import ConsoleStore
 from eligibility_gw.channels.console.settings import ConsoleSettings
 from eligibility_gw.ports import Store
 

@@ -13,7 +13,7 @@ from aiohttp import web
 from eligibility_gw.appkeys import CORE
 from eligibility_gw.channels.console.casework import page_number
 from eligibility_gw.channels.console.chart import Chart, stacked_bars
-from eligibility_gw.channels.console.disputes import OPEN_STATUSES
+from eligibility_gw.domain.disputes import OPEN_STATUSES
 from eligibility_gw.channels.console.gate import (
     StaffVisit,
     console_settings_of,
@@ -21,7 +21,7 @@ from eligibility_gw.channels.console.gate import (
     supervisor_page,
 )
 from eligibility_gw.channels.console.looking import now
-from eligibility_gw.channels.console.records import AccessQuery, DayCount, DayWindow
+from eligibility_gw.ports.casework import AccessQuery, DayCount, DayWindow
 from eligibility_gw.channels.console.rendering import BASE, render
 from eligibility_gw.channels.console.signin import USERNAME
 from eligibility_gw.channels.console.views import dispute_row, words_or

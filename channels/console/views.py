@@ -11,12 +11,12 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from eligibility_gw.bootstrap import Core
-from eligibility_gw.channels.console.disputes import (
+from eligibility_gw.domain.disputes import (
     DisputeStatus,
     actions_from,
     is_overdue,
 )
-from eligibility_gw.channels.console.records import Dispute, DisputeEvent, DocumentOnFile
+from eligibility_gw.ports.casework import Dispute, DisputeEvent, DocumentOnFile
 from eligibility_gw.channels.web.portal.views import moment_text
 from eligibility_gw.domain.answer import AnswerRecord
 from eligibility_gw.domain.decide import decide

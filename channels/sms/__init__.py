@@ -19,7 +19,7 @@ from eligibility_gw.channels.sms.handler import (
 )
 from eligibility_gw.channels.sms.notices import SMS_CHECK_NOTICES, CheckNotices
 from eligibility_gw.channels.sms.notifier import SMS_NOTIFIER, TwilioNotifier
-from eligibility_gw.channels.sms.records import MemorySmsRecords, SmsRecords
+from eligibility_gw.ports.messages import MemorySmsRecords, SmsRecords
 from eligibility_gw.channels.sms.settings import sms_settings
 from eligibility_gw.settings import Settings
 from eligibility_gw.shedding import SHEDDER

@@ -23,7 +23,7 @@ from eligibility_gw.channels.sms.grammar import (
     LookUpCode,
 )
 from eligibility_gw.channels.sms.notices import NOTICE_PURPOSE, CheckNotices
-from eligibility_gw.channels.sms.records import SmsRecords, UnaskedCheckReport
+from eligibility_gw.ports.messages import SmsRecords, UnaskedCheckReport
 from eligibility_gw.channels.sms.settings import SmsSettings
 from eligibility_gw.domain.answer import AnswerRecord
 from eligibility_gw.domain.errors import EligibilityError

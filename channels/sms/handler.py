@@ -24,7 +24,7 @@ from eligibility_gw.channels.sms.commands import Context, Reply, Sender, answer_
 from eligibility_gw.channels.sms.grammar import Keywords, parse, sender_language
 from eligibility_gw.channels.sms.notices import CheckNotices
 from eligibility_gw.channels.sms.notifier import TwilioNotifier
-from eligibility_gw.channels.sms.records import SmsRecords, StatusEvent
+from eligibility_gw.ports.messages import SmsRecords, StatusEvent
 from eligibility_gw.channels.sms.settings import SmsSettings
 from eligibility_gw.channels.sms.signature import public_url, signature_problem
 from eligibility_gw.identity import identify_phone

@@ -16,7 +16,7 @@ from aiohttp import web
 
 from eligibility_gw.app import limit_body
 from eligibility_gw.appkeys import CORE
-from eligibility_gw.channels.telegram.bindings import open_bindings
+from eligibility_gw.ports.chats import open_bindings
 from eligibility_gw.channels.telegram.bot import TelegramRuntime, build_application
 from eligibility_gw.channels.telegram.conversation import Conversation
 from eligibility_gw.channels.telegram.settings import PREFIX, telegram_settings

@@ -18,7 +18,7 @@ from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRem
 
 from eligibility_gw.bootstrap import Core
 from eligibility_gw.channels.telegram.answers import answer_text, recorded_text, split_message
-from eligibility_gw.channels.telegram.bindings import Binding, TelegramBindings
+from eligibility_gw.ports.chats import Binding, TelegramBindings
 from eligibility_gw.channels.telegram.keyboards import (
     Action,
     MemberButton,

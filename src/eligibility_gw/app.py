@@ -1,115 +1,28 @@
-"""The aiohttp application: health routes, request ids, and one sub-app per channel."""
+"""The aiohttp application: health routes, the edge, and the channels it is given.
+
+The core knows no channel: whoever builds the app hands in their ``mount`` functions
+(``eligibility_gw.channels.gateway_app`` hands in every enabled one).
+"""
 
 from __future__ import annotations
 
-import random
-import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 
 import structlog
 from aiohttp import web
 
 from eligibility_gw import __version__
-from eligibility_gw.appkeys import CORE, SETTINGS
-from eligibility_gw.bootstrap import Core, open_core
+from eligibility_gw.appkeys import GATEWAY, SETTINGS, hand_out
+from eligibility_gw.bootstrap import open_gateway
+from eligibility_gw.edge import edge, prepare
+from eligibility_gw.gateway import Gateway
 from eligibility_gw.settings import Settings
 from eligibility_gw.shedding import SHEDDER, LoadShedder
 
 log = structlog.get_logger(__name__)
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-_LONG_NUMBER = re.compile(r"[0-9]{8,}")
 
-
-def request_id_of(request: web.Request) -> str:
-    """The caller's ``X-Request-Id`` when sane, else a fresh one (a correlation id, no secret).
-
-    Every log line carries it as it is: one holding a run of digits that could be a national
-    id or a phone number is not taken.
-    """
-    given = request.headers.get("X-Request-Id", "")
-    if (
-        0 < len(given) <= 64
-        and given.isascii()
-        and given.isprintable()
-        and _LONG_NUMBER.search(given) is None
-    ):
-        return given
-    return f"{random.getrandbits(64):016x}"
-
-
-@web.middleware
-async def edge(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """What every request passes, in one middleware layer (each layer costs a call chain).
-
-    A request id is bound to every log line and returned in ``X-Request-Id``; a declared
-    body larger than its route allows is refused (413) before it is read; past the load
-    bounds the request is shed before anything is accepted.
-    """
-    request_id = request_id_of(request)
-    structlog.contextvars.clear_contextvars()
-    structlog.contextvars.bind_contextvars(request_id=request_id, path=request.path)
-    try:
-        response = too_large(request)
-        if response is None:
-            response = await request.app[SHEDDER].admit(request, handler)
-    except web.HTTPException as exc:  # 404, 405 and other raised answers carry it too
-        exc.headers["X-Request-Id"] = request_id
-        raise
-    response.headers["X-Request-Id"] = request_id
-    return response
-
-
-BODY_LIMITS = web.AppKey("body_limits", dict[str, int])
-DEFAULT_BODY_LIMIT = 64 * 1024
-#: Answers a body over ``max_bytes`` in the channel's own format (a FHIR OperationOutcome).
-TooLargeResponder = Callable[[web.Request, int], web.StreamResponse]
-TOO_LARGE_RESPONDERS = web.AppKey("too_large_responders", dict[str, TooLargeResponder])
-SORTED_LIMITS = web.AppKey("sorted_body_limits", list[tuple[str, int]])
-
-
-def limit_body(
-    app: web.Application,
-    path_prefix: str,
-    max_bytes: int,
-    too_large: TooLargeResponder | None = None,
-) -> None:
-    """Let requests under ``path_prefix`` carry bodies of up to ``max_bytes``.
-
-    ``too_large`` answers a larger one; by default a problem document.
-    """
-    app[BODY_LIMITS][path_prefix] = max_bytes
-    if too_large is not None:
-        app[TOO_LARGE_RESPONDERS][path_prefix] = too_large
-
-
-def too_large(request: web.Request) -> web.StreamResponse | None:
-    """Set the route's body limit; the refusal of a declared body larger than it, if any."""
-    prefix, allowed = next(
-        (
-            (prefix, n)
-            for prefix, n in request.app[SORTED_LIMITS]
-            if request.path.startswith(prefix)
-        ),
-        ("", DEFAULT_BODY_LIMIT),
-    )
-    request._client_max_size = allowed  # aiohttp reads its own limit from here
-    if (request.content_length or 0) <= allowed:
-        return None
-    responder = request.app[TOO_LARGE_RESPONDERS].get(prefix)
-    if responder is not None:
-        return responder(request, allowed)
-    body = {
-        "type": "/problems/payload-too-large",
-        "title": "Payload too large",
-        "status": 413,
-        "detail": f"The body may hold at most {allowed} bytes.",
-    }
-    return web.json_response(body, status=413, content_type="application/problem+json")
-
-
-async def _sort_limits(app: web.Application) -> None:
-    """Longest prefix first, once, when every channel has declared its limits."""
-    app[SORTED_LIMITS] = sorted(app[BODY_LIMITS].items(), key=lambda kv: -len(kv[0]))
+#: Adds one channel's routes and resources to the app.
+Mount = Callable[[web.Application, Settings], None]
 
 
 async def healthz(_request: web.Request) -> web.Response:
@@ -119,47 +32,39 @@ async def healthz(_request: web.Request) -> web.Response:
 
 async def readyz(request: web.Request) -> web.Response:
     """Readiness: the store answers."""
-    core = request.app[CORE]
-    ok = await core.store.ping()
-    body = {"status": "ok" if ok else "unavailable", "rule_pack": core.pack.label}
+    gateway = request.app[GATEWAY]
+    ok = await gateway.store.ping()
+    body = {"status": "ok" if ok else "unavailable", "rule_pack": gateway.pack.label}
     return web.json_response(body, status=200 if ok else 503)
 
 
-def create_app(settings: Settings, core: Core | None = None) -> web.Application:
-    """Build the app; it opens the store itself unless a ``core`` is handed in."""
+def create_app(
+    settings: Settings, gateway: Gateway | None = None, mounts: Iterable[Mount] = ()
+) -> web.Application:
+    """Build the app with the given channels; it opens the gateway itself unless handed one."""
     # aiohttp reads bodies up to the main app's limit whatever the sub-app: the largest any
-    # route allows. Each path prefix gets its own, smaller limit from ``body_limit``.
-    app = web.Application(
-        middlewares=[edge],
-        client_max_size=settings.server.max_body_bytes,
-    )
+    # route allows. Each path prefix gets its own, smaller limit from ``limit_body``.
+    app = web.Application(middlewares=[edge], client_max_size=settings.server.max_body_bytes)
     app[SETTINGS] = settings
-    app[BODY_LIMITS] = {}
-    app[SORTED_LIMITS] = []
-    app.on_startup.append(_sort_limits)
-    app[TOO_LARGE_RESPONDERS] = {}
+    prepare(app)
     shedder = LoadShedder(settings.server.max_in_flight, settings.server.max_log_queue)
     app[SHEDDER] = shedder
 
-    async def core_ctx(app: web.Application) -> AsyncIterator[None]:
-        if core is not None:
-            app[CORE] = core
-            shedder.queue_depth = core.store.answers.queued
-            yield
-            return
-        opened = await open_core(settings)
-        app[CORE] = opened
+    async def gateway_ctx(app: web.Application) -> AsyncIterator[None]:
+        opened = gateway if gateway is not None else await open_gateway(settings)
+        hand_out(app, opened)
         shedder.queue_depth = opened.store.answers.queued
-        log.info("store_opened", rule_pack=opened.pack.label)
+        if gateway is None:
+            log.info("store_opened", rule_pack=opened.pack.label)
         try:
             yield
         finally:
-            await opened.close()
+            if gateway is None:
+                await opened.close()
 
-    app.cleanup_ctx.append(core_ctx)
+    app.cleanup_ctx.append(gateway_ctx)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
-    from eligibility_gw.channels import mount_channels
-
-    mount_channels(app, settings)
+    for mount in mounts:
+        mount(app, settings)
     return app

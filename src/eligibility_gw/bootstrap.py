@@ -1,69 +1,65 @@
-"""The composition root: build the store, the rule pack and the service from settings."""
+"""The composition root: every store, the state, the sender and the services, opened once.
+
+Nothing else in the gateway chooses an adapter: channels receive the ports built here (see
+``gateway.Gateway``), and every store a channel keeps lives on the same database handle
+(SQLite) or pool (PostgreSQL) as the registry and the answer log.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import structlog
 
 from eligibility_gw.domain.rulepack import RulePack
 from eligibility_gw.evidence import LiveEvidence
+from eligibility_gw.gateway import Gateway
+from eligibility_gw.inquiries import Inquiries
 from eligibility_gw.keyvalue import RateLimiter
 from eligibility_gw.logs import set_pseudonym_key
 from eligibility_gw.metrics import STATE_KEYS
+from eligibility_gw.notices import CheckNotices
 from eligibility_gw.ports import KeyValueStore, Store
+from eligibility_gw.ports.outbound import SmsSender
 from eligibility_gw.rulepacks import rule_pack_for
 from eligibility_gw.service import EligibilityService
 from eligibility_gw.settings import Settings, SettingsError
 
 log = structlog.get_logger(__name__)
 
+SQLITE_PREFIX = "sqlite:///"
+POSTGRES_PREFIXES = ("postgresql://", "postgres://")
+MEMORY_STORE = "memory://"
+
 
 def sqlite_path(url: str) -> Path:
     """The file of an ``sqlite:///path`` URL (four slashes for an absolute path)."""
-    prefix = "sqlite:///"
-    if not url.startswith(prefix):
+    if not url.startswith(SQLITE_PREFIX):
         raise SettingsError(
-            f"[store] url: unsupported store {url!r}; use sqlite:///PATH or postgresql://..."
+            f"[store] url: unsupported store {url!r}; use sqlite:///PATH, postgresql://... "
+            f"or {MEMORY_STORE}"
         )
-    rest = url[len(prefix) :]
+    rest = url[len(SQLITE_PREFIX) :]
     if not rest:
         raise SettingsError("[store] url: no file path after sqlite:///")
     return Path(rest)
 
 
 async def open_store(settings: Settings) -> Store:
-    """Open the store the settings name (migrating its schema): SQLite or PostgreSQL."""
+    """Open the store the settings name (migrating its schema): SQLite, PostgreSQL or memory."""
     url = settings.store.url
-    if url.startswith(("postgresql://", "postgres://")):
+    if url.startswith(POSTGRES_PREFIXES):
         from eligibility_gw.adapters.postgres import open_postgres_store
 
-        return await open_postgres_store(url)
+        return await open_postgres_store(url, query_seconds=settings.store.timeout)
+    if url == MEMORY_STORE:
+        from eligibility_gw.adapters.memory.store import MemoryStore
+
+        return MemoryStore()
     from eligibility_gw.adapters.sqlite import open_sqlite_store
 
     return await open_sqlite_store(sqlite_path(url), fsync=settings.store.fsync)
-
-
-@dataclass(frozen=True, slots=True)
-class Core:
-    """Everything the channels need: settings, rule pack, stores and service."""
-
-    settings: Settings
-    pack: RulePack
-    store: Store
-    service: EligibilityService
-    kv: KeyValueStore
-    limiter: RateLimiter
-    #: Live evidence registries, when ``[evidence.*]`` configures any.
-    evidence: LiveEvidence | None = None
-
-    async def close(self) -> None:
-        """Flush and close every store, and the registries' connections."""
-        await self.store.close()
-        await self.kv.close()
-        if self.evidence is not None:
-            await self.evidence.close()
 
 
 async def open_key_value(settings: Settings) -> KeyValueStore:
@@ -74,7 +70,7 @@ async def open_key_value(settings: Settings) -> KeyValueStore:
     if key:
         set_pseudonym_key(key.encode("utf-8"))
     if url.startswith("memory:"):
-        from eligibility_gw.adapters.memory import MemoryKeyValueStore
+        from eligibility_gw.adapters.memory.state import MemoryKeyValueStore
 
         store = MemoryKeyValueStore()
         STATE_KEYS.set_function(store.__len__)  # the latest store opened in this process
@@ -111,13 +107,88 @@ async def open_evidence(settings: Settings, pack: RulePack) -> LiveEvidence | No
     return evidence
 
 
-async def open_core(settings: Settings) -> Core:
-    """Load the rule pack, open the stores, and wire the service."""
+async def open_sms_sender(settings: Settings, store: Store) -> SmsSender | None:
+    """Outbound SMS through Twilio, recording every message; None when not configured."""
+    twilio = settings.twilio
+    token = settings.secret(twilio.auth_token_env)
+    if not (twilio.configured_for_sending and token):
+        log.info("sms_outbound_disabled", reason="no account, sender or auth token")
+        return None
+    from eligibility_gw.adapters.twilio import TwilioNotifier
+
+    callback = settings.server.public_base_url.rstrip("/") + twilio.status_callback_path
+    sender = TwilioNotifier(twilio, callback, token)
+    await sender.start(store.sms)
+    return sender
+
+
+async def open_gateway(settings: Settings) -> Gateway:
+    """Load the rule pack, open the stores, the state and the sender, and wire the services."""
     pack = rule_pack_for(settings)
     store = await open_store(settings)
-    kv = await open_key_value(settings)
-    evidence = await open_evidence(settings, pack)
+    try:
+        state = await open_key_value(settings)
+        evidence = await open_evidence(settings, pack)
+        sender = await open_sms_sender(settings, store)
+    except BaseException:
+        await store.close()
+        raise
+    return wire(settings, pack, store, state, evidence, sender)
+
+
+def wire(
+    settings: Settings,
+    pack: RulePack,
+    store: Store,
+    state: KeyValueStore,
+    evidence: LiveEvidence | None = None,
+    sender: SmsSender | None = None,
+) -> Gateway:
+    """The services over opened stores (tests hand in stores of their own making)."""
     service = EligibilityService(
-        store, pack, settings.today, settings.server.lookup_timeout, evidence
+        store.registry,
+        store.answers,
+        pack,
+        settings.today,
+        settings.server.lookup_timeout,
+        evidence,
     )
-    return Core(settings, pack, store, service, kv, RateLimiter(kv), evidence)
+    limiter = RateLimiter(state)
+    notices = CheckNotices(
+        settings.notices,
+        sender,
+        state,
+        pack.age_of_majority,
+        settings.tz,
+        settings.default_language,
+    )
+    inquiries = Inquiries(
+        service,
+        store.registry,
+        store.answers,
+        store.providers,
+        store.sms,
+        limiter,
+        settings.inquiries,
+        notices,
+        settings.notices.reply_days,
+    )
+    closers: list[Callable[[], Awaitable[None]]] = []
+    if sender is not None:
+        closers.append(sender.close)
+    closers.append(store.close)
+    closers.append(state.close)
+    if evidence is not None:
+        closers.append(evidence.close)
+    return Gateway(
+        settings=settings,
+        pack=pack,
+        store=store,
+        state=state,
+        limiter=limiter,
+        service=service,
+        inquiries=inquiries,
+        sms_sender=sender,
+        evidence=evidence,
+        closers=tuple(closers),
+    )

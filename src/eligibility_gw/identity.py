@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from eligibility_gw.domain.model import Family, Person
 from eligibility_gw.domain.provider import Provider
-from eligibility_gw.ports import Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,31 +37,13 @@ class PhoneIdentity:
 
     def may_see(self, family: Family, person: Person) -> bool:
         """Say whether this phone may learn ``person``'s own answer (end date included)."""
-        return self.phone in (person.phone, family.principal.phone)
+        return may_learn_about(self.phone, family, person)
 
 
-async def identify_phone(store: Store, phone: str) -> PhoneIdentity:
-    """Look the phone up among providers and insured people."""
-    provider = await store.providers.by_phone(phone)
-    people = await store.registry.people_by_phone(phone)
-    return PhoneIdentity(phone, provider, tuple(people))
-
-
-async def families_of(store: Store, identity: PhoneIdentity) -> list[Family]:
-    """The families this phone may see: each person on file for it, with their family.
-
-    A principal's phone sees the whole family; a dependent's own phone sees only that
-    dependent (the family is returned, and ``visible_members`` cuts it down).
-    """
-    seen: set[str] = set()
-    families: list[Family] = []
-    for person in identity.people:
-        family = await store.registry.find_family(person.national_id)
-        if family is None or family.principal.national_id in seen:
-            continue
-        seen.add(family.principal.national_id)
-        families.append(family)
-    return families
+def may_learn_about(phone: str, family: Family, person: Person) -> bool:
+    """An insured phone learns about the person it is on file for, and a principal's phone
+    about the whole family."""
+    return phone in (person.phone, family.principal.phone)
 
 
 def visible_members(identity: PhoneIdentity, family: Family) -> tuple[Person, ...]:

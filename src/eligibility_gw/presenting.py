@@ -1,28 +1,20 @@
-"""One channel-neutral presentation of an answer, cut to what its audience may know.
+"""One channel-neutral wording of a disclosed answer, in one language.
 
-Providers never learn the cover end date or the full name; the insured person and staff do.
-Channels lay this out for their medium; they do not word reasons themselves.
+What may be said is decided by the policy (``policy.disclosure``); this module only puts a
+``Disclosure`` into words. Channels lay the words out for their medium; they never word
+reasons themselves.
 """
 
 from __future__ import annotations
 
-import enum
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from eligibility_gw.domain.answer import AnswerRecord
-from eligibility_gw.domain.model import MemberView, Reason, Status
+from eligibility_gw.domain.model import Reason, Status
 from eligibility_gw.domain.rulepack import RulePack
+from eligibility_gw.policy.disclosure import Disclosure, View
 from eligibility_gw.wording import Wording
-
-
-class Audience(enum.StrEnum):
-    """Who reads the answer."""
-
-    PROVIDER = "provider"
-    INSURED = "insured"
-    STAFF = "staff"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +30,9 @@ class PresentedReason:
 
 @dataclass(frozen=True, slots=True)
 class PresentedAnswer:
-    """An answer in one language for one audience."""
+    """An answer in one language, as much as its reader may know."""
 
+    view: View
     status: Status
     status_text: str
     tracking_code: str
@@ -48,6 +41,8 @@ class PresentedAnswer:
     reasons: tuple[PresentedReason, ...]
     cover_end: date | None
     cover_end_text: str | None
+    cover_ended: date | None
+    cover_ended_text: str | None
     member_name: str | None
     relationship: str | None
     relationship_text: str | None
@@ -71,6 +66,7 @@ class PresentedAnswer:
                 for r in self.reasons
             ],
             "cover_end": self.cover_end.isoformat() if self.cover_end else None,
+            "cover_ended": self.cover_ended.isoformat() if self.cover_ended else None,
             "member": {"name": self.member_name, "relationship": self.relationship}
             if self.relationship
             else None,
@@ -78,65 +74,45 @@ class PresentedAnswer:
         }
 
 
-def present(
-    record: AnswerRecord,
-    wording: Wording,
-    pack: RulePack,
-    audience: Audience,
-    member: MemberView | None = None,
-) -> PresentedAnswer:
-    """Word ``record`` for ``audience`` in ``wording``'s language."""
-    draft = record.draft
-    decision = draft.decision
+def issuer(pack: RulePack, kind: str | None) -> str | None:
+    """Who issues the document ``kind`` under the pack (None when it names none)."""
+    document = pack.documents.get(kind) if kind else None
+    return document.issued_by if document else None
+
+
+def resolve_text(w: Wording, pack: RulePack, reason: Reason) -> str | None:
+    """What the person should bring, and where (None when nothing can be brought)."""
+    return w.resolve(reason, issuer(pack, reason.resolve_with))
+
+
+def present(shown: Disclosure, w: Wording, pack: RulePack) -> PresentedAnswer:
+    """Word ``shown`` in ``w``'s language."""
     reasons = tuple(
         PresentedReason(
             code=r.code,
-            message=wording.reason(_for_audience(r, audience)),
+            message=w.reason(r),
             resolve_with=r.resolve_with,
-            resolve=wording.resolve(r, _issuer(pack, r.resolve_with)),
+            resolve=resolve_text(w, pack, r),
             blocking=r.blocking,
         )
-        for r in decision.reasons
+        for r in shown.reasons
     )
-    show_end = audience is not Audience.PROVIDER
-    cover_end = decision.cover_end if show_end else None
-    if member is not None and audience is not Audience.PROVIDER:
-        name: str | None = f"{member.given_name} {member.family_name}"
-    else:
-        name = draft.member_masked
-    rel = draft.member_relationship
+    rel = shown.relationship
     return PresentedAnswer(
-        status=decision.status,
-        status_text=wording.status(decision.status),
-        tracking_code=record.tracking_code.grouped(),
-        service_date=draft.service_date,
-        service_date_text=wording.date(draft.service_date),
+        view=shown.view,
+        status=shown.status,
+        status_text=w.status(shown.status),
+        tracking_code=shown.tracking_code.grouped(),
+        service_date=shown.service_date,
+        service_date_text=w.date(shown.service_date),
         reasons=reasons,
-        cover_end=cover_end,
-        cover_end_text=wording.date(cover_end) if cover_end else None,
-        member_name=name,
+        cover_end=shown.cover_end,
+        cover_end_text=w.date(shown.cover_end) if shown.cover_end else None,
+        cover_ended=shown.cover_ended,
+        cover_ended_text=w.date(shown.cover_ended) if shown.cover_ended else None,
+        member_name=shown.member_name,
         relationship=rel,
-        relationship_text=wording.relationship(rel) if rel else None,
-        rule_pack=f"{decision.rule_pack}@{decision.rule_pack_version}",
-        language=wording.language,
+        relationship_text=w.relationship(rel) if rel else None,
+        rule_pack=shown.rule_pack,
+        language=w.language,
     )
-
-
-#: Reason parameters a provider may not read: the day cover ended, or the day a document
-#: lapsed, is a cover end date (the wording then uses its undated form).
-_HIDDEN_FROM_PROVIDERS = frozenset({"ended_on", "expired_on"})
-
-
-def _for_audience(reason: Reason, audience: Audience) -> Reason:
-    """``reason`` without the parameters ``audience`` may not learn."""
-    if audience is not Audience.PROVIDER or not any(
-        name in _HIDDEN_FROM_PROVIDERS for name, _ in reason.params
-    ):
-        return reason
-    kept = tuple((k, v) for k, v in reason.params if k not in _HIDDEN_FROM_PROVIDERS)
-    return replace(reason, params=kept)
-
-
-def _issuer(pack: RulePack, kind: str | None) -> str | None:
-    document = pack.documents.get(kind) if kind else None
-    return document.issued_by if document else None

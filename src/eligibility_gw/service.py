@@ -1,9 +1,12 @@
-"""The eligibility service: normalise, look up, decide, log, answer. One path for every channel."""
+"""The eligibility service: normalise, look up, decide, log. One path for every channel.
+
+It answers what the rules say and logs every answer before returning it; who may ask, how
+often and what they may be told is the inquiry policy's (``eligibility_gw.inquiries``).
+"""
 
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,29 +31,22 @@ from eligibility_gw.domain.rulepack import RulePack
 from eligibility_gw.domain.tracking import TrackingCode
 from eligibility_gw.evidence import LiveEvidence
 from eligibility_gw.metrics import observe_answer
-from eligibility_gw.ports import Store
+from eligibility_gw.policy.askers import Asker
+from eligibility_gw.ports import AnswerLog, Registry, StoreUnavailable
 
 log = structlog.get_logger(__name__)
 
-#: Errors a store raises when it cannot answer; the decision becomes REGISTRY_UNAVAILABLE.
-STORE_ERRORS: tuple[type[BaseException], ...] = (sqlite3.Error, OSError, TimeoutError)
-
-
-@dataclass(frozen=True, slots=True)
-class Asker:
-    """Who asks, through which channel: recorded with every answer."""
-
-    channel: str
-    kind: str  # provider | insured | operator | staff | public
-    ident: str = ""
+__all__ = ["Answer", "Asker", "EligibilityService", "member_view"]
 
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """A logged answer and what the asker may be shown about the member."""
+    """A logged answer, with the facts it was decided on (never shown as they are)."""
 
     record: AnswerRecord
-    member: MemberView | None
+    decision: Decision
+    person: Person | None = None
+    family: Family | None = None
 
     @property
     def tracking_code(self) -> TrackingCode:
@@ -61,21 +57,6 @@ class Answer:
     def status(self) -> Status:
         """Eligible, not eligible or undetermined."""
         return self.record.status
-
-    @property
-    def reasons(self) -> tuple[Reason, ...]:
-        """Why, as codes."""
-        return self.record.reasons
-
-    @property
-    def cover_end(self) -> date | None:
-        """The last covered day (for the insured person and staff only)."""
-        return self.record.draft.decision.cover_end
-
-    @property
-    def service_date(self) -> date:
-        """The date the answer speaks about."""
-        return self.record.draft.service_date
 
 
 def member_view(person: Person) -> MemberView:
@@ -94,13 +75,15 @@ class EligibilityService:
 
     def __init__(
         self,
-        store: Store,
+        registry: Registry,
+        answers: AnswerLog,
         pack: RulePack,
         today: Callable[[], date],
         lookup_timeout: float = 2.0,
         evidence: LiveEvidence | None = None,
     ) -> None:
-        self.store = store
+        self.registry = registry
+        self.answers = answers
         self.pack = pack
         self.today = today
         self.lookup_timeout = lookup_timeout
@@ -140,56 +123,56 @@ class EligibilityService:
         return value
 
     async def find_family(self, national_id: str) -> Family | None:
-        """Look the family up within the deadline."""
-        async with asyncio.timeout(self.lookup_timeout):
-            return await self.store.registry.find_family(national_id)
+        """Look the family up within the deadline; ``StoreUnavailable`` when it cannot."""
+        try:
+            async with asyncio.timeout(self.lookup_timeout):
+                return await self.registry.find_family(national_id)
+        except TimeoutError as exc:
+            raise StoreUnavailable("lookup deadline") from exc
 
-    async def ask(
-        self,
-        raw_national_id: str,
-        asker: Asker,
-        service_date: date | None = None,
-        setting: str | ServiceSetting = ServiceSetting.OUTPATIENT,
+    async def answer(
+        self, national_id: str, day: date, setting: ServiceSetting, asker: Asker
     ) -> Answer:
-        """Answer one inquiry: input errors raise before lookup; every answer is logged."""
+        """Look up, decide and log one answer about a normalised id on a checked date."""
         started = time.perf_counter()
-        national_id = self.normalise_id(raw_national_id)
-        day = self.check_date(service_date)
-        chosen = self.check_setting(setting)
-        answer = await self._answer(national_id, day, chosen, asker)
-        observe_answer(asker.channel, answer.status.value, time.perf_counter() - started)
-        return answer
-
-    async def _answer(
-        self, national_id: str, day: date, chosen: ServiceSetting, asker: Asker
-    ) -> Answer:
         try:
             family = await self.find_family(national_id)
-        except STORE_ERRORS as exc:
-            log.warning("registry_unavailable", error=type(exc).__name__)
+        except StoreUnavailable as exc:
+            log.warning("registry_unavailable", error=exc.problem)
             decision = self._bare(Status.UNDETERMINED, "REGISTRY_UNAVAILABLE")
-            return await self._log(national_id, day, chosen, asker, decision, None, None)
+            return await self._log(national_id, day, setting, asker, decision, None, None, started)
         person = family.member(national_id) if family else None
         if family is None or person is None:
             decision = self._bare(Status.NOT_ELIGIBLE, "NOT_FOUND")
-            return await self._log(national_id, day, chosen, asker, decision, None, None)
-        live = None if self.evidence is None else await self.evidence.gather(person, family, day)
-        decision = decide(person, family, day, chosen, self.pack, live)
-        return await self._log(national_id, day, chosen, asker, decision, person, family)
+            return await self._log(national_id, day, setting, asker, decision, None, None, started)
+        return await self.decide_for(person, family, asker, day, setting, started)
 
     async def decide_for(
-        self, person: Person, family: Family, asker: Asker, service_date: date | None = None
+        self,
+        person: Person,
+        family: Family,
+        asker: Asker,
+        day: date,
+        setting: ServiceSetting = ServiceSetting.OUTPATIENT,
+        started: float | None = None,
     ) -> Answer:
-        """Answer about a member already looked up (family lists, menus)."""
-        started = time.perf_counter()
-        day = self.check_date(service_date)
-        live = None if self.evidence is None else await self.evidence.gather(person, family, day)
-        decision = decide(person, family, day, ServiceSetting.OUTPATIENT, self.pack, live)
-        answer = await self._log(
-            person.national_id, day, ServiceSetting.OUTPATIENT, asker, decision, person, family
+        """Decide and log an answer about a member already looked up."""
+        started = time.perf_counter() if started is None else started
+        decision = await self.preview(person, family, day, setting)
+        return await self._log(
+            person.national_id, day, setting, asker, decision, person, family, started
         )
-        observe_answer(asker.channel, answer.status.value, time.perf_counter() - started)
-        return answer
+
+    async def preview(
+        self,
+        person: Person,
+        family: Family,
+        day: date,
+        setting: ServiceSetting = ServiceSetting.OUTPATIENT,
+    ) -> Decision:
+        """What the rules say, live evidence included, without logging (staff look-ups)."""
+        live = None if self.evidence is None else await self.evidence.gather(person, family, day)
+        return decide(person, family, day, setting, self.pack, live)
 
     def _bare(self, status: Status, code: str) -> Decision:
         return Decision(status, (Reason(code),), None, self.pack.name, self.pack.version)
@@ -203,30 +186,31 @@ class EligibilityService:
         decision: Decision,
         person: Person | None,
         family: Family | None,
+        started: float,
     ) -> Answer:
-        view = member_view(person) if person else None
         draft = AnswerDraft(
             channel=asker.channel,
-            asker_kind=asker.kind,
+            asker_kind=asker.kind.value,
             asker_id=asker.ident,
             national_id=national_id,
             service_date=day,
             setting=setting,
             decision=decision,
             member_relationship=person.relationship if person else None,
-            member_masked=view.masked_name if view else None,
+            member_masked=member_view(person).masked_name if person else None,
             principal_id=family.principal.national_id if family else None,
         )
-        record = await self.store.answers.append(draft)
+        record = await self.answers.append(draft)
         log.info(
             "answered",
             status=decision.status.value,
             reasons=[r.code for r in decision.reasons],
             tracking_code=record.tracking_code.digits,
-            asker_kind=asker.kind,
+            asker_kind=asker.kind.value,
         )
-        return Answer(record, view)
+        observe_answer(asker.channel, decision.status.value, time.perf_counter() - started)
+        return Answer(record, decision, person, family)
 
     async def recorded(self, code: TrackingCode) -> AnswerRecord | None:
         """The answer behind a tracking code."""
-        return await self.store.answers.find(code)
+        return await self.answers.find(code)

@@ -12,6 +12,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
+from eligibility_gw.policy.quotas import QuotaSettings
+
 T = TypeVar("T")
 
 CONFIG_ENV = "ELIGIBILITY_GW_CONFIG"
@@ -41,6 +43,9 @@ class StoreSettings:
     #: moments' answers may be lost when the machine itself loses power; on, they survive
     #: that too, for one fsync per batch. PostgreSQL follows its own ``synchronous_commit``.
     fsync: bool = False
+    #: PostgreSQL: seconds one query (or waiting for a connection) may take before the
+    #: store counts as unavailable: a server that accepts and never answers holds nothing.
+    timeout: float = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +89,43 @@ class LoggingSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class NoticeSettings:
+    """Check notices: "your cover was checked by …; not you? reply NO" (``[notices]``)."""
+
+    #: Tell insured people by SMS when a provider checks their cover, on every channel.
+    check_notices: bool = False
+    #: At most one notice per this many hours per person, provider and phone told.
+    once_per_hours: int = 24
+    #: Days during which a NO refers to the latest notice sent to that phone.
+    reply_days: int = 30
+
+
+@dataclass(frozen=True, slots=True)
+class TwilioSettings:
+    """The Twilio account: inbound webhook signatures and outbound SMS (``[twilio]``)."""
+
+    #: The account's SID (``AC…``): not a secret; the auth token is read from ``auth_token_env``.
+    account_sid: str = ""
+    auth_token_env: str = "TWILIO_AUTH_TOKEN"  # noqa: S105 (a variable's name, not a secret)
+    #: Sender of outbound SMS: a number (``+98…``, a short code) or a messaging service SID.
+    from_number: str = ""
+    messaging_service_sid: str = ""
+    #: Twilio's REST API; tests and staging point it at a fake of it.
+    api_base_url: str = "https://api.twilio.com"
+    #: Time for one outbound attempt, attempts in all, and the first back-off (doubling).
+    send_timeout_ms: int = 10_000
+    send_attempts: int = 3
+    retry_backoff_ms: int = 500
+    #: Where Twilio posts delivery statuses, under ``[server] public_base_url``.
+    status_callback_path: str = "/channels/sms/twilio/status"
+
+    @property
+    def configured_for_sending(self) -> bool:
+        """Say whether outbound SMS has an account and a sender."""
+        return bool(self.account_sid and (self.from_number or self.messaging_service_sid))
+
+
+@dataclass(frozen=True, slots=True)
 class EvidenceRegistrySettings:
     """One live evidence registry reached over HTTP (the contract: ``adapters/evidence``)."""
 
@@ -117,6 +159,9 @@ class Settings:
     state: StateSettings = field(default_factory=StateSettings)
     server: ServerSettings = field(default_factory=ServerSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
+    inquiries: QuotaSettings = field(default_factory=QuotaSettings)
+    notices: NoticeSettings = field(default_factory=NoticeSettings)
+    twilio: TwilioSettings = field(default_factory=TwilioSettings)
     evidence: EvidenceSettings = field(default_factory=EvidenceSettings)
     #: Raw ``[channels.NAME]`` tables; each channel reads its own with ``parse_section``.
     channels: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -156,6 +201,9 @@ _SECTIONS: dict[str, type] = {
     "state": StateSettings,
     "server": ServerSettings,
     "logging": LoggingSettings,
+    "inquiries": QuotaSettings,
+    "notices": NoticeSettings,
+    "twilio": TwilioSettings,
 }
 
 
@@ -173,7 +221,9 @@ def _section(cls: type, table: Mapping[str, Any], name: str) -> Any:
     defaults = cls()
     for key, raw in table.items():
         expected = type(getattr(defaults, key))
-        if expected is tuple:
+        if expected is float and isinstance(raw, int) and not isinstance(raw, bool):
+            values[key] = float(raw)  # `timeout = 5` means five seconds
+        elif expected is tuple:
             if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
                 raise SettingsError(f"[{name}] {key}: expected a list of strings")
             values[key] = tuple(raw)
@@ -229,7 +279,33 @@ def parse_settings(data: Mapping[str, Any], source: str = "<memory>") -> Setting
         ) from exc
     if not settings.gateway.languages:
         raise SettingsError("[gateway] languages: at least one language")
+    _check_positive(settings.inquiries, "inquiries")
+    _check_positive(settings.notices, "notices")
+    twilio = settings.twilio
+    _check_positive(twilio, "twilio")
+    if not twilio.api_base_url.startswith(("https://", "http://")):
+        raise SettingsError("[twilio] api_base_url: expected an http(s):// URL")
     return settings
+
+
+def _check_positive(section: Any, name: str) -> None:
+    """Every whole number of a section must be above zero."""
+    for f in fields(section):
+        value = getattr(section, f.name)
+        if isinstance(value, int) and not isinstance(value, bool) and value <= 0:
+            raise SettingsError(f"[{name}] {f.name}: must be positive")
+
+
+def moved_settings(table: Mapping[str, Any], name: str, moved: Mapping[str, str]) -> dict[str, Any]:
+    """``table`` without keys that moved elsewhere; an error naming the new place if any is set.
+
+    Keys are checked here, once, so an old settings file fails at start-up with the way out.
+    """
+    found = sorted(k for k in table if k in moved)
+    if found:
+        where = "; ".join(f"{k} is now {moved[k]}" for k in found)
+        raise SettingsError(f"[{name}]: {where}")
+    return dict(table)
 
 
 def default_config_text() -> str:

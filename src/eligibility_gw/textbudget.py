@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 # GSM 03.38 basic character set, and the extension table (each costs an escape + char).
 _GSM7_BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
@@ -47,3 +49,23 @@ def fits_ussd(text: str, ucs2_budget: int = 80, gsm7_budget: int = USSD_GSM7_BUD
     if is_gsm7(text):
         return gsm7_length(text) <= gsm7_budget
     return ucs2_length(text) <= ucs2_budget
+
+
+#: SMS parts a reply may take at the most (Twilio advises no more than two or three).
+MAX_SMS_SEGMENTS = 3
+_ELLIPSIS = "..."
+
+
+def clip(text: str, segments: int = MAX_SMS_SEGMENTS) -> str:
+    """Cut ``text`` to at most ``segments`` SMS parts (a last resort: variants should fit)."""
+    if sms_segments(text) <= segments:
+        return text
+    while text and sms_segments(text + _ELLIPSIS) > segments:
+        text = text[:-1]
+    return text.rstrip() + _ELLIPSIS
+
+
+def fit(candidates: Sequence[str]) -> str:
+    """The candidate sent as the fewest SMS parts; the earliest (richest) among equals."""
+    best = min(range(len(candidates)), key=lambda i: (sms_segments(candidates[i]), i))
+    return clip(candidates[best])

@@ -51,6 +51,27 @@ async def sqlite_backend(tmp: Path) -> AsyncIterator[Backend]:
         await store.close()
 
 
+async def fresh_postgres_url() -> tuple[str, str]:
+    """A URL to a new, empty schema of the local database ``test``, and the schema's name."""
+    schema = f"gateway_{secrets.token_hex(4)}"
+    admin = await asyncpg.connect(PG_DSN)
+    try:
+        await admin.execute(f"CREATE SCHEMA {schema}")
+    finally:
+        await admin.close()
+    return f"{PG_DSN}?options=-csearch_path%3D{schema}", schema
+
+
+async def drop_postgres_schemas(schemas: list[str]) -> None:
+    """Drop the schemas ``fresh_postgres_url`` made."""
+    admin = await asyncpg.connect(PG_DSN)
+    try:
+        for schema in schemas:
+            await admin.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    finally:
+        await admin.close()
+
+
 @asynccontextmanager
 async def postgres_backend() -> AsyncIterator[Backend]:
     """A fresh schema in the local PostgreSQL database ``test``, dropped afterwards."""

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from eligibility_gw.adapters import memory
-from eligibility_gw.adapters.memory import MemoryKeyValueStore
+from eligibility_gw.adapters.memory import state as memory
+from eligibility_gw.adapters.memory.state import MemoryKeyValueStore
 
 
 @pytest.fixture

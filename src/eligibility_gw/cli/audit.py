@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from eligibility_gw.cli.common import EXIT_FAILED, EXIT_OK, core_from, err, out
+from eligibility_gw.cli.common import EXIT_FAILED, EXIT_OK, err, gateway_from, out
 
 
 async def cmd_verify(args: argparse.Namespace) -> int:
     """Recompute the chain; name the first bad row."""
-    async with core_from(args) as core:
-        report = await core.store.answers.verify()
+    async with gateway_from(args) as gateway:
+        report = await gateway.store.answers.verify()
     if report.ok:
         out(f"answer log verified: {report.rows} rows, chain intact")
         return EXIT_OK

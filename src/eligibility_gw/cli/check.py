@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 
-from eligibility_gw.cli.common import EXIT_OK, core_from, out
-from eligibility_gw.presenting import Audience, PresentedAnswer, present
-from eligibility_gw.service import Asker
+from eligibility_gw.cli.common import EXIT_OK, gateway_from, out
+from eligibility_gw.policy.askers import Asker
+from eligibility_gw.presenting import PresentedAnswer, present
 from eligibility_gw.textinput import parse_date
 from eligibility_gw.wording import Wording
 
@@ -21,6 +21,8 @@ def render_text(p: PresentedAnswer, w: Wording) -> str:
         f"  {w.t('label.service_date')}: {p.service_date_text}",
         f"  {w.t('label.cover_end')}: {p.cover_end_text or '-'}",
     ]
+    if p.cover_ended_text:
+        lines.append(f"  {w.t('label.cover_ended')}: {p.cover_ended_text}")
     for r in p.reasons:
         lines.append(f"  {w.t('label.reasons')}: [{r.code}] {r.message}")
         if r.resolve:
@@ -32,13 +34,13 @@ def render_text(p: PresentedAnswer, w: Wording) -> str:
 
 async def cmd_check(args: argparse.Namespace) -> int:
     """Answer one inquiry and print it."""
-    async with core_from(args) as core:
+    async with gateway_from(args) as gateway:
         day = parse_date(args.date) if args.date else None
-        answer = await core.service.ask(
-            args.national_id, Asker("cli", "operator", "cli"), day, args.setting
+        answer = await gateway.inquiries.ask(
+            Asker.for_operator(), args.national_id, day, args.setting
         )
-        w = Wording(args.lang or core.settings.default_language)
-        shown = present(answer.record, w, core.pack, Audience.STAFF, answer.member)
+        w = Wording(args.lang or gateway.settings.default_language)
+        shown = present(answer, w, gateway.pack)
     if args.json:
         data = shown.as_json()
         data["tracking_code"] = answer.tracking_code.grouped()

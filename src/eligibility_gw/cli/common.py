@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sqlite3
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any
 
-from eligibility_gw.bootstrap import Core, open_core
+from eligibility_gw.bootstrap import open_gateway
 from eligibility_gw.domain.errors import EligibilityError, RulePackError
+from eligibility_gw.gateway import Gateway
 from eligibility_gw.logs import configure_logging
+from eligibility_gw.ports import StoreUnavailable
 from eligibility_gw.settings import Settings, SettingsError, load_settings
 from eligibility_gw.wording import Wording
 
@@ -46,13 +47,13 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 @asynccontextmanager
-async def core_from(args: argparse.Namespace) -> AsyncIterator[Core]:
-    """Open the core for one command, and close it after."""
-    core = await open_core(settings_from(args))
+async def gateway_from(args: argparse.Namespace) -> AsyncIterator[Gateway]:
+    """Open the gateway for one command, and close it after."""
+    gateway = await open_gateway(settings_from(args))
     try:
-        yield core
+        yield gateway
     finally:
-        await core.close()
+        await gateway.close()
 
 
 def run(command: Command, args: argparse.Namespace) -> int:
@@ -76,8 +77,11 @@ def run(command: Command, args: argparse.Namespace) -> int:
     except EligibilityError as exc:
         err(Wording(getattr(args, "lang", None) or settings.default_language).error(exc))
         return EXIT_USAGE
-    except (sqlite3.Error, OSError) as exc:
-        err(f"the store cannot be opened or read: {exc}")
+    except StoreUnavailable as exc:
+        err(f"the store cannot be opened or read: {exc.problem}")
+        return EXIT_FAILED
+    except OSError as exc:
+        err(f"a file cannot be read or written: {exc}")
         return EXIT_FAILED
     except KeyboardInterrupt:
         err("interrupted")

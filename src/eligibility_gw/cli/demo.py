@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from eligibility_gw.bootstrap import open_core
+from eligibility_gw.bootstrap import open_gateway
 from eligibility_gw.cli.common import EXIT_OK, out, settings_from
 from eligibility_gw.cli.serve import serve_forever
 from eligibility_gw.demo import DEMO_PROVIDER_ID, DEMO_PROVIDER_KEY, personas, seed_demo
@@ -18,21 +18,21 @@ DEFAULT_DB = "var/demo.sqlite3"
 
 async def build_demo(settings: Settings, families: int) -> int:
     """Fill the store with personas and ``families`` synthetic families; return the count."""
-    core = await open_core(settings)
+    gateway = await open_gateway(settings)
     try:
         today = settings.today()
-        await seed_demo(core.store, core.pack, today)
+        await seed_demo(gateway.store, gateway.pack, today)
         batch = []
-        for row in synthetic_rows(core.pack, families, today):
+        for row in synthetic_rows(gateway.pack, families, today):
             batch.append(row)
             if len(batch) >= 20_000:
-                await core.store.registry.upsert_rows(batch)
+                await gateway.store.registry.upsert_rows(batch)
                 batch = []
         if batch:
-            await core.store.registry.upsert_rows(batch)
-        return await core.store.registry.count_people()
+            await gateway.store.registry.upsert_rows(batch)
+        return await gateway.store.registry.count_people()
     finally:
-        await core.close()
+        await gateway.close()
 
 
 async def cmd_demo(args: argparse.Namespace) -> int:

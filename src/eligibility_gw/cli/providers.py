@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from eligibility_gw.cli.common import EXIT_FAILED, EXIT_OK, CommandError, core_from, err, out
+from eligibility_gw.cli.common import EXIT_FAILED, EXIT_OK, CommandError, err, gateway_from, out
 from eligibility_gw.domain.provider import ProviderKind
 from eligibility_gw.phones import InvalidPhone, normalise_phone
 from eligibility_gw.providers import PROVIDER_ID, hash_api_key, new_api_key
@@ -14,16 +14,16 @@ async def cmd_add(args: argparse.Namespace) -> int:
     """Register a provider and print its API key (shown this once only)."""
     if not PROVIDER_ID.match(args.id):
         raise CommandError("provider id: letters, digits, '.', '_' or '-', at most 64")
-    async with core_from(args) as core:
+    async with gateway_from(args) as gateway:
         phone = None
         if args.phone:
             try:
-                phone = normalise_phone(args.phone, core.pack.phone_region)
+                phone = normalise_phone(args.phone, gateway.pack.phone_region)
             except InvalidPhone as exc:
                 raise CommandError(f"--phone: {exc}") from exc
         key = new_api_key()
         try:
-            await core.store.providers.add(
+            await gateway.store.providers.add(
                 args.id, args.name, ProviderKind(args.kind), phone, hash_api_key(key)
             )
         except ValueError as exc:
@@ -34,8 +34,8 @@ async def cmd_add(args: argparse.Namespace) -> int:
 
 
 async def _set_active(args: argparse.Namespace, active: bool) -> int:
-    async with core_from(args) as core:
-        provider = await core.store.providers.set_active(args.id, active)
+    async with gateway_from(args) as gateway:
+        provider = await gateway.store.providers.set_active(args.id, active)
     if provider is None:
         err(f"no provider {args.id!r}")
         return EXIT_FAILED
@@ -55,8 +55,8 @@ async def cmd_deactivate(args: argparse.Namespace) -> int:
 
 async def cmd_list(args: argparse.Namespace) -> int:
     """One line per provider."""
-    async with core_from(args) as core:
-        providers = await core.store.providers.list()
+    async with gateway_from(args) as gateway:
+        providers = await gateway.store.providers.list()
     for p in providers:
         state = "active" if p.active else "DEACTIVATED"
         out(f"{p.provider_id}\t{p.kind.value}\t{state}\t{p.phone or '-'}\t{p.name}")

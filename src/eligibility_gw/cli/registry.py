@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from eligibility_gw.cli.common import EXIT_FAILED, EXIT_OK, CommandError, core_from, err, out
+from eligibility_gw.cli.common import EXIT_FAILED, EXIT_OK, CommandError, err, gateway_from, out
 from eligibility_gw.importer import import_registry
 from eligibility_gw.registry_csv import HeaderError
 
@@ -17,13 +17,13 @@ async def cmd_import(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise CommandError(f"no such file: {path}")
-    async with core_from(args) as core:
+    async with gateway_from(args) as gateway:
         try:
             report = await import_registry(
                 path,
-                core.store.registry,
-                core.pack,
-                core.settings.today(),
+                gateway.store.registry,
+                gateway.pack,
+                gateway.settings.today(),
                 progress=False if args.no_progress else None,
             )
         except HeaderError as exc:
@@ -34,7 +34,7 @@ async def cmd_import(args: argparse.Namespace) -> int:
         err(f"... and {report.rows_refused - MAX_SHOWN} more refused rows")
     out(
         f"{report.rows_imported} rows imported, {report.rows_refused} refused "
-        f"({report.rows_read} read) under rule pack {core.pack.label}"
+        f"({report.rows_read} read) under rule pack {gateway.pack.label}"
     )
     return EXIT_FAILED if report.problems else EXIT_OK
 

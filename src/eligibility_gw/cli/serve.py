@@ -13,7 +13,7 @@ from types import FrameType
 import structlog
 from aiohttp import web
 
-from eligibility_gw.app import create_app
+from eligibility_gw.channels import gateway_app
 from eligibility_gw.cli.common import EXIT_OK, EXIT_USAGE, err, run, settings_from
 from eligibility_gw.logs import configure_logging
 from eligibility_gw.settings import Settings, SettingsError
@@ -40,7 +40,7 @@ async def serve_forever(settings: Settings, host: str, port: int, reuse_port: bo
     sent), and then the clean-ups flush the answer log and close the stores. Letting the
     signal raise instead would cancel every task at once, in-flight requests included.
     """
-    app = create_app(settings)
+    app = gateway_app(settings)
     runner = web.AppRunner(
         app, handle_signals=False, shutdown_timeout=settings.server.shutdown_grace
     )

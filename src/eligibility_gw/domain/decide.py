@@ -73,15 +73,18 @@ def decide(
                 status = Status.UNDETERMINED
     if notices:
         reasons = (*reasons, *notices)
-    cover_end = None
+    cover_end = cover_ended = None
     if status is Status.ELIGIBLE:
         cover_end = _cover_end(person, family, day, pack, blocked)
+    elif status is Status.NOT_ELIGIBLE:
+        cover_ended = _cover_ended(person, family, day, pack, blocked)
     return Decision(
         status=status,
         reasons=reasons,
         cover_end=cover_end,
         rule_pack=pack.name,
         rule_pack_version=pack.version,
+        cover_ended=cover_ended,
     )
 
 
@@ -292,13 +295,9 @@ def _unique(reasons: list[Reason]) -> list[Reason]:
     return out
 
 
-def _cover_end(
-    person: Person, family: Family, day: date, pack: RulePack, blocked: Mapping[str, Reason]
-) -> date:
-    """Walk the dates where a fact changes; the day before the first ineligible one is the end."""
+def _changes(person: Person, family: Family, pack: RulePack) -> set[date]:
+    """The days on which a fact the rules read about ``person`` changes."""
     one = timedelta(days=1)
-    if person.is_principal:
-        return _end_of_cover_run(person, day)
     changes: set[date] = set()
     for p in family.principal.cover_periods:
         changes.update((p.start, p.end + one))
@@ -312,6 +311,33 @@ def _cover_end(
             changes.update(
                 anniversary(person.birth_date, a) for a in pack.ages_of(person.relationship)
             )
+    return changes
+
+
+def _cover_ended(
+    person: Person, family: Family, day: date, pack: RulePack, blocked: Mapping[str, Reason]
+) -> date | None:
+    """The last covered day before ``day`` (on which ``person`` is not covered), if any.
+
+    Facts change only on the change days, so the status is constant between two of them:
+    walking back from ``day``, the first change day whose eve was covered ends the run.
+    """
+    one = timedelta(days=1)
+    for change in sorted((c for c in _changes(person, family, pack) if c <= day), reverse=True):
+        status, _ = _status_on(person, family, change - one, pack, blocked)
+        if status is Status.ELIGIBLE:
+            return change - one
+    return None
+
+
+def _cover_end(
+    person: Person, family: Family, day: date, pack: RulePack, blocked: Mapping[str, Reason]
+) -> date:
+    """Walk the dates where a fact changes; the day before the first ineligible one is the end."""
+    one = timedelta(days=1)
+    if person.is_principal:
+        return _end_of_cover_run(person, day)
+    changes = _changes(person, family, pack)
     last = day
     for change in sorted(c for c in changes if c > day):
         status, _ = _status_on(person, family, change, pack, blocked)

@@ -61,3 +61,42 @@ class RulePackError(EligibilityError):
     """A rule pack is inconsistent; raised when it is loaded, never while answering."""
 
     code = "RULE_PACK_ERROR"
+
+
+class Refused(EligibilityError):
+    """The inquiry is well formed, but the policy does not let this asker have an answer."""
+
+    code = "REFUSED"
+
+
+class ProviderInactive(Refused):
+    """The provider is deactivated: it must send its registration data again."""
+
+    code = "PROVIDER_INACTIVE"
+
+
+class NotPermitted(Refused):
+    """The asker may not learn about this person (worded the same whether they exist or not)."""
+
+    code = "NOT_ON_FILE"
+
+
+class QuotaExceeded(Refused):
+    """Too many answers: ``scope`` says whose budget, ``retry_after`` when it renews (seconds)."""
+
+    code = "RATE_LIMITED"
+
+    def __init__(self, message: str, *, scope: str, retry_after: int, limit: int) -> None:
+        minutes = max(1, -(-retry_after // 60))
+        super().__init__(
+            message,
+            problem=scope,
+            scope=scope,
+            retry_after=retry_after,
+            minutes=minutes,
+            seconds=retry_after,
+            limit=limit,
+        )
+        self.scope = scope
+        self.retry_after = retry_after
+        self.limit = limit

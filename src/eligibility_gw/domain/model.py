@@ -132,13 +132,19 @@ class Reason:
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """What the rules say about one person on one date."""
+    """What the rules say about one person on one date.
+
+    ``cover_end`` is the last day of the covered run that holds the date (eligible answers);
+    ``cover_ended`` the last covered day before it (not-eligible answers), when cover there was.
+    Only ``cover_end`` is written to the answer log: ``cover_ended`` follows from the facts.
+    """
 
     status: Status
     reasons: tuple[Reason, ...] = ()
     cover_end: date | None = None
     rule_pack: str = ""
     rule_pack_version: str = ""
+    cover_ended: date | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -119,6 +119,9 @@ class RulePack:
     evidence: Mapping[EvidenceKind, EvidencePolicy] = field(default_factory=dict)
     #: The registry answering each such condition, by condition name (worked out on load).
     evidence_for: Mapping[str, EvidenceKind] = field(default_factory=dict)
+    #: Full years from which a person's own affairs are theirs: a minor's check notices go to
+    #: the principal's phone, an adult's only to their own (``[pack] age_of_majority``).
+    age_of_majority: int | None = None
 
     @property
     def relationships(self) -> tuple[str, ...]:
@@ -272,6 +275,7 @@ def parse_rule_pack(data: Mapping[str, Any]) -> RulePack:
     except ValueError as exc:
         raise RulePackError(f"service: {exc}") from exc
     months_back = _opt_int(service, "months_back", "service")
+    majority = _opt_int(pack, "age_of_majority", "pack")
     evidence = _parse_evidence(data.get("evidence", {}), documents)
     return RulePack(
         name=_req(pack, "name", str, "pack"),
@@ -289,4 +293,5 @@ def parse_rule_pack(data: Mapping[str, Any]) -> RulePack:
         change_ages={rel: _ages_of(tuple(rules), rel) for rel in dependents},
         evidence=evidence,
         evidence_for={n: kind for kind, p in evidence.items() for n in p.answers},
+        age_of_majority=majority,
     )

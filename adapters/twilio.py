@@ -1,8 +1,9 @@
 """Outbound SMS through Twilio's async client: a deadline per attempt, retries, status callbacks.
 
-Other channels (the call-centre console, reminders) send through the ``SMS_NOTIFIER`` the
-app carries. The Twilio client and its HTTP session are created when the app starts and
-closed when it stops; sending never blocks the event loop (no sync ``create()``).
+The ``SmsSender`` the core sends check notices, dispute outcomes and reminders through. The
+Twilio client and its HTTP session are created when the gateway opens and closed when it
+closes; sending never blocks the event loop (no sync ``create()``). Every accepted message is
+kept in ``SmsRecords`` with its delivery status, which Twilio's callbacks move on.
 """
 
 from __future__ import annotations
@@ -11,51 +12,28 @@ import asyncio
 import base64
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 import structlog
-from aiohttp import web
 from twilio.base.exceptions import TwilioException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
-from eligibility_gw.channels.sms.records import OutboundSms, SmsRecords
-from eligibility_gw.channels.sms.settings import TWILIO_API, SmsSettings
+from eligibility_gw.ports.messages import OutboundSms, SmsRecords
+from eligibility_gw.ports.outbound import SentSms, SmsNotConfigured, SmsSendError
+from eligibility_gw.settings import TwilioSettings
 
 log = structlog.get_logger(__name__)
 
-STATUS_PATH = "/channels/sms/twilio/status"
 #: HTTP statuses after which Twilio did not take the message and a retry may succeed.
+TWILIO_API_BASE = TwilioSettings().api_base_url
 TRANSIENT_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 # Twilio's client logs every request at INFO through the stdlib; keep only its problems.
 _TWILIO_LOGGER = logging.getLogger("eligibility_gw.twilio")
 _TWILIO_LOGGER.setLevel(logging.WARNING)
-
-
-class SmsSendError(Exception):
-    """An SMS could not be handed to Twilio."""
-
-    def __init__(self, message: str, *, status: int | None = None, code: int | None = None):
-        super().__init__(message)
-        self.status = status
-        self.code = code
-
-
-class SmsNotConfigured(SmsSendError):
-    """Outbound SMS has no account, token or sender configured."""
-
-
-@dataclass(frozen=True, slots=True)
-class SentSms:
-    """A message Twilio accepted."""
-
-    message_sid: str
-    status: str
-    attempts: int
 
 
 class TwilioTransport:
@@ -83,7 +61,7 @@ class TwilioTransport:
         allow_redirects: bool = False,
     ) -> Any:
         """Send one request of Twilio's client."""
-        if self.api_base_url != TWILIO_API:
+        if self.api_base_url != TWILIO_API_BASE:
             # Any Twilio host (regions and edges from TWILIO_REGION/TWILIO_EDGE included).
             parts = urlsplit(uri)
             if parts.hostname and parts.hostname.endswith("twilio.com"):
@@ -120,17 +98,17 @@ def _transient(exc: BaseException) -> tuple[bool, int | None, int | None]:
 
 
 class TwilioNotifier:
-    """Send SMS through Twilio and record them; created at mount, opened at start-up."""
+    """Send SMS through Twilio and record them (the core's ``SmsSender``)."""
 
     def __init__(
         self,
-        settings: SmsSettings,
-        public_base_url: str,
+        settings: TwilioSettings,
+        status_callback: str,
         auth_token: str | None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.settings = settings
-        self.status_callback = public_base_url.rstrip("/") + STATUS_PATH
+        self.status_callback = status_callback
         self._auth_token = auth_token
         self._sleep = sleep
         self._transport: TwilioTransport | None = None
@@ -232,6 +210,3 @@ class TwilioNotifier:
         task = asyncio.get_running_loop().create_task(run())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-
-
-SMS_NOTIFIER = web.AppKey("sms_notifier", TwilioNotifier)

@@ -1,4 +1,10 @@
-"""The small interfaces the core needs from its stores; adapters implement them."""
+"""The small interfaces the core needs from its stores; adapters implement them.
+
+This package holds the store ports (registry, answer log, providers, batches, short-lived
+state, evidence registries); ``messages``, ``chats``, ``casework`` and ``outbound`` hold the
+ports of what the channels keep and send. Every adapter turns its driver's failures
+(``sqlite3``, ``asyncpg``, a pool, the network) into ``StoreUnavailable``.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,20 @@ from eligibility_gw.domain.evidence import CivilRecord, StudentRecord
 from eligibility_gw.domain.model import Family, Person
 from eligibility_gw.domain.provider import Provider, ProviderKind
 from eligibility_gw.domain.tracking import TrackingCode
+from eligibility_gw.ports.casework import ConsoleStore
+from eligibility_gw.ports.chats import TelegramBindings
+from eligibility_gw.ports.messages import SmsRecords
+
+
+class StoreUnavailable(Exception):
+    """A store could not answer: its file, server, pool or network failed, or it timed out.
+
+    ``problem`` says which, in a few words that never carry personal data (logged as is).
+    """
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +187,7 @@ class Batches(Protocol):
 
 
 class Store(Protocol):
-    """One backing store: the three interfaces above over one connection pool."""
+    """One backing store: every port the gateway keeps, over one database handle or pool."""
 
     @property
     def registry(self) -> Registry:
@@ -184,6 +204,18 @@ class Store(Protocol):
     @property
     def batches(self) -> Batches:
         """Stored batch results."""
+
+    @property
+    def sms(self) -> SmsRecords:
+        """Outbound SMS, delivery statuses and reports of unasked checks."""
+
+    @property
+    def chats(self) -> TelegramBindings:
+        """Which phone each chat proved."""
+
+    @property
+    def casework(self) -> ConsoleStore:
+        """Staff, disputes, corrections and the access log of the call centre."""
 
     async def ping(self) -> bool:
         """Say whether the store answers."""

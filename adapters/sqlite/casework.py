@@ -1,9 +1,8 @@
 """SQLite ``ConsoleStore``: staff, disputes, corrections, access log, dashboard counts (0006).
 
-It keeps its own connection to the store's file, like the SMS records: its writes wait for
-the registry's and the answer log's through SQLite's busy timeout, never through our locks.
-Branch documents and phone corrections are written to the registry's own tables, so the
-next ``find_family`` (and so the next inquiry) sees them.
+It works on the file's ``SqliteDatabase`` like every other SQLite adapter: writes under the
+file's gate, reads in the reader's thread. Branch documents and phone corrections are written
+to the registry's own tables, so the next ``find_family`` (and so the next inquiry) sees them.
 """
 
 from __future__ import annotations
@@ -11,14 +10,11 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
-import aiosqlite
-
-from eligibility_gw.adapters.sqlite.gate import write_gate
-from eligibility_gw.channels.console.disputes import DisputeCode, DisputeStatus
-from eligibility_gw.channels.console.records import (
+from eligibility_gw.adapters.sqlite.database import SqliteDatabase, unavailable
+from eligibility_gw.domain.disputes import DisputeCode, DisputeStatus
+from eligibility_gw.ports.casework import (
     AccessEntry,
     AccessQuery,
     DayCount,
@@ -101,32 +97,25 @@ _INSERT_EVENT = (
 class SqliteConsoleStore:
     """The SQLite implementation of ``channels.console.records.ConsoleStore``."""
 
-    def __init__(self, conn: aiosqlite.Connection, path: str | Path = ":memory:") -> None:
-        self._conn = conn
-        self._lock = write_gate(path)
+    def __init__(self, db: SqliteDatabase) -> None:
+        self._db = db
 
     async def _write(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[int]:
         """Run statements in one transaction; the row counts each changed."""
         counts: list[int] = []
-        async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                for sql, params in statements:
-                    cur = await self._conn.execute(sql, tuple(params))
-                    counts.append(cur.rowcount)
-                    await cur.close()
-                await self._conn.execute("COMMIT")
-            except BaseException:
-                await self._conn.execute("ROLLBACK")
-                raise
+        async with self._db.transaction() as w:
+            for sql, params in statements:
+                cur = await w.execute(sql, tuple(params))
+                counts.append(cur.rowcount)
+                await cur.close()
         return counts
 
     async def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        async with self._conn.execute(sql, tuple(params)) as cur:
-            return list(await cur.fetchall())
+        return await self._db.fetchall(sql, params)
 
     # --- staff ------------------------------------------------------------------------------
 
+    @unavailable
     async def add_staff(self, username: str, role: Role, password_hash: str) -> StaffAccount:
         """Create an account; ``ValueError`` when the name is taken."""
         now = _ts(datetime.now(UTC))
@@ -146,6 +135,7 @@ class SqliteConsoleStore:
         assert found is not None
         return found
 
+    @unavailable
     async def get_staff(self, username: str) -> StaffAccount | None:
         """One account by name."""
         rows = await self._rows(
@@ -153,11 +143,13 @@ class SqliteConsoleStore:
         )
         return _staff(rows[0]) if rows else None
 
+    @unavailable
     async def list_staff(self) -> list[StaffAccount]:
         """Every account, by name."""
         rows = await self._rows(f"SELECT {_STAFF_COLUMNS} FROM console_staff ORDER BY username")
         return [_staff(r) for r in rows]
 
+    @unavailable
     async def set_staff_active(self, username: str, active: bool) -> StaffAccount | None:
         """Enable or disable an account."""
         await self._write(
@@ -170,6 +162,7 @@ class SqliteConsoleStore:
         )
         return await self.get_staff(username)
 
+    @unavailable
     async def set_password_hash(self, username: str, password_hash: str) -> bool:
         """Replace an account's password hash."""
         (count,) = await self._write(
@@ -184,6 +177,7 @@ class SqliteConsoleStore:
 
     # --- disputes ---------------------------------------------------------------------------
 
+    @unavailable
     async def open_dispute(self, draft: DisputeDraft) -> Dispute:
         """Store a new dispute under a fresh code, with its "opened" event."""
         opened = DisputeEvent(
@@ -226,6 +220,7 @@ class SqliteConsoleStore:
             return found
         raise RuntimeError("no free dispute code after several draws")
 
+    @unavailable
     async def get_dispute(self, code: DisputeCode) -> Dispute | None:
         """One dispute by code."""
         rows = await self._rows(
@@ -233,6 +228,7 @@ class SqliteConsoleStore:
         )
         return _dispute(rows[0]) if rows else None
 
+    @unavailable
     async def disputes_about(self, national_id: str) -> list[Dispute]:
         """Every dispute about one person, newest first."""
         rows = await self._rows(
@@ -253,6 +249,7 @@ class SqliteConsoleStore:
             params.append(_ts(due_before))
         return sql, params
 
+    @unavailable
     async def list_disputes(
         self,
         statuses: Sequence[DisputeStatus],
@@ -269,6 +266,7 @@ class SqliteConsoleStore:
         )
         return [_dispute(r) for r in rows]
 
+    @unavailable
     async def count_disputes(
         self, statuses: Sequence[DisputeStatus], due_before: datetime | None = None
     ) -> int:
@@ -277,6 +275,7 @@ class SqliteConsoleStore:
         rows = await self._rows(f"SELECT count(*) FROM console_dispute{where}", params)
         return int(rows[0][0])
 
+    @unavailable
     async def change_status(
         self,
         code: DisputeCode,
@@ -293,20 +292,15 @@ class SqliteConsoleStore:
             params.append(_ts(due_at))
         sql += " WHERE code = ? AND status = ?"
         params += [code.digits, expected.value]
-        async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                cur = await self._conn.execute(sql, params)
-                moved = cur.rowcount > 0
-                await cur.close()
-                if moved:
-                    await self._conn.execute(_INSERT_EVENT, _event_row(code, event))
-                await self._conn.execute("COMMIT")
-            except BaseException:
-                await self._conn.execute("ROLLBACK")
-                raise
+        async with self._db.transaction() as w:
+            cur = await w.execute(sql, params)
+            moved = cur.rowcount > 0
+            await cur.close()
+            if moved:
+                await w.execute(_INSERT_EVENT, _event_row(code, event))
         return await self.get_dispute(code) if moved else None
 
+    @unavailable
     async def add_event(self, code: DisputeCode, event: DisputeEvent) -> None:
         """Add a line to the dispute's history."""
         await self._write(
@@ -319,6 +313,7 @@ class SqliteConsoleStore:
             ]
         )
 
+    @unavailable
     async def events(self, code: DisputeCode) -> list[DisputeEvent]:
         """The dispute's history, oldest first."""
         rows = await self._rows(
@@ -338,6 +333,7 @@ class SqliteConsoleStore:
             for r in rows
         ]
 
+    @unavailable
     async def record_resolution(
         self,
         code: DisputeCode,
@@ -360,6 +356,7 @@ class SqliteConsoleStore:
 
     # --- corrections ------------------------------------------------------------------------
 
+    @unavailable
     async def record_document(self, draft: DocumentDraft) -> bool:
         """Put a branch document on file; False when nobody has that national id."""
         (count,) = await self._write(
@@ -382,6 +379,7 @@ class SqliteConsoleStore:
         )
         return count > 0
 
+    @unavailable
     async def documents_of(self, national_id: str) -> list[DocumentOnFile]:
         """Every document on file for the person, oldest first."""
         rows = await self._rows(
@@ -393,6 +391,7 @@ class SqliteConsoleStore:
             DocumentOnFile(r[0], _day(r[1]), _day(r[2]), r[3], r[4], _at(r[5]), r[6]) for r in rows
         ]
 
+    @unavailable
     async def correct_phone(
         self, national_id: str, new_phone: str, changed_by: str, changed_at: datetime, reason: str
     ) -> PhoneChange | None:
@@ -416,6 +415,7 @@ class SqliteConsoleStore:
             return None
         return (await self.phone_changes(national_id))[0]
 
+    @unavailable
     async def phone_changes(self, national_id: str) -> list[PhoneChange]:
         """The person's phone corrections, newest first."""
         rows = await self._rows(
@@ -427,22 +427,18 @@ class SqliteConsoleStore:
 
     # --- access log -------------------------------------------------------------------------
 
+    @unavailable
     async def log_access(self, entries: Sequence[AccessEntry]) -> None:
         """Keep look-ups before the page showing them is sent."""
         if not entries:
             return
-        async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                await self._conn.executemany(
-                    "INSERT INTO console_access (at, staff, national_id, action) VALUES (?,?,?,?)",
-                    [(_ts(e.at), e.staff, e.national_id, e.action) for e in entries],
-                )
-                await self._conn.execute("COMMIT")
-            except BaseException:
-                await self._conn.execute("ROLLBACK")
-                raise
+        async with self._db.transaction() as w:
+            await w.executemany(
+                "INSERT INTO console_access (at, staff, national_id, action) VALUES (?,?,?,?)",
+                [(_ts(e.at), e.staff, e.national_id, e.action) for e in entries],
+            )
 
+    @unavailable
     async def access_log(
         self, query: AccessQuery, limit: int = 50, offset: int = 0
     ) -> list[AccessEntry]:
@@ -467,6 +463,7 @@ class SqliteConsoleStore:
 
     # --- dashboard --------------------------------------------------------------------------
 
+    @unavailable
     async def answer_counts(self, days: Sequence[DayWindow]) -> list[DayCount]:
         """Answers per day, channel and status (the log's times are UTC ISO text)."""
         if not days:
@@ -485,28 +482,9 @@ class SqliteConsoleStore:
         return [DayCount(date.fromisoformat(r[0]), r[1], r[2], int(r[3])) for r in rows]
 
     async def close(self) -> None:
-        """Close the connection."""
-        await self._conn.close()
+        """Nothing of its own to release: the database is closed by the store."""
 
 
 def _log_ts(value: datetime) -> str:
     """An instant as the answer log writes it (``isoformat()`` of a UTC datetime)."""
     return value.astimezone(UTC).isoformat()
-
-
-async def open_sqlite_console_store(path: str | Path) -> SqliteConsoleStore:
-    """Open the console store on the gateway's (already migrated) SQLite file."""
-    conn = await aiosqlite.connect(str(path), isolation_level=None)
-    try:
-        await conn.execute("PRAGMA busy_timeout=10000")
-        await conn.execute("PRAGMA journal_mode=WAL")
-        await conn.execute("PRAGMA foreign_keys=ON")
-        async with conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'console_dispute'"
-        ) as cur:
-            if await cur.fetchone() is None:
-                raise sqlite3.OperationalError(f"{path}: migration 0006_console is not applied")
-    except BaseException:
-        await conn.close()
-        raise
-    return SqliteConsoleStore(conn, path)

@@ -12,7 +12,8 @@ from datetime import datetime
 
 import asyncpg
 
-from eligibility_gw.channels.sms.records import (
+from eligibility_gw.adapters.postgres.database import unavailable
+from eligibility_gw.ports.messages import (
     OutboundSms,
     StatusEvent,
     UnaskedCheckReport,
@@ -42,11 +43,12 @@ def _outbound(r: asyncpg.Record) -> OutboundSms:
 
 
 class PostgresSmsRecords:
-    """The PostgreSQL implementation of ``eligibility_gw.channels.sms.records.SmsRecords``."""
+    """The PostgreSQL implementation of ``eligibility_gw.ports.messages.SmsRecords``."""
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
 
+    @unavailable
     async def record_sent(self, message: OutboundSms) -> None:
         """Keep the message; a callback that came first (and ranks later) sets its status."""
         async with self._pool.acquire() as conn, conn.transaction():
@@ -76,6 +78,7 @@ class PostgresSmsRecords:
                 message.message_sid,
             )
 
+    @unavailable
     async def record_status(self, event: StatusEvent) -> bool:
         """Keep the callback and move the message's status forward, never back."""
         rank = status_rank(event.status)
@@ -105,6 +108,7 @@ class PostgresSmsRecords:
             )
         return bool(known)
 
+    @unavailable
     async def outbound(self, message_sid: str) -> OutboundSms | None:
         """One outbound message."""
         async with self._pool.acquire() as conn:
@@ -114,6 +118,7 @@ class PostgresSmsRecords:
             )
         return _outbound(row) if row else None
 
+    @unavailable
     async def status_events(self, message_sid: str) -> list[StatusEvent]:
         """A message's callbacks, in the order received."""
         async with self._pool.acquire() as conn:
@@ -127,6 +132,7 @@ class PostgresSmsRecords:
             for r in rows
         ]
 
+    @unavailable
     async def latest_outbound(
         self, to_phone: str, purpose: str, since: datetime
     ) -> OutboundSms | None:
@@ -141,6 +147,7 @@ class PostgresSmsRecords:
             )
         return _outbound(row) if row else None
 
+    @unavailable
     async def add_report(self, report: UnaskedCheckReport) -> bool:
         """Keep a report once per inbound message."""
         async with self._pool.acquire() as conn:
@@ -155,6 +162,7 @@ class PostgresSmsRecords:
             )
         return kept is not None
 
+    @unavailable
     async def reports(self, limit: int = 100) -> list[UnaskedCheckReport]:
         """The latest reports, newest first."""
         async with self._pool.acquire() as conn:
@@ -170,11 +178,3 @@ class PostgresSmsRecords:
 
     async def close(self) -> None:
         """Nothing to release: the pool is the store's."""
-
-
-async def open_postgres_sms_records(pool: asyncpg.Pool) -> PostgresSmsRecords:
-    """Records on the store's (already migrated) pool."""
-    async with pool.acquire() as conn:
-        if await conn.fetchval("SELECT to_regclass('sms_outbound')") is None:
-            raise asyncpg.UndefinedTableError("migration 0003_channels is not applied")
-    return PostgresSmsRecords(pool)

@@ -1,20 +1,13 @@
-"""SQLite ``SmsRecords``: outbound SMS, status callbacks and NO reports (migration 0002).
-
-It keeps its own connection to the store's file, so the channel's writes never wait behind
-the answer log's group commits for a lock of ours (SQLite's busy timeout orders them).
-"""
+"""SQLite ``SmsRecords``: outbound SMS, status callbacks and NO reports (migration 0002)."""
 
 from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import aiosqlite
-
-from eligibility_gw.adapters.sqlite.gate import write_gate
-from eligibility_gw.channels.sms.records import (
+from eligibility_gw.adapters.sqlite.database import SqliteDatabase, unavailable
+from eligibility_gw.ports.messages import (
     OutboundSms,
     StatusEvent,
     UnaskedCheckReport,
@@ -46,23 +39,17 @@ def _outbound(r: Any) -> OutboundSms:
 
 
 class SqliteSmsRecords:
-    """The SQLite implementation of ``eligibility_gw.channels.sms.records.SmsRecords``."""
+    """The SQLite implementation of ``eligibility_gw.ports.messages.SmsRecords``."""
 
-    def __init__(self, conn: aiosqlite.Connection, path: str | Path = ":memory:") -> None:
-        self._conn = conn
-        self._lock = write_gate(path)
+    def __init__(self, db: SqliteDatabase) -> None:
+        self._db = db
 
     async def _transaction(self, statements: list[tuple[str, tuple[Any, ...]]]) -> None:
-        async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                for sql, params in statements:
-                    await self._conn.execute(sql, params)
-                await self._conn.execute("COMMIT")
-            except BaseException:
-                await self._conn.execute("ROLLBACK")
-                raise
+        async with self._db.transaction() as w:
+            for sql, params in statements:
+                await w.execute(sql, params)
 
+    @unavailable
     async def record_sent(self, message: OutboundSms) -> None:
         """Keep the message; a callback that came first (and ranks later) sets its status."""
         await self._transaction(
@@ -96,6 +83,7 @@ class SqliteSmsRecords:
             ]
         )
 
+    @unavailable
     async def record_status(self, event: StatusEvent) -> bool:
         """Keep the callback and move the message's status forward, never back."""
         rank = status_rank(event.status)
@@ -116,82 +104,59 @@ class SqliteSmsRecords:
         )
         return await self.outbound(event.message_sid) is not None
 
+    @unavailable
     async def outbound(self, message_sid: str) -> OutboundSms | None:
         """One outbound message."""
-        async with self._conn.execute(
+        row = await self._db.fetchone(
             f"SELECT {_OUTBOUND_COLUMNS} FROM sms_outbound WHERE message_sid = ?",
             (message_sid,),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return _outbound(row) if row else None
 
+    @unavailable
     async def status_events(self, message_sid: str) -> list[StatusEvent]:
         """A message's callbacks, in the order received."""
-        async with self._conn.execute(
+        rows = await self._db.fetchall(
             "SELECT message_sid, status, error_code, received_at FROM sms_status_event"
             " WHERE message_sid = ? ORDER BY id",
             (message_sid,),
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         return [StatusEvent(r[0], r[1], r[2], datetime.fromisoformat(r[3])) for r in rows]
 
+    @unavailable
     async def latest_outbound(
         self, to_phone: str, purpose: str, since: datetime
     ) -> OutboundSms | None:
         """The newest message of ``purpose`` to ``to_phone`` since ``since``."""
-        async with self._conn.execute(
+        row = await self._db.fetchone(
             f"SELECT {_OUTBOUND_COLUMNS} FROM sms_outbound WHERE to_phone = ? AND purpose = ?"
             " AND created_at >= ? ORDER BY created_at DESC LIMIT 1",
             (to_phone, purpose, _ts(since)),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return _outbound(row) if row else None
 
+    @unavailable
     async def add_report(self, report: UnaskedCheckReport) -> bool:
         """Keep a report once per inbound message."""
-        async with self._lock:
-            try:
-                await self._conn.execute(
-                    "INSERT INTO sms_unasked_check_report (phone, tracking_code, inbound_sid,"
-                    " received_at) VALUES (?,?,?,?)",
-                    (
-                        report.phone,
-                        report.tracking_code,
-                        report.inbound_sid,
-                        _ts(report.received_at),
-                    ),
-                )
-            except sqlite3.IntegrityError:
-                return False
+        try:
+            await self._db.execute(
+                "INSERT INTO sms_unasked_check_report (phone, tracking_code, inbound_sid,"
+                " received_at) VALUES (?,?,?,?)",
+                (report.phone, report.tracking_code, report.inbound_sid, _ts(report.received_at)),
+            )
+        except sqlite3.IntegrityError:
+            return False
         return True
 
+    @unavailable
     async def reports(self, limit: int = 100) -> list[UnaskedCheckReport]:
         """The latest reports, newest first."""
-        async with self._conn.execute(
+        rows = await self._db.fetchall(
             "SELECT phone, tracking_code, inbound_sid, received_at FROM sms_unasked_check_report"
             " ORDER BY id DESC LIMIT ?",
             (limit,),
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         return [UnaskedCheckReport(r[0], r[1], r[2], datetime.fromisoformat(r[3])) for r in rows]
 
     async def close(self) -> None:
-        """Close the connection."""
-        await self._conn.close()
-
-
-async def open_sqlite_sms_records(path: str | Path) -> SqliteSmsRecords:
-    """Open records on the store's (already migrated) SQLite file."""
-    conn = await aiosqlite.connect(str(path), isolation_level=None)
-    try:
-        await conn.execute("PRAGMA busy_timeout=10000")
-        await conn.execute("PRAGMA journal_mode=WAL")
-        async with conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sms_outbound'"
-        ) as cur:
-            if await cur.fetchone() is None:
-                raise sqlite3.OperationalError(f"{path}: migration 0002_sms is not applied")
-    except BaseException:
-        await conn.close()
-        raise
-    return SqliteSmsRecords(conn, path)
+        """Nothing of its own to release: the database is closed by the store."""

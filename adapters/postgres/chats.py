@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import asyncpg
 
-from eligibility_gw.channels.telegram.bindings import Binding
+from eligibility_gw.adapters.postgres.database import unavailable
+from eligibility_gw.ports.chats import Binding
 
 _COLUMNS = "chat_id, user_id, phone, language, bound_at"
 
@@ -23,6 +24,7 @@ class PostgresTelegramBindings:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
 
+    @unavailable
     async def get(self, chat_id: int) -> Binding | None:
         """The chat's binding."""
         async with self._pool.acquire() as conn:
@@ -33,6 +35,7 @@ class PostgresTelegramBindings:
             return None
         return Binding(r["chat_id"], r["user_id"], r["phone"], r["language"], r["bound_at"])
 
+    @unavailable
     async def bind(self, binding: Binding) -> None:
         """Keep the binding, replacing the chat's earlier one."""
         async with self._pool.acquire() as conn:
@@ -48,6 +51,7 @@ class PostgresTelegramBindings:
                 binding.bound_at,
             )
 
+    @unavailable
     async def set_language(self, chat_id: int, language: str) -> bool:
         """Change the chat's language."""
         async with self._pool.acquire() as conn:
@@ -56,6 +60,7 @@ class PostgresTelegramBindings:
             )
         return _changed(status) > 0
 
+    @unavailable
     async def forget(self, chat_id: int) -> bool:
         """Remove the chat's binding."""
         async with self._pool.acquire() as conn:
@@ -64,11 +69,3 @@ class PostgresTelegramBindings:
 
     async def close(self) -> None:
         """Nothing to release: the pool is the store's."""
-
-
-async def open_postgres_telegram_bindings(pool: asyncpg.Pool) -> PostgresTelegramBindings:
-    """Bindings on the store's (already migrated) pool."""
-    async with pool.acquire() as conn:
-        if await conn.fetchval("SELECT to_regclass('telegram_binding')") is None:
-            raise asyncpg.UndefinedTableError("migration 0003_channels is not applied")
-    return PostgresTelegramBindings(pool)

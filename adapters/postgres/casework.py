@@ -11,8 +11,9 @@ from typing import Any
 
 import asyncpg
 
-from eligibility_gw.channels.console.disputes import DisputeCode, DisputeStatus
-from eligibility_gw.channels.console.records import (
+from eligibility_gw.adapters.postgres.database import unavailable
+from eligibility_gw.domain.disputes import DisputeCode, DisputeStatus
+from eligibility_gw.ports.casework import (
     AccessEntry,
     AccessQuery,
     DayCount,
@@ -87,6 +88,7 @@ class PostgresConsoleStore:
 
     # --- staff ------------------------------------------------------------------------------
 
+    @unavailable
     async def add_staff(self, username: str, role: Role, password_hash: str) -> StaffAccount:
         """Create an account; ``ValueError`` when the name is taken."""
         async with self._pool.acquire() as conn:
@@ -103,6 +105,7 @@ class PostgresConsoleStore:
         assert row is not None
         return _staff(row)
 
+    @unavailable
     async def get_staff(self, username: str) -> StaffAccount | None:
         """One account by name."""
         async with self._pool.acquire() as conn:
@@ -111,12 +114,14 @@ class PostgresConsoleStore:
             )
         return _staff(row) if row else None
 
+    @unavailable
     async def list_staff(self) -> list[StaffAccount]:
         """Every account, by name."""
         async with self._pool.acquire() as conn:
             rows = await conn.fetch(f"SELECT {_STAFF_COLUMNS} FROM console_staff ORDER BY username")
         return [_staff(r) for r in rows]
 
+    @unavailable
     async def set_staff_active(self, username: str, active: bool) -> StaffAccount | None:
         """Enable or disable an account."""
         async with self._pool.acquire() as conn:
@@ -128,6 +133,7 @@ class PostgresConsoleStore:
             )
         return _staff(row) if row else None
 
+    @unavailable
     async def set_password_hash(self, username: str, password_hash: str) -> bool:
         """Replace an account's password hash."""
         async with self._pool.acquire() as conn:
@@ -141,6 +147,7 @@ class PostgresConsoleStore:
 
     # --- disputes ---------------------------------------------------------------------------
 
+    @unavailable
     async def open_dispute(self, draft: DisputeDraft) -> Dispute:
         """Store a new dispute under a fresh code, with its "opened" event."""
         opened = DisputeEvent(
@@ -177,6 +184,7 @@ class PostgresConsoleStore:
             return _dispute(row)
         raise RuntimeError("no free dispute code after several draws")
 
+    @unavailable
     async def get_dispute(self, code: DisputeCode) -> Dispute | None:
         """One dispute by code."""
         async with self._pool.acquire() as conn:
@@ -185,6 +193,7 @@ class PostgresConsoleStore:
             )
         return _dispute(row) if row else None
 
+    @unavailable
     async def disputes_about(self, national_id: str) -> list[Dispute]:
         """Every dispute about one person, newest first."""
         async with self._pool.acquire() as conn:
@@ -206,6 +215,7 @@ class PostgresConsoleStore:
             params.append(due_before)
         return sql, params
 
+    @unavailable
     async def list_disputes(
         self,
         statuses: Sequence[DisputeStatus],
@@ -226,6 +236,7 @@ class PostgresConsoleStore:
             )
         return [_dispute(r) for r in rows]
 
+    @unavailable
     async def count_disputes(
         self, statuses: Sequence[DisputeStatus], due_before: datetime | None = None
     ) -> int:
@@ -235,6 +246,7 @@ class PostgresConsoleStore:
             value = await conn.fetchval(f"SELECT count(*) FROM console_dispute{where}", *params)
         return int(value)
 
+    @unavailable
     async def change_status(
         self,
         code: DisputeCode,
@@ -260,6 +272,7 @@ class PostgresConsoleStore:
             await conn.execute(_INSERT_EVENT, *_event_args(code, event))
         return _dispute(row)
 
+    @unavailable
     async def add_event(self, code: DisputeCode, event: DisputeEvent) -> None:
         """Add a line to the dispute's history."""
         async with self._pool.acquire() as conn, conn.transaction():
@@ -268,6 +281,7 @@ class PostgresConsoleStore:
                 "UPDATE console_dispute SET updated_at = $1 WHERE code = $2", event.at, code.digits
             )
 
+    @unavailable
     async def events(self, code: DisputeCode) -> list[DisputeEvent]:
         """The dispute's history, oldest first."""
         async with self._pool.acquire() as conn:
@@ -288,6 +302,7 @@ class PostgresConsoleStore:
             for r in rows
         ]
 
+    @unavailable
     async def record_resolution(
         self,
         code: DisputeCode,
@@ -311,6 +326,7 @@ class PostgresConsoleStore:
 
     # --- corrections ------------------------------------------------------------------------
 
+    @unavailable
     async def record_document(self, draft: DocumentDraft) -> bool:
         """Put a branch document on file; False when nobody has that national id."""
         async with self._pool.acquire() as conn:
@@ -328,6 +344,7 @@ class PostgresConsoleStore:
             )
         return bool(status != "INSERT 0 0")
 
+    @unavailable
     async def documents_of(self, national_id: str) -> list[DocumentOnFile]:
         """Every document on file for the person, oldest first."""
         async with self._pool.acquire() as conn:
@@ -349,6 +366,7 @@ class PostgresConsoleStore:
             for r in rows
         ]
 
+    @unavailable
     async def correct_phone(
         self, national_id: str, new_phone: str, changed_by: str, changed_at: datetime, reason: str
     ) -> PhoneChange | None:
@@ -375,6 +393,7 @@ class PostgresConsoleStore:
             )
         return _phone_change(row)
 
+    @unavailable
     async def phone_changes(self, national_id: str) -> list[PhoneChange]:
         """The person's phone corrections, newest first."""
         async with self._pool.acquire() as conn:
@@ -387,6 +406,7 @@ class PostgresConsoleStore:
 
     # --- access log -------------------------------------------------------------------------
 
+    @unavailable
     async def log_access(self, entries: Sequence[AccessEntry]) -> None:
         """Keep look-ups before the page showing them is sent."""
         if not entries:
@@ -398,6 +418,7 @@ class PostgresConsoleStore:
                 [(e.at, e.staff, e.national_id, e.action) for e in entries],
             )
 
+    @unavailable
     async def access_log(
         self, query: AccessQuery, limit: int = 50, offset: int = 0
     ) -> list[AccessEntry]:
@@ -427,6 +448,7 @@ class PostgresConsoleStore:
 
     # --- dashboard --------------------------------------------------------------------------
 
+    @unavailable
     async def answer_counts(self, days: Sequence[DayWindow]) -> list[DayCount]:
         """Answers per day, channel and status.
 

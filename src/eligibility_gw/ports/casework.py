@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
-from eligibility_gw.channels.console.disputes import DisputeCode, DisputeStatus
+from eligibility_gw.domain.disputes import DisputeCode, DisputeStatus
 
 
 class Role(enum.StrEnum):
