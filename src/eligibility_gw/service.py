@@ -58,6 +58,16 @@ class Answer:
         """Eligible, not eligible or undetermined."""
         return self.record.status
 
+    @property
+    def reasons(self) -> tuple[Reason, ...]:
+        """Why, as codes."""
+        return self.record.reasons
+
+    @property
+    def cover_end(self) -> date | None:
+        """The last covered day ahead (eligible answers)."""
+        return self.decision.cover_end
+
 
 def member_view(person: Person) -> MemberView:
     """The member as answers show them."""
@@ -129,6 +139,22 @@ class EligibilityService:
                 return await self.registry.find_family(national_id)
         except TimeoutError as exc:
             raise StoreUnavailable("lookup deadline") from exc
+
+    async def ask(
+        self,
+        raw_national_id: str,
+        asker: Asker,
+        service_date: date | None = None,
+        setting: str | ServiceSetting = ServiceSetting.OUTPATIENT,
+    ) -> Answer:
+        """Check the input, then answer: input errors raise before lookup.
+
+        No policy here (who may ask, how often, what they may read): channels ask through
+        ``eligibility_gw.inquiries``; this is for the core itself and its tests.
+        """
+        national_id = self.normalise_id(raw_national_id)
+        day = self.check_date(service_date)
+        return await self.answer(national_id, day, self.check_setting(setting), asker)
 
     async def answer(
         self, national_id: str, day: date, setting: ServiceSetting, asker: Asker

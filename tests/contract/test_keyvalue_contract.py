@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from eligibility_gw.adapters.memory import MemoryKeyValueStore
+from eligibility_gw.adapters.memory.state import MemoryKeyValueStore
 from eligibility_gw.adapters.redis_state import RedisKeyValueStore
 from eligibility_gw.keyvalue import Deduplicator, RateLimiter, Sessions
 from eligibility_gw.ports import KeyValueStore

@@ -17,6 +17,7 @@ from eligibility_gw.adapters.sqlite import SqliteStore, open_sqlite_store
 from eligibility_gw.domain.answer import GENESIS_HASH, AnswerDraft
 from eligibility_gw.domain.model import Decision, Reason, ServiceSetting, Status
 from eligibility_gw.domain.tracking import TrackingCode, verhoeff_is_valid
+from eligibility_gw.ports import StoreUnavailable
 from tests.conftest import ir_id
 
 SERVICE_DAY = date(2026, 11, 23)
@@ -257,8 +258,10 @@ async def test_failed_batch_fails_every_waiter_and_logs_nothing(
         sqlite_store.answers.append(_draft("boom")),
         return_exceptions=True,
     )
-    # Both answers shared one transaction: neither is returned as if logged.
-    assert all(isinstance(r, sqlite3.IntegrityError) for r in results)
+    # Both answers shared one transaction: neither is returned as if logged; each waiter gets
+    # the one store error (caused by SQLite's refusal).
+    assert all(isinstance(r, StoreUnavailable) for r in results)
+    assert all(isinstance(r.__cause__, sqlite3.IntegrityError) for r in results)
     assert (await sqlite_store.answers.verify()).rows == 0
     # The log goes on afterwards, from seq 1.
     record = await sqlite_store.answers.append(_draft(ir_id(2)))
@@ -374,7 +377,7 @@ async def test_background_checkpoints_run_at_the_lowest_cpu_priority(
 ) -> None:
     """Background checkpoints take only the CPU the loop leaves idle (niceness 19, per thread);
     the writes themselves and the checkpoint at close keep normal priority."""
-    from eligibility_gw.adapters.sqlite.store import LogWriter
+    from eligibility_gw.adapters.sqlite.answer_log import LogWriter
 
     seen: list[tuple[str, int]] = []
     checkpoint = LogWriter._checkpoint
@@ -410,7 +413,7 @@ async def test_a_wal_past_its_bound_is_restarted_while_writers_wait_at_the_gate(
     grew by GBs under load); past ``restart_frames`` the writer holds the file's write gate
     while a checkpoint copies the rest, and the next commit starts the WAL from its
     beginning."""
-    from eligibility_gw.adapters.sqlite.store import LogWriter
+    from eligibility_gw.adapters.sqlite.answer_log import LogWriter
 
     path = tmp_path / "restart.sqlite3"
     await (await open_sqlite_store(path)).close()  # the schema
@@ -489,6 +492,6 @@ async def test_fsync_setting_reaches_the_store(tmp_path: Path) -> None:
         store = await open_store(parse_settings({"store": {"url": url, "fsync": fsync}}))
         try:
             assert isinstance(store, SqliteStore)
-            assert store._log_writer._conn.execute("PRAGMA synchronous").fetchone() == (mode,)
+            assert store.answers.writer._conn.execute("PRAGMA synchronous").fetchone() == (mode,)
         finally:
             await store.close()

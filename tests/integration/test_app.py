@@ -11,7 +11,7 @@ from pytest_aiohttp import AiohttpClient
 
 from eligibility_gw import __version__
 from eligibility_gw.app import create_app
-from eligibility_gw.bootstrap import open_core
+from eligibility_gw.bootstrap import open_gateway
 from eligibility_gw.settings import Settings
 
 GENERATED_ID = re.compile(r"[0-9a-f]{16}")
@@ -43,17 +43,17 @@ async def test_readyz_names_the_rule_pack(
 async def test_readyz_is_503_when_the_store_does_not_answer(
     aiohttp_client: AiohttpClient, settings: Settings
 ) -> None:
-    core = await open_core(settings)
-    await core.store.close()  # gone: every query fails
+    gateway = await open_gateway(settings)
+    await gateway.store.close()  # gone: every query fails
     try:
-        client = await aiohttp_client(create_app(settings, core))
+        client = await aiohttp_client(create_app(settings, gateway))
         resp = await client.get("/readyz")
         assert resp.status == 503
         assert await resp.json() == {"status": "unavailable", "rule_pack": "ir-tamin@2026.1"}
         # Liveness does not depend on the store.
         assert (await client.get("/healthz")).status == 200
     finally:
-        await core.kv.close()
+        await gateway.close()
 
 
 @pytest.mark.parametrize(
@@ -108,3 +108,11 @@ async def test_longest_sane_request_id_is_kept(
     client = await aiohttp_client(create_app(settings))
     resp = await client.get("/healthz", headers={"X-Request-Id": "y" * 64})
     assert resp.headers["X-Request-Id"] == "y" * 64
+
+
+async def test_the_cores_app_serves_no_channel_it_is_not_given(
+    aiohttp_client: AiohttpClient, settings: Settings
+) -> None:
+    client = await aiohttp_client(create_app(settings))
+    for path in ("/api/v1/inquiries", "/channels/sms/twilio", "/console/"):
+        assert (await client.get(path)).status == 404, path

@@ -9,10 +9,10 @@ import pytest
 import structlog
 from structlog.testing import capture_logs
 
-from eligibility_gw.bootstrap import open_core
+from eligibility_gw.bootstrap import open_gateway
 from eligibility_gw.demo import personas
 from eligibility_gw.logs import configure_logging, pseudonym, redact
-from eligibility_gw.service import Asker
+from eligibility_gw.policy.askers import Asker, AskerKind
 from eligibility_gw.settings import Settings
 
 NATIONAL_ID = "0499370899"
@@ -117,7 +117,7 @@ def test_logged_exceptions_carry_no_personal_data(capsys: pytest.CaptureFixture[
 async def test_service_logs_keep_the_tracking_code_and_hide_the_person(
     settings: Settings, db_path: Path
 ) -> None:
-    core = await open_core(settings)
+    core = await open_gateway(settings)
     try:
         rows = [p.row for p in personas(core.pack, settings.today())]
         await core.store.registry.upsert_rows(rows)
@@ -125,7 +125,7 @@ async def test_service_logs_keep_the_tracking_code_and_hide_the_person(
         with capture_logs(
             processors=[structlog.processors.TimeStamper(fmt="iso", utc=True), redact]
         ) as logs:
-            answer = await core.service.ask(principal, Asker("sms", "insured", PHONE))
+            answer = await core.service.ask(principal, Asker("sms", AskerKind.INSURED, PHONE))
     finally:
         await core.close()
     answered = [e for e in logs if e["event"] == "answered"]

@@ -1,15 +1,14 @@
-"""The eligibility service wired by ``open_core`` over a real SQLite file."""
+"""The eligibility service wired by ``open_gateway`` over a real SQLite file."""
 
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import date, timedelta
 
 import pytest
 
-from eligibility_gw.bootstrap import Core, open_core
+from eligibility_gw.bootstrap import open_gateway
 from eligibility_gw.demo import Persona, personas
 from eligibility_gw.domain.dates import add_months, end_of_month
 from eligibility_gw.domain.errors import (
@@ -19,18 +18,20 @@ from eligibility_gw.domain.errors import (
     NationalIdCheckDigit,
 )
 from eligibility_gw.domain.model import Family, Person, ServiceSetting, Status
-from eligibility_gw.ports import AnswerLog, Batches, Providers, Registry, RegistryRow, Store
-from eligibility_gw.service import Asker, EligibilityService
+from eligibility_gw.gateway import Gateway
+from eligibility_gw.policy.askers import Asker, AskerKind
+from eligibility_gw.ports import RegistryRow, StoreUnavailable
+from eligibility_gw.service import EligibilityService, member_view
 from eligibility_gw.settings import Settings
 from tests.conftest import ir_id, with_bad_check_digit
 
-ASKER = Asker("web", "provider", "pharmacy-1")
+ASKER = Asker("web", AskerKind.PROVIDER, "pharmacy-1")
 
 
 @pytest.fixture
-async def core(settings: Settings) -> AsyncIterator[Core]:
+async def core(settings: Settings) -> AsyncIterator[Gateway]:
     """The core on a temporary file, holding the ir-tamin demo personas."""
-    opened = await open_core(settings)
+    opened = await open_gateway(settings)
     try:
         rows = [p.row for p in personas(opened.pack, settings.today())]
         await opened.store.registry.upsert_rows(rows)
@@ -39,11 +40,11 @@ async def core(settings: Settings) -> AsyncIterator[Core]:
         await opened.close()
 
 
-def _persona(core: Core, key: str) -> Persona:
+def _persona(core: Gateway, key: str) -> Persona:
     return next(p for p in personas(core.pack, core.settings.today()) if p.key == key)
 
 
-async def _logged(core: Core) -> int:
+async def _logged(core: Gateway) -> int:
     report = await core.store.answers.verify()
     assert report.ok
     return report.rows
@@ -58,7 +59,7 @@ class _BrokenRegistry:
     async def _fail(self) -> None:
         if self.delay:
             await asyncio.sleep(self.delay)
-        raise sqlite3.OperationalError("database is locked")
+        raise StoreUnavailable("database is locked")
 
     async def find_family(self, national_id: str) -> Family | None:
         await self._fail()
@@ -80,37 +81,7 @@ class _BrokenRegistry:
         return 0
 
 
-class _StoreWithRegistry:
-    """A real store whose registry is replaced."""
-
-    def __init__(self, real: Store, registry: Registry) -> None:
-        self._real = real
-        self._registry = registry
-
-    @property
-    def registry(self) -> Registry:
-        return self._registry
-
-    @property
-    def answers(self) -> AnswerLog:
-        return self._real.answers
-
-    @property
-    def providers(self) -> Providers:
-        return self._real.providers
-
-    @property
-    def batches(self) -> Batches:
-        return self._real.batches
-
-    async def ping(self) -> bool:
-        return await self._real.ping()
-
-    async def close(self) -> None:
-        await self._real.close()
-
-
-async def test_every_persona_answer_is_logged_before_it_is_returned(core: Core) -> None:
+async def test_every_persona_answer_is_logged_before_it_is_returned(core: Gateway) -> None:
     today = core.settings.today()
     people = personas(core.pack, today)
     for persona in people:
@@ -131,19 +102,19 @@ async def test_every_persona_answer_is_logged_before_it_is_returned(core: Core) 
             "pharmacy-1",
         )
         assert logged.draft.decision.rule_pack == "ir-tamin"
-        assert answer.member is not None
-        assert logged.draft.member_masked == answer.member.masked_name
+        assert answer.person is not None
+        assert logged.draft.member_masked == member_view(answer.person).masked_name
     assert await _logged(core) == len(people)
 
 
-async def test_cover_end_of_a_son_turning_19_is_today(core: Core) -> None:
+async def test_cover_end_of_a_son_turning_19_is_today(core: Gateway) -> None:
     son = _persona(core, "rezaei-son-18")
     answer = await core.service.ask(son.row.national_id, ASKER)
     assert answer.status is Status.ELIGIBLE
     assert answer.cover_end == core.settings.today()
 
 
-async def test_inpatient_overlap_is_undetermined(core: Core) -> None:
+async def test_inpatient_overlap_is_undetermined(core: Gateway) -> None:
     mother = _persona(core, "karimi-mother")
     outpatient = await core.service.ask(mother.row.national_id, ASKER)
     inpatient = await core.service.ask(mother.row.national_id, ASKER, None, "inpatient")
@@ -155,12 +126,12 @@ async def test_inpatient_overlap_is_undetermined(core: Core) -> None:
     assert logged.draft.setting is ServiceSetting.INPATIENT
 
 
-async def test_unknown_person_is_answered_not_found_and_logged(core: Core) -> None:
+async def test_unknown_person_is_answered_not_found_and_logged(core: Gateway) -> None:
     nobody = ir_id(424242)
     answer = await core.service.ask(nobody, ASKER)
     assert answer.status is Status.NOT_ELIGIBLE
     assert [r.code for r in answer.reasons] == ["NOT_FOUND"]
-    assert answer.member is None
+    assert answer.person is None
     assert len(answer.tracking_code.digits) == 12
     logged = await core.store.answers.find(answer.tracking_code)
     assert logged is not None
@@ -170,7 +141,7 @@ async def test_unknown_person_is_answered_not_found_and_logged(core: Core) -> No
     assert await _logged(core) == 1
 
 
-async def test_typed_forms_of_an_id_are_normalised_before_lookup(core: Core) -> None:
+async def test_typed_forms_of_an_id_are_normalised_before_lookup(core: Gateway) -> None:
     principal = _persona(core, "rezaei").row.national_id  # 1000000011
     persian = principal.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
     answer = await core.service.ask(f" {persian[:4]}-{persian[4:]} ", ASKER)
@@ -178,7 +149,7 @@ async def test_typed_forms_of_an_id_are_normalised_before_lookup(core: Core) -> 
     assert answer.record.draft.national_id == principal
 
 
-async def test_bad_check_digit_is_refused_and_nothing_is_logged(core: Core) -> None:
+async def test_bad_check_digit_is_refused_and_nothing_is_logged(core: Gateway) -> None:
     await core.service.ask(_persona(core, "rezaei").row.national_id, ASKER)
     before = await _logged(core)
     typo = with_bad_check_digit(_persona(core, "rezaei").row.national_id)
@@ -200,7 +171,7 @@ async def test_bad_check_digit_is_refused_and_nothing_is_logged(core: Core) -> N
     ],
 )
 async def test_service_date_outside_the_window_is_refused(
-    core: Core, shift: Callable[[date], date]
+    core: Gateway, shift: Callable[[date], date]
 ) -> None:
     today = core.settings.today()
     day = shift(today)
@@ -211,29 +182,30 @@ async def test_service_date_outside_the_window_is_refused(
     assert await _logged(core) == 0
 
 
-async def test_window_edges_are_answered(core: Core) -> None:
+async def test_window_edges_are_answered(core: Gateway) -> None:
     today = core.settings.today()
     principal = _persona(core, "rezaei").row.national_id
     for day in (add_months(today, -12), end_of_month(today)):
         answer = await core.service.ask(principal, ASKER, day)
-        assert answer.service_date == day
+        assert answer.record.draft.service_date == day
     assert await _logged(core) == 2
 
 
-async def test_unknown_setting_is_refused_before_lookup(core: Core) -> None:
+async def test_unknown_setting_is_refused_before_lookup(core: Gateway) -> None:
     with pytest.raises(InvalidSetting):
         await core.service.ask(_persona(core, "rezaei").row.national_id, ASKER, None, "dental")
     assert await _logged(core) == 0
 
 
-async def test_failing_registry_answers_undetermined_and_logs_it(core: Core) -> None:
-    store = _StoreWithRegistry(core.store, _BrokenRegistry())
-    service = EligibilityService(store, core.pack, core.settings.today)
+async def test_failing_registry_answers_undetermined_and_logs_it(core: Gateway) -> None:
+    service = EligibilityService(
+        _BrokenRegistry(), core.store.answers, core.pack, core.settings.today
+    )
     principal = _persona(core, "rezaei").row.national_id
     answer = await service.ask(principal, ASKER)
     assert answer.status is Status.UNDETERMINED
     assert [r.code for r in answer.reasons] == ["REGISTRY_UNAVAILABLE"]
-    assert answer.member is None
+    assert answer.person is None
     logged = await core.store.answers.find(answer.tracking_code)
     assert logged is not None
     assert logged.status is Status.UNDETERMINED
@@ -244,21 +216,27 @@ async def test_failing_registry_answers_undetermined_and_logs_it(core: Core) -> 
     assert await _logged(core) == 1
 
 
-async def test_slow_registry_is_cut_at_the_lookup_deadline(core: Core) -> None:
-    store = _StoreWithRegistry(core.store, _BrokenRegistry(delay=5.0))
-    service = EligibilityService(store, core.pack, core.settings.today, lookup_timeout=0.05)
-    answer = await asyncio.wait_for(service.ask(ir_id(1), ASKER), timeout=2.0)
+async def test_slow_registry_is_cut_at_the_lookup_deadline(core: Gateway) -> None:
+    service = EligibilityService(
+        _BrokenRegistry(delay=30.0),
+        core.store.answers,
+        core.pack,
+        core.settings.today,
+        lookup_timeout=1.0,
+    )
+    answer = await asyncio.wait_for(service.ask(ir_id(1), ASKER), timeout=20.0)
     assert answer.status is Status.UNDETERMINED
     assert [r.code for r in answer.reasons] == ["REGISTRY_UNAVAILABLE"]
     assert await core.store.answers.find(answer.tracking_code) is not None
 
 
-async def test_decide_for_logs_its_answer(core: Core) -> None:
+async def test_decide_for_logs_its_answer(core: Gateway) -> None:
     family = await core.store.registry.find_family(_persona(core, "karimi").row.national_id)
     assert family is not None
     father = family.member(_persona(core, "karimi-father").row.national_id)
     assert father is not None
-    answer = await core.service.decide_for(father, family, Asker("ussd", "insured", "+98912"))
+    asker = Asker("ussd", AskerKind.INSURED, "+98912")
+    answer = await core.service.decide_for(father, family, asker, core.settings.today())
     assert answer.status is Status.NOT_ELIGIBLE
     assert [r.code for r in answer.reasons] == ["HAS_INCOME"]
     logged = await core.store.answers.find(answer.tracking_code)
@@ -267,7 +245,7 @@ async def test_decide_for_logs_its_answer(core: Core) -> None:
     assert logged.draft.channel == "ussd"
 
 
-async def test_concurrent_inquiries_each_get_their_own_logged_code(core: Core) -> None:
+async def test_concurrent_inquiries_each_get_their_own_logged_code(core: Gateway) -> None:
     ids = [p.row.national_id for p in personas(core.pack, core.settings.today())]
     answers = await asyncio.gather(
         *(core.service.ask(ids[i % len(ids)], ASKER) for i in range(200))

@@ -316,7 +316,7 @@ async def test_a_locked_database_is_read_in_the_readers_thread(
     await sqlite_store.registry.upsert_rows(_family_rows())
     quick_before = await sqlite_store.registry.find_family(SON)
     locked = _LockedConnection()
-    quick = sqlite_store._quick
+    quick = sqlite_store.db.quick
     real, quick._conn = quick._conn, locked  # type: ignore[assignment]
     try:
         family = await sqlite_store.registry.find_family(SON)
@@ -332,7 +332,7 @@ async def test_reads_on_the_loop_see_the_log_s_commits_without_a_memory_map(
     """The loop's reader does not map the file: the answer log commits to it all the time,
     and a mapped reader faults its pages in again after every commit (lookups 2-3x slower
     under load). Its own page cache keeps the hot pages; what it reads stays current."""
-    quick = sqlite_store._quick
+    quick = sqlite_store.db.quick
     assert quick._conn.execute("PRAGMA mmap_size").fetchone() == (0,)
     assert quick._conn.execute("PRAGMA cache_size").fetchone() == (-65536,)
     await sqlite_store.registry.upsert_rows(_family_rows())
@@ -343,7 +343,7 @@ async def test_a_provider_found_by_key_is_kept_briefly(
     sqlite_store: SqliteStore, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Changes through the store count at once; another process's within the keeping time."""
-    from eligibility_gw.adapters.sqlite import store as sqlite_module
+    from eligibility_gw.adapters.sqlite import providers as sqlite_module
     from eligibility_gw.domain.provider import ProviderKind
 
     now = [1000.0]

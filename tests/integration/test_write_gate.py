@@ -1,9 +1,10 @@
-"""Every writer of one SQLite file in a process queues at one lock instead of racing for it.
+"""Every writer of one SQLite file in a process works on one handle and queues at its gate.
 
 The answer log commits hundreds of times a second; a Telegram binding, an SMS record or a
 console change written through another connection used to meet SQLite's busy lock and poll
-for it with growing sleeps (seconds under load). With the shared gate they wait their turn on
-the event loop and find the file free.
+for it with growing sleeps (seconds under load). With one ``SqliteDatabase`` per file, opened
+once by the composition root, every adapter waits its turn at the handle's gate on the event
+loop and finds the file free.
 """
 
 from __future__ import annotations
@@ -12,15 +13,11 @@ import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
-
 from eligibility_gw.adapters.sqlite import SqliteStore, open_sqlite_store
-from eligibility_gw.adapters.sqlite import gate as gate_module
-from eligibility_gw.adapters.sqlite.console import open_sqlite_console_store
-from eligibility_gw.adapters.sqlite.gate import write_gate
-from eligibility_gw.adapters.sqlite.sms import open_sqlite_sms_records
-from eligibility_gw.adapters.sqlite.telegram import open_sqlite_telegram_bindings
-from eligibility_gw.channels.telegram.bindings import Binding
+from eligibility_gw.adapters.sqlite.chats import SqliteTelegramBindings
+from eligibility_gw.adapters.sqlite.database import SqliteDatabase, open_database
+from eligibility_gw.ports import StoreUnavailable
+from eligibility_gw.ports.chats import Binding, TelegramBindings
 from tests.integration.test_answer_log import _draft
 
 
@@ -28,51 +25,47 @@ def _binding(chat_id: int) -> Binding:
     return Binding(chat_id, chat_id + 1, "+989121234567", "fa", datetime.now(UTC))
 
 
-async def test_every_store_on_one_file_takes_the_same_gate(
-    sqlite_store: SqliteStore, db_path: Path, tmp_path: Path
+async def test_every_port_of_a_file_works_on_one_handle(
+    sqlite_store: SqliteStore, tmp_path: Path
 ) -> None:
-    sms = await open_sqlite_sms_records(db_path)
-    bindings = await open_sqlite_telegram_bindings(db_path)
-    console = await open_sqlite_console_store(db_path)
+    db = sqlite_store.db
+    for port in (
+        sqlite_store.registry,
+        sqlite_store.answers,
+        sqlite_store.providers,
+        sqlite_store.batches,
+        sqlite_store.sms,
+        sqlite_store.chats,
+        sqlite_store.casework,
+    ):
+        assert port._db is db, type(port).__name__
+    assert sqlite_store.answers.writer._gate is db.gate
     other = await open_sqlite_store(tmp_path / "other.sqlite3")
     try:
-        gate = write_gate(db_path)
-        assert sqlite_store._lock is gate
-        assert sms._lock is gate
-        assert bindings._lock is gate
-        assert console._lock is gate
-        # The same file named another way is the same file.
-        assert write_gate(db_path.parent / "." / db_path.name) is gate
-        assert other._lock is not gate
-        assert write_gate(":memory:") is not write_gate(":memory:")
+        assert other.db.gate is not db.gate
     finally:
-        for closing in (sms, bindings, console, other):
-            await closing.close()
+        await other.close()
 
 
-async def test_a_binding_waits_for_the_gate_not_for_sqlite(
-    sqlite_store: SqliteStore, db_path: Path
-) -> None:
-    bindings = await open_sqlite_telegram_bindings(db_path)
-    try:
-        gate = write_gate(db_path)
-        async with gate:  # as the answer log holds it while it writes a batch
-            pending = asyncio.create_task(bindings.bind(_binding(7)))
-            await asyncio.sleep(0.05)
-            assert not pending.done()
-            assert await bindings.get(7) is None
-        await asyncio.wait_for(pending, 5)
-        found = await bindings.get(7)
-        assert found is not None and found.user_id == 8
-    finally:
-        await bindings.close()
+async def test_a_binding_waits_for_the_gate_not_for_sqlite(sqlite_store: SqliteStore) -> None:
+    bindings = sqlite_store.chats
+    async with sqlite_store.db.gate:  # as the answer log holds it while it writes a batch
+        pending = asyncio.create_task(bindings.bind(_binding(7)))
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert not pending.done()
+        assert await bindings.get(7) is None
+    await asyncio.wait_for(pending, 30)
+    found = await bindings.get(7)
+    assert found is not None and found.user_id == 8
 
 
-async def _race(store: SqliteStore, db_path: Path) -> list[BaseException]:
-    """Bind chats while answers stream into the log; the bindings' connection never waits
-    for SQLite's lock (busy timeout 0), so any collision surfaces as an error."""
-    bindings = await open_sqlite_telegram_bindings(db_path)
-    await bindings._conn.execute("PRAGMA busy_timeout=0")
+async def _race(
+    store: SqliteStore, bindings: TelegramBindings, writer: SqliteDatabase
+) -> list[BaseException]:
+    """Bind chats while answers stream into the log; the bindings' writer never waits for
+    SQLite's lock (busy timeout 0), so any collision surfaces as an error."""
+    await writer.writer.execute("PRAGMA busy_timeout=0")
     errors: list[BaseException] = []
     stop = asyncio.Event()
 
@@ -94,38 +87,30 @@ async def _race(store: SqliteStore, db_path: Path) -> list[BaseException]:
     finally:
         stop.set()
         await asyncio.gather(*streams)
-        await bindings.close()
     return errors
 
 
-async def test_bindings_never_collide_with_the_answer_log(
-    sqlite_store: SqliteStore, db_path: Path
-) -> None:
-    errors = await _race(sqlite_store, db_path)
+async def test_bindings_never_collide_with_the_answer_log(sqlite_store: SqliteStore) -> None:
+    errors = await _race(sqlite_store, sqlite_store.chats, sqlite_store.db)
     assert errors == []
     assert (await sqlite_store.answers.verify()).ok
 
 
-async def test_without_the_gate_the_same_race_collides(
-    db_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The control: each store with a lock of its own, as before the gate.
-    monkeypatch.setattr(gate_module, "_GATES", _Private())
+async def test_a_second_handle_on_the_same_file_collides(db_path: Path) -> None:
+    # The control: bindings on a handle of their own (connections and gate of their own), as
+    # each channel opened its own before: the same race then meets SQLite's lock.
     store = await open_sqlite_store(db_path)
+    second = await open_database(db_path)
     errors: list[BaseException] = []
     try:
         for _ in range(5):  # a collision is likely in each round; five make it certain enough
-            errors = await _race(store, db_path)
+            errors = await _race(store, SqliteTelegramBindings(second), second)
             if errors:
                 break
     finally:
+        await second.close()
         await store.close()
-    assert errors, "the race did not collide: the gate test above would prove nothing"
-    assert all("locked" in str(e) for e in errors)
-
-
-class _Private(dict):  # type: ignore[type-arg]
-    """A gate registry that hands every caller a lock of its own."""
-
-    def setdefault(self, _loop: object, _default: object = None) -> dict[str, asyncio.Lock]:
-        return {}
+    assert errors, "the race did not collide: the test above would prove nothing"
+    # The one store error, caused by SQLite's lock.
+    assert all(isinstance(e, StoreUnavailable) for e in errors)
+    assert all("locked" in str(e.__cause__) for e in errors)
