@@ -155,13 +155,13 @@ def prepare_registry(pack_name: str, rows: int, name: str) -> Path:
 
 
 async def _add_provider(pack_name: str, path: Path) -> None:
-    from eligibility_gw.bootstrap import open_core
+    from eligibility_gw.bootstrap import open_gateway
     from eligibility_gw.domain.provider import ProviderKind
     from eligibility_gw.providers import hash_api_key
 
-    core = await open_core(bench_settings(pack_name, path))
+    gateway = await open_gateway(bench_settings(pack_name, path))
     try:
-        await core.store.providers.add(
+        await gateway.store.providers.add(
             PROVIDER_ID,
             "Bench Pharmacy",
             ProviderKind.PHARMACY,
@@ -169,7 +169,7 @@ async def _add_provider(pack_name: str, path: Path) -> None:
             hash_api_key(PROVIDER_KEY),
         )
     finally:
-        await core.close()
+        await gateway.close()
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,24 +222,14 @@ def gateway_config(
 ) -> Path:
     """Settings with every channel on, rate limits out of the way, Telegram at ``bot_api``."""
     channel_limits: dict[str, dict[str, object]] = {
-        "web": {"requests_per_minute": _UNLIMITED, "inquiries_per_national_id": _UNLIMITED},
-        "sms": {
-            "auth_token_env": TWILIO_TOKEN_ENV,
-            "inquiries_per_sender": _UNLIMITED,
-            "inquiries_per_national_id": _UNLIMITED,
-        },
-        "ussd": {
-            "hops_per_minute": _UNLIMITED,
-            "answers_per_hour": _UNLIMITED,
-            "asks_per_national_id_per_hour": _UNLIMITED,
-        },
+        "sms": {"inquiries_per_sender": _UNLIMITED},
+        "ussd": {"hops_per_minute": _UNLIMITED},
         "telegram": {
             "token_env": BOT_TOKEN_ENV,
             "secret_env": BOT_SECRET_ENV,
             "api_base_url": f"{bot_api}/bot",
             "api_file_base_url": f"{bot_api}/file/bot",
             "updates_per_sender": _UNLIMITED,
-            "inquiries_per_national_id": _UNLIMITED,
         },
     }
     tables = "\n".join(
@@ -271,6 +261,16 @@ max_in_flight = {max_in_flight}
 [logging]
 level = "info"
 format = "json"
+
+# The traffic repeats askers and persons far past any real quota: quotas out of the way.
+[inquiries]
+provider_per_minute = {_UNLIMITED}
+insured_per_hour = {_UNLIMITED}
+provider_per_national_id = {_UNLIMITED}
+national_id_ceiling = {_UNLIMITED}
+
+[twilio]
+auth_token_env = "{TWILIO_TOKEN_ENV}"
 
 {tables}
 """,

@@ -165,17 +165,17 @@ def _people(path: Path) -> int:
 
 async def add_provider(pack_name: str, path: Path | str) -> None:
     """Register the benchmark's provider and key in a store (a file or a PostgreSQL URL)."""
-    from eligibility_gw.bootstrap import open_core
+    from eligibility_gw.bootstrap import open_gateway
     from eligibility_gw.domain.provider import ProviderKind
     from eligibility_gw.providers import hash_api_key
 
-    core = await open_core(bench_settings(pack_name, path))
+    gateway = await open_gateway(bench_settings(pack_name, path))
     try:
-        await core.store.providers.add(
+        await gateway.store.providers.add(
             PROVIDER_ID, "Bench Pharmacy", ProviderKind.PHARMACY, None, hash_api_key(PROVIDER_KEY)
         )
     finally:
-        await core.close()
+        await gateway.close()
 
 
 def gateway_config(
@@ -215,11 +215,12 @@ port = {port}
 level = "info"
 format = "json"
 
-[channels.web]
-# One provider key carries the whole load: its per-minute limit must not be what is measured,
-# nor the per-person limit (the bodies repeat: each person is asked about many times an hour).
-requests_per_minute = 1000000000
-inquiries_per_national_id = 1000000000
+[inquiries]
+# One provider key carries the whole load: its per-minute quota must not be what is measured,
+# nor the per-person ones (the bodies repeat: each person is asked about many times an hour).
+provider_per_minute = 1000000000
+provider_per_national_id = 1000000000
+national_id_ceiling = 1000000000
 """,
         encoding="utf-8",
     )

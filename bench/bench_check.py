@@ -33,11 +33,13 @@ from bench._common import (
     quiet_logs,
 )
 from bench.bench_import import build_db
-from eligibility_gw.bootstrap import Core, open_core
-from eligibility_gw.service import Asker, EligibilityService
+from eligibility_gw.bootstrap import open_gateway
+from eligibility_gw.gateway import Gateway
+from eligibility_gw.policy.askers import Asker, AskerKind
+from eligibility_gw.service import EligibilityService
 from eligibility_gw.synthetic import synthetic_id
 
-ASKER = Asker(channel="bench", kind="operator", ident="bench")
+ASKER = Asker(channel="bench", kind=AskerKind.OPERATOR, ident="bench")
 DEFAULT_ASKS = 5_000
 DEFAULT_CONCURRENCY = 50
 UNKNOWN_SHARE = 0.05
@@ -118,11 +120,11 @@ async def concurrent(service: EligibilityService, ids: Sequence[str], width: int
     return Run(latencies, time.perf_counter() - started, statuses)
 
 
-async def open_registry(pack_name: str, rows: int) -> Core:
+async def open_registry(pack_name: str, rows: int) -> Gateway:
     """The core over the imported registry of ``rows`` persons, importing it when needed."""
     path = db_path(pack_name, rows)
     if path.exists():
-        core = await open_core(bench_settings(pack_name, path))
+        core = await open_gateway(bench_settings(pack_name, path))
         people = await core.store.registry.count_people()
         if people == rows:
             print(f"  reusing {path.name} ({people:,} persons)")
@@ -131,7 +133,7 @@ async def open_registry(pack_name: str, rows: int) -> Core:
         print(f"  {path.name} holds {people:,} persons, not {rows:,}: importing again")
     timing = await build_db(pack_name, rows)
     timing.show("import")
-    return await open_core(bench_settings(pack_name, path))
+    return await open_gateway(bench_settings(pack_name, path))
 
 
 async def measure(pack_name: str, rows: int, asks: int, width: int) -> tuple[Run, Run]:

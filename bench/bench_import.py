@@ -38,7 +38,7 @@ from bench._common import (
     remove_db,
     scratch_database,
 )
-from eligibility_gw.bootstrap import open_core
+from eligibility_gw.bootstrap import open_gateway
 from eligibility_gw.importer import import_registry
 
 TARGET_ROWS_PER_SECOND = 20_000.0
@@ -84,7 +84,7 @@ async def import_once(pack_name: str, csv: Path, db: Path | str) -> ImportTiming
     settings = bench_settings(pack_name, db)
     cpu = time.process_time()
     t0 = time.perf_counter()
-    core = await open_core(settings)
+    core = await open_gateway(settings)
     t1 = time.perf_counter()
     try:
         report = await import_registry(

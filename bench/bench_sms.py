@@ -30,8 +30,7 @@ from twilio.request_validator import RequestValidator
 
 from bench._common import Figure, load_text, machine, print_figures, quiet_logs, twilio_form
 from eligibility_gw.adapters.sqlite import open_sqlite_store
-from eligibility_gw.app import create_app
-from eligibility_gw.channels import CHANNELS
+from eligibility_gw.channels import CHANNELS, gateway_app
 from eligibility_gw.demo import DEMO_PROVIDER_PHONE, seed_demo
 from eligibility_gw.rulepacks import rule_pack_for
 from eligibility_gw.settings import Settings, parse_settings
@@ -80,11 +79,7 @@ def bench_settings(db: Path) -> Settings:
     channels: dict[str, dict[str, object]] = {
         name: {"enabled": False} for name in CHANNELS if name != "sms"
     }
-    channels["sms"] = {
-        "auth_token_env": TOKEN_ENV,
-        "inquiries_per_sender": _UNLIMITED,
-        "inquiries_per_national_id": _UNLIMITED,
-    }
+    channels["sms"] = {"inquiries_per_sender": _UNLIMITED}
     return parse_settings(
         {
             "gateway": {
@@ -94,6 +89,13 @@ def bench_settings(db: Path) -> Settings:
             },
             "store": {"url": f"sqlite:///{db}"},
             "server": {"public_base_url": PUBLIC},
+            "twilio": {"auth_token_env": TOKEN_ENV},
+            "inquiries": {
+                "insured_per_hour": _UNLIMITED,
+                "provider_per_minute": _UNLIMITED,
+                "provider_per_national_id": _UNLIMITED,
+                "national_id_ceiling": _UNLIMITED,
+            },
             "channels": channels,
         },
         source="<bench_sms>",
@@ -161,7 +163,7 @@ async def measure(requests: int, width: int) -> tuple[Run, Run]:
         warm_up = signed_forms(mix, 50, token)
         sequential = signed_forms(mix, max(50, requests // 4), token)
         concurrent = signed_forms(mix, requests, token)
-        async with TestClient(TestServer(create_app(settings))) as client:
+        async with TestClient(TestServer(gateway_app(settings))) as client:
             await drive(client, warm_up, 1)
             seq = await drive(client, sequential, 1)
             con = await drive(client, concurrent, width)

@@ -26,8 +26,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bench._common import Figure, load_text, machine, print_figures, quiet_logs
 from eligibility_gw.adapters.sqlite import open_sqlite_store
-from eligibility_gw.app import create_app
-from eligibility_gw.channels import CHANNELS
+from eligibility_gw.channels import CHANNELS, gateway_app
 from eligibility_gw.demo import DEMO_PROVIDER_PHONE, seed_demo
 from eligibility_gw.rulepacks import rule_pack_for
 from eligibility_gw.settings import Settings, parse_settings
@@ -74,11 +73,7 @@ def bench_settings(db: Path) -> Settings:
     channels: dict[str, dict[str, object]] = {
         name: {"enabled": False} for name in CHANNELS if name != "ussd"
     }
-    channels["ussd"] = {
-        "hops_per_minute": _UNLIMITED,
-        "answers_per_hour": _UNLIMITED,
-        "asks_per_national_id_per_hour": _UNLIMITED,
-    }
+    channels["ussd"] = {"hops_per_minute": _UNLIMITED}
     return parse_settings(
         {
             "gateway": {
@@ -87,6 +82,12 @@ def bench_settings(db: Path) -> Settings:
                 "languages": ["fa", "en"],
             },
             "store": {"url": f"sqlite:///{db}"},
+            "inquiries": {
+                "insured_per_hour": _UNLIMITED,
+                "provider_per_minute": _UNLIMITED,
+                "provider_per_national_id": _UNLIMITED,
+                "national_id_ceiling": _UNLIMITED,
+            },
             "channels": channels,
         },
         source="<bench_ussd>",
@@ -180,7 +181,7 @@ async def measure(sessions: int, width: int) -> tuple[Run, Run]:
     with tempfile.TemporaryDirectory(prefix="bench-ussd-") as tmp:
         settings = bench_settings(Path(tmp) / "ussd.sqlite3")
         flows = await fill(settings)
-        async with TestClient(TestServer(create_app(settings))) as client:
+        async with TestClient(TestServer(gateway_app(settings))) as client:
             await drive(client, flows, 30, 1, "warm-up")
             seq = await drive(client, flows, max(30, sessions // 4), 1, "sequential")
             con = await drive(client, flows, sessions, width, "concurrent")

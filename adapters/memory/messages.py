@@ -77,5 +77,13 @@ class MemorySmsRecords:
         """Newest first."""
         return list(reversed(self._reports))[:limit]
 
+    async def report(self, inbound_sid: str) -> UnaskedCheckReport | None:
+        """The report one inbound message made."""
+        return next((r for r in self._reports if r.inbound_sid == inbound_sid), None)
+
+    async def count_reports(self, since: datetime) -> int:
+        """Reports received at or after ``since``."""
+        return sum(1 for r in self._reports if r.received_at >= since)
+
     async def close(self) -> None:
         """Nothing to release."""

@@ -81,7 +81,7 @@ def _event_args(code: DisputeCode, e: DisputeEvent) -> tuple[Any, ...]:
 
 
 class PostgresConsoleStore:
-    """The PostgreSQL implementation of ``channels.console.records.ConsoleStore``."""
+    """The PostgreSQL implementation of ``ports.casework.ConsoleStore``."""
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool

@@ -19,7 +19,7 @@ def _changed(status: str) -> int:
 
 
 class PostgresTelegramBindings:
-    """The PostgreSQL implementation of ``channels.telegram.bindings.TelegramBindings``."""
+    """The PostgreSQL implementation of ``ports.chats.TelegramBindings``."""
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool

@@ -176,5 +176,29 @@ class PostgresSmsRecords:
             for r in rows
         ]
 
+    @unavailable
+    async def report(self, inbound_sid: str) -> UnaskedCheckReport | None:
+        """The report one inbound message made."""
+        async with self._pool.acquire() as conn:
+            r = await conn.fetchrow(
+                "SELECT phone, tracking_code, inbound_sid, received_at"
+                " FROM sms_unasked_check_report WHERE inbound_sid = $1",
+                inbound_sid,
+            )
+        if r is None:
+            return None
+        return UnaskedCheckReport(
+            r["phone"], r["tracking_code"], r["inbound_sid"], r["received_at"]
+        )
+
+    @unavailable
+    async def count_reports(self, since: datetime) -> int:
+        """Reports received at or after ``since``."""
+        async with self._pool.acquire() as conn:
+            value = await conn.fetchval(
+                "SELECT count(*) FROM sms_unasked_check_report WHERE received_at >= $1", since
+            )
+        return int(value)
+
     async def close(self) -> None:
         """Nothing to release: the pool is the store's."""

@@ -95,7 +95,7 @@ _INSERT_EVENT = (
 
 
 class SqliteConsoleStore:
-    """The SQLite implementation of ``channels.console.records.ConsoleStore``."""
+    """The SQLite implementation of ``ports.casework.ConsoleStore``."""
 
     def __init__(self, db: SqliteDatabase) -> None:
         self._db = db

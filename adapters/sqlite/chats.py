@@ -12,7 +12,7 @@ _COLUMNS = "chat_id, user_id, phone, language, bound_at"
 
 
 class SqliteTelegramBindings:
-    """The SQLite implementation of ``channels.telegram.bindings.TelegramBindings``."""
+    """The SQLite implementation of ``ports.chats.TelegramBindings``."""
 
     def __init__(self, db: SqliteDatabase) -> None:
         self._db = db

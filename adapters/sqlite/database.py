@@ -115,8 +115,15 @@ class SqliteDatabase:
         self.gate = asyncio.Lock()
         self._closed = False
 
+    def _open(self) -> None:
+        """Refuse work on a closed handle with the one store error (aiosqlite would raise a
+        ``ValueError`` of its own)."""
+        if self._closed:
+            raise StoreUnavailable("the SQLite store is closed")
+
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         """Every row of a query, read in the reader's thread."""
+        self._open()
         return list(await self.reader.execute_fetchall(sql, tuple(params)))
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Any:
@@ -126,6 +133,7 @@ class SqliteDatabase:
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one writing statement on its own (autocommit) under the gate; rows changed."""
+        self._open()
         async with self.gate:
             cursor = await self.writer.execute(sql, tuple(params))
             changed = cursor.rowcount
@@ -135,6 +143,7 @@ class SqliteDatabase:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """Hold the gate through one ``BEGIN IMMEDIATE`` … ``COMMIT`` on the writer."""
+        self._open()
         async with self.gate:
             await self.writer.execute("BEGIN IMMEDIATE")
             try:
@@ -155,7 +164,7 @@ class SqliteDatabase:
         """Run a trivial query."""
         try:
             return (await self.fetchone("SELECT 1")) is not None
-        except (sqlite3.Error, ValueError):
+        except (sqlite3.Error, ValueError, StoreUnavailable):
             return False
 
     async def close(self) -> None:

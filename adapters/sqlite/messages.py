@@ -158,5 +158,23 @@ class SqliteSmsRecords:
         )
         return [UnaskedCheckReport(r[0], r[1], r[2], datetime.fromisoformat(r[3])) for r in rows]
 
+    @unavailable
+    async def report(self, inbound_sid: str) -> UnaskedCheckReport | None:
+        """The report one inbound message made."""
+        r = await self._db.fetchone(
+            "SELECT phone, tracking_code, inbound_sid, received_at FROM sms_unasked_check_report"
+            " WHERE inbound_sid = ?",
+            (inbound_sid,),
+        )
+        return UnaskedCheckReport(r[0], r[1], r[2], datetime.fromisoformat(r[3])) if r else None
+
+    @unavailable
+    async def count_reports(self, since: datetime) -> int:
+        """Reports received at or after ``since`` (times are kept as sortable UTC text)."""
+        row = await self._db.fetchone(
+            "SELECT count(*) FROM sms_unasked_check_report WHERE received_at >= ?", (_ts(since),)
+        )
+        return int(row[0]) if row else 0
+
     async def close(self) -> None:
         """Nothing of its own to release: the database is closed by the store."""

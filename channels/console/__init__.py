@@ -3,33 +3,37 @@
 Server-rendered like the provider pages (no script), for staff accounts made with
 ``eligibility-gw staff add``. Agents find people by national id, phone or tracking code, open
 and follow disputes, record documents seen at a branch and correct phone numbers;
-supervisors also see overdue disputes, the log of staff look-ups and a dashboard.
+supervisors also see overdue disputes, reported checks, the log of staff look-ups and a
+dashboard. Every answer comes through the inquiry policy, asked as the staff member
+(``INQUIRIES``); what the console keeps is the gateway's casework store (``CASEWORK``).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import structlog
 from aiohttp import web
 
-from eligibility_gw.app import limit_body
-from eligibility_gw.appkeys import CORE
-from eligibility_gw.channels.console import casework, corrections, people, signin, supervision
+from eligibility_gw.channels.console import (
+    casework,
+    corrections,
+    people,
+    reports,
+    signin,
+    supervision,
+)
 from eligibility_gw.channels.console.rendering import (
     BASE,
     error_pages,
+    service_refusals,
     stylesheet_text,
     too_large,
 )
-from eligibility_gw.channels.console.settings import console_settings
-from eligibility_gw.channels.console.state import CONSOLE, Console, open_console_store
+from eligibility_gw.channels.console.settings import CONSOLE_SETTINGS, console_settings
 from eligibility_gw.channels.web.pages_common import security_headers, stylesheet_response
+from eligibility_gw.edge import limit_body
 from eligibility_gw.settings import Settings
 
 __all__ = ["mount"]
 
-log = structlog.get_logger(__name__)
 MAX_FORM_BYTES = 64 * 1024
 
 
@@ -42,10 +46,9 @@ async def _to_console(_request: web.Request) -> web.Response:
 
 
 def mount(app: web.Application, settings: Settings) -> None:
-    """Add the staff pages under ``/console/``; open the console's store at start-up."""
-    console = Console(console_settings(settings))
-    sub = web.Application(middlewares=[security_headers, error_pages])
-    sub[CONSOLE] = console
+    """Add the staff pages under ``/console/``."""
+    sub = web.Application(middlewares=[security_headers, error_pages, service_refusals])
+    sub[CONSOLE_SETTINGS] = console_settings(settings)
     r = sub.router
     r.add_get("/", people.home)
     r.add_post("/signin", signin.sign_in)
@@ -65,26 +68,13 @@ def mount(app: web.Application, settings: Settings) -> None:
     r.add_post("/disputes/{code}/status", casework.change_status)
     r.add_post("/disputes/{code}/notes", casework.add_note)
     r.add_post("/disputes/{code}/notify", casework.notify_again)
+    r.add_get("/reports", reports.reported_checks)
+    r.add_post("/reports/dispute", reports.open_dispute_from_report)
     r.add_get("/access-log", supervision.access_log)
     r.add_post("/access-log", supervision.filter_access_log)
     r.add_get("/dashboard", supervision.dashboard)
     r.add_get("/static/console.css", _stylesheet)
-
-    async def resources(_sub: web.Application) -> AsyncIterator[None]:
-        # Runs after the core is open; the core closes first, so nothing here may touch it.
-        console.store = await open_console_store(app[CORE].store)
-        if console.store is None:
-            log.warning("console_unavailable", reason="the store keeps no console tables")
-        try:
-            yield
-        finally:
-            if console.store is not None:
-                await console.store.close()
-            console.store = None
-
-    sub.cleanup_ctx.append(resources)
     # Before the sub-app: its prefix would otherwise answer the bare path with a 404.
     app.router.add_get(BASE, _to_console)
     app.add_subapp(BASE, sub)
     limit_body(app, BASE + "/", MAX_FORM_BYTES, too_large)
-    app[CONSOLE] = console

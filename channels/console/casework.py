@@ -9,19 +9,7 @@ from __future__ import annotations
 import structlog
 from aiohttp import web
 
-from eligibility_gw.appkeys import CORE
-from eligibility_gw.domain.disputes import (
-    OPEN_STATUSES,
-    OUTCOMES,
-    DisputeAction,
-    DisputeCode,
-    DisputeStatus,
-    InvalidDisputeCode,
-    TransitionRefused,
-    due_time,
-    next_status,
-    resets_due_time,
-)
+from eligibility_gw.appkeys import INQUIRIES, SETTINGS, SMS_SENDER
 from eligibility_gw.channels.console.gate import (
     StaffVisit,
     console_settings_of,
@@ -35,7 +23,6 @@ from eligibility_gw.channels.console.looking import (
     shows_full_ids,
     too_long,
 )
-from eligibility_gw.ports.casework import Dispute, DisputeDraft, DisputeEvent, EventKind
 from eligibility_gw.channels.console.rendering import BASE, render
 from eligibility_gw.channels.console.resolution import notify_outcome
 from eligibility_gw.channels.console.views import (
@@ -46,7 +33,6 @@ from eligibility_gw.channels.console.views import (
     mask_national_id,
     person_name,
 )
-from eligibility_gw.channels.sms.notifier import SMS_NOTIFIER, TwilioNotifier
 from eligibility_gw.channels.web.pages_common import (
     PageError,
     field,
@@ -54,9 +40,23 @@ from eligibility_gw.channels.web.pages_common import (
     read_form,
     see_other,
 )
+from eligibility_gw.domain.disputes import (
+    OPEN_STATUSES,
+    OUTCOMES,
+    DisputeAction,
+    DisputeCode,
+    DisputeStatus,
+    InvalidDisputeCode,
+    TransitionRefused,
+    due_time,
+    next_status,
+    resets_due_time,
+)
 from eligibility_gw.domain.errors import EligibilityError
 from eligibility_gw.domain.tracking import TrackingCode
 from eligibility_gw.phones import InvalidPhone, normalise_phone
+from eligibility_gw.ports.casework import Dispute, DisputeDraft, DisputeEvent, EventKind
+from eligibility_gw.ports.outbound import SmsSender
 from eligibility_gw.wording import Wording
 
 log = structlog.get_logger(__name__)
@@ -86,9 +86,9 @@ async def _dispute(visit: StaffVisit, code: DisputeCode) -> Dispute:
     return dispute
 
 
-def notifier_of(request: web.Request) -> TwilioNotifier | None:
-    """The SMS channel's notifier, when the SMS channel is mounted."""
-    return request.config_dict.get(SMS_NOTIFIER)
+def sender_of(request: web.Request) -> SmsSender | None:
+    """The gateway's outbound SMS; None when it is not configured."""
+    return request.config_dict.get(SMS_SENDER)
 
 
 def page_number(text: str) -> int:
@@ -100,13 +100,25 @@ def page_number(text: str) -> int:
     return page
 
 
+async def _notify(request: web.Request, visit: StaffVisit, dispute: Dispute) -> None:
+    """Answer afresh about the dispute's person and tell them the outcome by SMS."""
+    await notify_outcome(
+        request.config_dict[INQUIRIES],
+        visit.store,
+        sender_of(request),
+        dispute,
+        visit.staff.username,
+        console_settings_of(request).hotline,
+    )
+
+
 # --- list -----------------------------------------------------------------------------------
 
 
 @staff_page
 async def dispute_list(request: web.Request, visit: StaffVisit) -> web.StreamResponse:
     """Disputes by status (open ones by default), soonest due first."""
-    core = request.config_dict[CORE]
+    tz = request.config_dict[SETTINGS].tz
     s = console_settings_of(request)
     chosen = request.query.get("status", "open")
     if chosen not in LIST_FILTERS:
@@ -117,10 +129,7 @@ async def dispute_list(request: web.Request, visit: StaffVisit) -> web.StreamRes
         statuses, limit=s.page_size + 1, offset=(page - 1) * s.page_size
     )
     w = visit.frame.wording
-    rows = [
-        dispute_row(d, w, core.settings.tz, now(), shows_full_ids(visit))
-        for d in found[: s.page_size]
-    ]
+    rows = [dispute_row(d, w, tz, now(), shows_full_ids(visit)) for d in found[: s.page_size]]
     return render(
         visit.frame,
         "disputes.html",
@@ -137,13 +146,12 @@ async def dispute_list(request: web.Request, visit: StaffVisit) -> web.StreamRes
 
 
 def _new_values(request: web.Request) -> dict[str, str]:
-    core = request.config_dict[CORE]
     return {
         "tracking_code": request.query.get("code", "").strip()[:40],
         "person": request.query.get("person", "").strip()[:40],
         "caller_channel": CALLER_CHANNELS[0],
         "caller_phone": "",
-        "language": core.settings.default_language,
+        "language": request.config_dict[SETTINGS].default_language,
         "summary": "",
     }
 
@@ -155,21 +163,19 @@ async def _new_page(
     errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> web.Response:
-    core = request.config_dict[CORE]
+    settings = request.config_dict[SETTINGS]
     w = visit.frame.wording
     about = None
     national_id = visit.session.national_id_of(values["person"]) if values["person"] else None
     if national_id is not None:
-        family = await find_family(request, national_id)
+        family = await find_family(request, visit, national_id)
         person = family.member(national_id) if family else None
         await log_looked_up(visit, [national_id], "dispute")
         about = {
             "name": person_name(person) if person else "—",
             "national_id": national_id if shows_full_ids(visit) else mask_national_id(national_id),
         }
-    languages = [
-        (lang, Wording(lang).t("language.name")) for lang in offered_languages(core.settings)
-    ]
+    languages = [(lang, Wording(lang).t("language.name")) for lang in offered_languages(settings)]
     return render(
         visit.frame,
         "dispute_new.html",
@@ -191,7 +197,8 @@ async def new_dispute(request: web.Request, visit: StaffVisit) -> web.StreamResp
 @staff_page
 async def open_dispute(request: web.Request, visit: StaffVisit) -> web.StreamResponse:
     """Open a dispute; on to its page, or the form again with what is wrong."""
-    core = request.config_dict[CORE]
+    inquiries = request.config_dict[INQUIRIES]
+    settings = request.config_dict[SETTINGS]
     s = console_settings_of(request)
     w = visit.frame.wording
     form = await read_form(request)
@@ -215,11 +222,11 @@ async def open_dispute(request: web.Request, visit: StaffVisit) -> web.StreamRes
         except EligibilityError as exc:
             errors["tracking_code"] = w.error(exc)
         else:
-            record = await core.service.recorded(code)
-            if record is None:
+            shown = await inquiries.recorded(visit.asker, code)
+            if shown is None or not shown.national_id:
                 errors["tracking_code"] = w.t("console.dispute.code_not_found")
             else:
-                national_id, tracking = record.draft.national_id, code.digits
+                national_id, tracking = shown.national_id, code.digits
     elif values["person"]:
         national_id = visit.session.national_id_of(values["person"])
         if national_id is None:
@@ -231,10 +238,10 @@ async def open_dispute(request: web.Request, visit: StaffVisit) -> web.StreamRes
     phone: str | None = None
     if values["caller_phone"]:
         try:
-            phone = normalise_phone(values["caller_phone"], core.pack.phone_region)
+            phone = normalise_phone(values["caller_phone"], inquiries.pack.phone_region)
         except InvalidPhone:
             errors["caller_phone"] = w.t("console.search.bad_phone")
-    if values["language"] not in offered_languages(core.settings):
+    if values["language"] not in offered_languages(settings):
         errors["language"] = w.t("console.error.language")
     if not values["summary"]:
         errors["summary"] = w.t("console.dispute.summary_required")
@@ -273,11 +280,11 @@ async def _dispute_page(
     error: str | None = None,
     note: str = "",
 ) -> web.Response:
-    core = request.config_dict[CORE]
+    inquiries = request.config_dict[INQUIRIES]
     w = visit.frame.wording
-    tz = core.settings.tz
+    tz = request.config_dict[SETTINGS].tz
     national_id = dispute.national_id
-    family = await find_family(request, national_id)
+    family = await find_family(request, visit, national_id)
     person = family.member(national_id) if family else None
     session = await sessions_for(request).remember(visit.session, [national_id])
     await log_looked_up(visit, [national_id], "dispute")
@@ -289,12 +296,12 @@ async def _dispute_page(
     }
     asked = None
     if dispute.tracking_code:
-        record = await core.service.recorded(TrackingCode(dispute.tracking_code))
-        asked = answer_row(record, w, core) if record else None
+        shown = await inquiries.recorded(visit.asker, TrackingCode(dispute.tracking_code))
+        asked = answer_row(shown, w, inquiries.pack, tz) if shown else None
     resolution = None
     if dispute.resolution_code:
-        record = await core.service.recorded(TrackingCode(dispute.resolution_code))
-        resolution = answer_row(record, w, core) if record else None
+        shown = await inquiries.recorded(visit.asker, TrackingCode(dispute.resolution_code))
+        resolution = answer_row(shown, w, inquiries.pack, tz) if shown else None
     events = await visit.store.events(dispute.code)
     return render(
         visit.frame,
@@ -326,7 +333,6 @@ async def show_dispute(request: web.Request, visit: StaffVisit) -> web.StreamRes
 @staff_page
 async def change_status(request: web.Request, visit: StaffVisit) -> web.StreamResponse:
     """Start, resolve, reject, close or reopen; an outcome is sent to the person by SMS."""
-    core = request.config_dict[CORE]
     s = console_settings_of(request)
     w = visit.frame.wording
     dispute = await _dispute(visit, _code_of(request))
@@ -361,7 +367,7 @@ async def change_status(request: web.Request, visit: StaffVisit) -> web.StreamRe
         status=moved.status.value,
     )
     if moved.status in OUTCOMES:
-        await notify_outcome(core, visit.store, notifier_of(request), moved, visit.staff.username)
+        await _notify(request, visit, moved)
     return see_other(f"{BASE}/disputes/{moved.code.digits}")
 
 
@@ -387,12 +393,11 @@ async def add_note(request: web.Request, visit: StaffVisit) -> web.StreamRespons
 @staff_page
 async def notify_again(request: web.Request, visit: StaffVisit) -> web.StreamResponse:
     """Answer afresh and send the outcome again (after a message that did not go out)."""
-    core = request.config_dict[CORE]
     w = visit.frame.wording
     dispute = await _dispute(visit, _code_of(request))
     if dispute.status not in OUTCOMES:
         return await _dispute_page(
             request, visit, dispute, 409, w.t("console.dispute.no_outcome_yet")
         )
-    await notify_outcome(core, visit.store, notifier_of(request), dispute, visit.staff.username)
+    await _notify(request, visit, dispute)
     return see_other(f"{BASE}/disputes/{dispute.code.digits}")

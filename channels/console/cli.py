@@ -14,37 +14,30 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from eligibility_gw.bootstrap import Core
+from eligibility_gw.bootstrap import MEMORY_STORE, open_gateway
 from eligibility_gw.channels.console.passwords import hash_password
-from eligibility_gw.ports.casework import ConsoleStore, Role
 from eligibility_gw.channels.console.settings import console_settings
 from eligibility_gw.channels.console.signin import USERNAME
-from eligibility_gw.channels.console.state import open_console_store
-from eligibility_gw.cli.common import (
-    EXIT_FAILED,
-    EXIT_OK,
-    CommandError,
-    core_from,
-    err,
-    out,
-    settings_from,
-)
+from eligibility_gw.cli.common import EXIT_FAILED, EXIT_OK, CommandError, err, out, settings_from
+from eligibility_gw.ports.casework import ConsoleStore, Role
 
 PASSWORD_ENV = "ELIGIBILITY_GW_STAFF_PASSWORD"  # noqa: S105 (a variable's name, not a secret)
 
 
 @asynccontextmanager
-async def _store(args: argparse.Namespace) -> AsyncIterator[tuple[Core, ConsoleStore]]:
-    async with core_from(args) as core:
-        store = await open_console_store(core.store)
-        if store is None:
-            raise CommandError(
-                "the store keeps no console tables: use an SQLite file or PostgreSQL"
-            )
-        try:
-            yield core, store
-        finally:
-            await store.close()
+async def _store(args: argparse.Namespace) -> AsyncIterator[ConsoleStore]:
+    """The gateway's casework store, for one command (the gateway closes after it)."""
+    settings = settings_from(args)
+    if settings.store.url == MEMORY_STORE:
+        # The accounts would be gone when the command ends, before any server could use them.
+        raise CommandError(
+            f"[store] url is {MEMORY_STORE}: staff accounts need an SQLite file or PostgreSQL"
+        )
+    gateway = await open_gateway(settings)
+    try:
+        yield gateway.store.casework
+    finally:
+        await gateway.close()
 
 
 def _username(text: str) -> str:
@@ -79,7 +72,7 @@ async def cmd_add(args: argparse.Namespace) -> int:
     """Create an account with a role; the password is asked for (never an argument)."""
     username = _username(args.username)
     password = read_password(args, console_settings(settings_from(args)).password_min_length)
-    async with _store(args) as (_core, store):
+    async with _store(args) as store:
         if await store.get_staff(username) is not None:
             raise CommandError(f"staff account {username!r} exists already")
         try:
@@ -92,7 +85,7 @@ async def cmd_add(args: argparse.Namespace) -> int:
 
 async def cmd_list(args: argparse.Namespace) -> int:
     """One line per account: name, role, state."""
-    async with _store(args) as (_core, store):
+    async with _store(args) as store:
         accounts = await store.list_staff()
     for a in accounts:
         state = "active" if a.active else "DISABLED"
@@ -104,7 +97,7 @@ async def cmd_list(args: argparse.Namespace) -> int:
 
 async def _set_active(args: argparse.Namespace, active: bool) -> int:
     username = _username(args.username)
-    async with _store(args) as (_core, store):
+    async with _store(args) as store:
         account = await store.set_staff_active(username, active)
     if account is None:
         err(f"no staff account {username!r}")
@@ -127,7 +120,7 @@ async def cmd_password(args: argparse.Namespace) -> int:
     """Give an account a new password."""
     username = _username(args.username)
     password = read_password(args, console_settings(settings_from(args)).password_min_length)
-    async with _store(args) as (_core, store):
+    async with _store(args) as store:
         if await store.get_staff(username) is None:
             err(f"no staff account {username!r}")
             return EXIT_FAILED

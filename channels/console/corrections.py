@@ -11,16 +11,16 @@ from datetime import date
 import structlog
 from aiohttp import web
 
-from eligibility_gw.appkeys import CORE
-from eligibility_gw.domain.disputes import DisputeCode
+from eligibility_gw.appkeys import INQUIRIES
 from eligibility_gw.channels.console.gate import StaffVisit, staff_page
 from eligibility_gw.channels.console.looking import now, too_long
 from eligibility_gw.channels.console.people import dispute_field, national_id_of, record_page
-from eligibility_gw.ports.casework import DisputeEvent, DocumentDraft, EventKind
 from eligibility_gw.channels.console.rendering import BASE
 from eligibility_gw.channels.web.pages_common import PageError, field, read_form, see_other
+from eligibility_gw.domain.disputes import DisputeCode
 from eligibility_gw.domain.errors import EligibilityError
 from eligibility_gw.phones import InvalidPhone, normalise_phone
+from eligibility_gw.ports.casework import DisputeEvent, DocumentDraft, EventKind
 from eligibility_gw.textinput import parse_date
 
 log = structlog.get_logger(__name__)
@@ -50,7 +50,7 @@ def _after(ref: str, saved: str, dispute: DisputeCode | None) -> str:
 @staff_page
 async def record_document(request: web.Request, visit: StaffVisit) -> web.StreamResponse:
     """Put a document seen at a branch on file, with who, when and why."""
-    core = request.config_dict[CORE]
+    pack = request.config_dict[INQUIRIES].pack
     w = visit.frame.wording
     ref = request.match_info["ref"]
     national_id = national_id_of(visit, ref)
@@ -59,7 +59,7 @@ async def record_document(request: web.Request, visit: StaffVisit) -> web.Stream
         k: field(form, k).strip() for k in ("kind", "valid_from", "valid_until", "note", "dispute")
     }
     errors: dict[str, str] = {}
-    if values["kind"] not in core.pack.documents:
+    if values["kind"] not in pack.documents:
         errors["kind"] = w.t("console.document.bad_kind")
     days: dict[str, date | None] = {"valid_from": None, "valid_until": None}
     for name in days:
@@ -98,7 +98,7 @@ async def record_document(request: web.Request, visit: StaffVisit) -> web.Stream
 @staff_page
 async def correct_phone(request: web.Request, visit: StaffVisit) -> web.StreamResponse:
     """Change the phone on file; the old number is kept with who, when and why."""
-    core = request.config_dict[CORE]
+    pack = request.config_dict[INQUIRIES].pack
     w = visit.frame.wording
     ref = request.match_info["ref"]
     national_id = national_id_of(visit, ref)
@@ -107,7 +107,7 @@ async def correct_phone(request: web.Request, visit: StaffVisit) -> web.StreamRe
     errors: dict[str, str] = {}
     phone = ""
     try:
-        phone = normalise_phone(values["phone"], core.pack.phone_region)
+        phone = normalise_phone(values["phone"], pack.phone_region)
     except InvalidPhone:
         errors["phone"] = w.t("console.search.bad_phone")
     if not values["reason"]:

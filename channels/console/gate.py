@@ -13,12 +13,10 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from eligibility_gw.appkeys import CORE
-from eligibility_gw.ports.casework import ConsoleStore, StaffAccount
+from eligibility_gw.appkeys import CASEWORK, SETTINGS, STATE
 from eligibility_gw.channels.console.rendering import BASE, Frame, make_frame, render
 from eligibility_gw.channels.console.sessions import StaffSession, StaffSessions
-from eligibility_gw.channels.console.settings import ConsoleSettings
-from eligibility_gw.channels.console.state import CONSOLE
+from eligibility_gw.channels.console.settings import CONSOLE_SETTINGS, ConsoleSettings
 from eligibility_gw.channels.web.negotiation import language_of
 from eligibility_gw.channels.web.pages_common import (
     CSRF_FIELD,
@@ -33,6 +31,8 @@ from eligibility_gw.channels.web.pages_common import (
     set_cookie,
     well_formed,
 )
+from eligibility_gw.policy.askers import Asker
+from eligibility_gw.ports.casework import ConsoleStore, StaffAccount
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +43,11 @@ class StaffVisit:
     staff: StaffAccount
     frame: Frame
     store: ConsoleStore
+
+    @property
+    def asker(self) -> Asker:
+        """Who asks the service on this visit: the signed-in staff member."""
+        return Asker.for_staff(self.staff.username)
 
 
 VisitHandler = Callable[[web.Request, StaffVisit], Awaitable[web.StreamResponse]]
@@ -55,21 +60,18 @@ class _Disabled(Exception):
 
 def console_settings_of(request: web.Request) -> ConsoleSettings:
     """The console's knobs."""
-    return request.app[CONSOLE].settings
+    return request.config_dict[CONSOLE_SETTINGS]
 
 
 def store_of(request: web.Request) -> ConsoleStore:
-    """The console's store; a 503 page when the gateway's store keeps no console tables."""
-    store = request.app[CONSOLE].store
-    if store is None:
-        raise PageError(503, "console.error.no_store")
-    return store
+    """What the console keeps: staff, disputes, corrections, the access log."""
+    return request.config_dict[CASEWORK]
 
 
 def sessions_for(request: web.Request) -> StaffSessions:
     """The session store under this console's knobs."""
     return StaffSessions(
-        request.config_dict[CORE].kv, console_settings_of(request).session_minutes * 60
+        request.config_dict[STATE], console_settings_of(request).session_minutes * 60
     )
 
 
@@ -110,7 +112,7 @@ async def signin_page(
 ) -> web.Response:
     """The sign-in form with its double-submit token (set as a cookie when new)."""
     s = console_settings_of(request)
-    settings = request.config_dict[CORE].settings
+    settings = request.config_dict[SETTINGS]
     given = request.cookies.get(signin_cookie(s))
     token = given if given is not None and well_formed(given) else new_token()
     frame = make_frame(

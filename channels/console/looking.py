@@ -10,12 +10,10 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
-from eligibility_gw.appkeys import CORE
+from eligibility_gw.appkeys import INQUIRIES
 from eligibility_gw.channels.console.gate import StaffVisit
-from eligibility_gw.ports.casework import AccessEntry
-from eligibility_gw.channels.web.pages_common import PageError
 from eligibility_gw.domain.model import Family
-from eligibility_gw.service import STORE_ERRORS
+from eligibility_gw.ports.casework import AccessEntry
 
 #: The longest note, reason or summary kept.
 MAX_NOTE = 2000
@@ -38,13 +36,9 @@ def shows_full_ids(visit: StaffVisit) -> bool:
     return visit.staff.is_supervisor
 
 
-async def find_family(request: web.Request, national_id: str) -> Family | None:
-    """The person's family; a 503 page when the registry does not answer."""
-    core = request.config_dict[CORE]
-    try:
-        return await core.service.find_family(national_id)
-    except STORE_ERRORS:
-        raise PageError(503, "console.error.unavailable") from None
+async def find_family(request: web.Request, visit: StaffVisit, national_id: str) -> Family | None:
+    """The person's family, asked as the staff member (a store that cannot answer: a 503 page)."""
+    return await request.config_dict[INQUIRIES].family_of(visit.asker, national_id)
 
 
 def too_long(text: str, visit: StaffVisit) -> str | None:

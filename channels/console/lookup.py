@@ -11,8 +11,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from eligibility_gw.domain.disputes import DisputeCode, InvalidDisputeCode
 from eligibility_gw.domain.digits import compact_number, strip_bidi
+from eligibility_gw.domain.disputes import DisputeCode, InvalidDisputeCode
 from eligibility_gw.domain.errors import EligibilityError
 from eligibility_gw.domain.rulepack import RulePack
 from eligibility_gw.domain.tracking import TRACKING_CODE_LENGTH, TrackingCode, verhoeff_is_valid

@@ -8,12 +8,7 @@ from typing import Any
 import structlog
 from aiohttp import web
 
-from eligibility_gw.appkeys import CORE
-from eligibility_gw.domain.disputes import (
-    OPEN_STATUSES,
-    DisputeCode,
-    InvalidDisputeCode,
-)
+from eligibility_gw.appkeys import INQUIRIES, SETTINGS
 from eligibility_gw.channels.console.gate import (
     StaffVisit,
     home_or_signin,
@@ -40,9 +35,10 @@ from eligibility_gw.channels.console.views import (
 )
 from eligibility_gw.channels.web.pages_common import PageError, field, read_form, see_other
 from eligibility_gw.channels.web.portal.views import moment_text
+from eligibility_gw.domain.disputes import OPEN_STATUSES, DisputeCode, InvalidDisputeCode
 from eligibility_gw.domain.model import Family
 from eligibility_gw.domain.tracking import TrackingCode
-from eligibility_gw.service import STORE_ERRORS
+from eligibility_gw.policy.disclosure import Disclosure
 
 log = structlog.get_logger(__name__)
 
@@ -59,10 +55,10 @@ async def home(request: web.Request) -> web.StreamResponse:
 
 
 async def _home(request: web.Request, visit: StaffVisit) -> web.StreamResponse:
-    core = request.config_dict[CORE]
+    tz = request.config_dict[SETTINGS].tz
     due = await visit.store.list_disputes(sorted(OPEN_STATUSES), limit=HOME_DISPUTES)
     w = visit.frame.wording
-    rows = [dispute_row(d, w, core.settings.tz, now(), shows_full_ids(visit)) for d in due]
+    rows = [dispute_row(d, w, tz, now(), shows_full_ids(visit)) for d in due]
     return render(
         visit.frame, "home.html", query="", kind=QueryKind.AUTO.value, error=None, disputes=rows
     )
@@ -94,7 +90,7 @@ async def search(request: web.Request, visit: StaffVisit) -> web.StreamResponse:
     The search is posted, and its results live at ``?s=`` a reference only this session can
     resolve: national ids and phones never appear in addresses (nor in proxies' logs).
     """
-    core = request.config_dict[CORE]
+    inquiries = request.config_dict[INQUIRIES]
     w = visit.frame.wording
     form = await read_form(request)
     text = field(form, "q")
@@ -103,7 +99,7 @@ async def search(request: web.Request, visit: StaffVisit) -> web.StreamResponse:
     except ValueError:
         kind = QueryKind.AUTO
     try:
-        query = read_query(text, kind, core.pack)
+        query = read_query(text, kind, inquiries.pack)
     except QueryRefused as refused:
         error = w.error(refused.error) if refused.error else w.t(refused.message)
         return render(
@@ -130,7 +126,8 @@ async def search(request: web.Request, visit: StaffVisit) -> web.StreamResponse:
 @staff_page
 async def search_results(request: web.Request, visit: StaffVisit) -> web.StreamResponse:
     """``?s=``: families found by national id, phone or tracking code."""
-    core = request.config_dict[CORE]
+    inquiries = request.config_dict[INQUIRIES]
+    tz = request.config_dict[SETTINGS].tz
     w = visit.frame.wording
     remembered = visit.session.query_of(request.query.get("s", ""))
     if remembered is None:
@@ -143,28 +140,26 @@ async def search_results(request: web.Request, visit: StaffVisit) -> web.StreamR
         shown_kind = QueryKind.AUTO
     families: list[Family] = []
     focus: set[str] = set()
-    record = None
+    answer: Disclosure | None = None
     if query.kind is QueryKind.NATIONAL_ID:
         focus.add(query.value)
     elif query.kind is QueryKind.PHONE:
-        try:
-            people = await core.store.registry.people_by_phone(query.value)
-        except STORE_ERRORS:
-            raise PageError(503, "console.error.unavailable") from None
-        focus.update(p.national_id for p in people)
+        identity = await inquiries.identify(query.value)
+        focus.update(p.national_id for p in identity.people)
     else:
-        record = await core.service.recorded(TrackingCode(query.value))
-        if record is not None:
-            focus.add(record.draft.national_id)
+        answer = await inquiries.recorded(visit.asker, TrackingCode(query.value))
+        if answer is not None and answer.national_id:
+            focus.add(answer.national_id)
     for national_id in sorted(focus):
         if any(f.member(national_id) for f in families):
             continue
-        family = await find_family(request, national_id)
+        family = await find_family(request, visit, national_id)
         if family is not None:
             families.append(family)
     shown = [m.national_id for f in families for m in f.members]
-    if record is not None:
-        shown.append(record.draft.national_id)
+    answer_id = answer.national_id if answer is not None else None
+    if answer_id:
+        shown.append(answer_id)
     session = await sessions_for(request).remember(visit.session, shown)
     refs = {n: session.ref_of(n) for n in shown}
     await log_looked_up(visit, shown, "search")
@@ -172,7 +167,14 @@ async def search_results(request: web.Request, visit: StaffVisit) -> web.StreamR
     results = [
         FamilyResult(
             person_name(f.principal),
-            member_rows(f, core, w, refs, shows_full_ids(visit), focus),
+            member_rows(
+                await inquiries.preview(visit.asker, f),
+                inquiries.pack,
+                w,
+                refs,
+                shows_full_ids(visit),
+                focus,
+            ),
         )
         for f in families
     ]
@@ -184,8 +186,8 @@ async def search_results(request: web.Request, visit: StaffVisit) -> web.StreamR
         asked=_query_text(query, visit),
         error=None,
         families=results,
-        answer=answer_row(record, w, core) if record is not None else None,
-        answer_ref=refs[record.draft.national_id] if record is not None else None,
+        answer=answer_row(answer, w, inquiries.pack, tz) if answer is not None else None,
+        answer_ref=refs[answer_id] if answer_id else None,
         searched=True,
     )
 
@@ -218,11 +220,12 @@ async def record_page(
     errors: dict[str, str] | None = None,
 ) -> web.Response:
     """The record page (with the forms' values and errors after a refused correction)."""
-    core = request.config_dict[CORE]
+    inquiries = request.config_dict[INQUIRIES]
+    pack = inquiries.pack
+    tz = request.config_dict[SETTINGS].tz
     w = visit.frame.wording
-    tz = core.settings.tz
     national_id = national_id_of(visit, ref)
-    family = await find_family(request, national_id)
+    family = await find_family(request, visit, national_id)
     person = family.member(national_id) if family else None
     others = (
         [m.national_id for m in family.members if m.national_id != national_id] if family else []
@@ -232,14 +235,14 @@ async def record_page(
     await log_looked_up(visit, [national_id], "record")
     if others:
         await log_looked_up(visit, others, "family")
-    history = await core.store.answers.history(national_id, HISTORY_LIMIT)
+    history = await inquiries.history(visit.asker, national_id, HISTORY_LIMIT)
     documents = await visit.store.documents_of(national_id)
     disputes = await visit.store.disputes_about(national_id)
     changes = await visit.store.phone_changes(national_id)
     dispute_text = request.query.get("dispute", "")
     linked = dispute_field(dispute_text)
     form_values = {
-        "kind": next(iter(core.pack.documents), ""),
+        "kind": next(iter(pack.documents), ""),
         "valid_from": "",
         "valid_until": "",
         "note": "",
@@ -249,7 +252,16 @@ async def record_page(
     }
     form_values.update(values or {})
     members = (
-        member_rows(family, core, w, refs, shows_full_ids(visit), {national_id}) if family else []
+        member_rows(
+            await inquiries.preview(visit.asker, family),
+            pack,
+            w,
+            refs,
+            shows_full_ids(visit),
+            {national_id},
+        )
+        if family
+        else []
     )
     context: dict[str, Any] = {
         "ref": ref,
@@ -257,8 +269,8 @@ async def record_page(
         "person": person,
         "principal": family.principal if family else None,
         "members": members,
-        "history": [answer_row(r, w, core) for r in history],
-        "documents": document_rows(documents, w, core.settings.today(), tz),
+        "history": [answer_row(d, w, pack, tz) for d in history],
+        "documents": document_rows(documents, w, inquiries.today(), tz),
         "disputes": [dispute_row(d, w, tz, now(), True) for d in disputes],
         "changes": [
             {
@@ -270,7 +282,7 @@ async def record_page(
             }
             for c in changes
         ],
-        "document_kinds": [(k, w.document(k)) for k in core.pack.documents],
+        "document_kinds": [(k, w.document(k)) for k in pack.documents],
         "values": form_values,
         "errors": errors or {},
         "saved": request.query.get("saved", ""),

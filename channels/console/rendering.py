@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import structlog
 from aiohttp import web
 
-from eligibility_gw.appkeys import CORE
-from eligibility_gw.ports.casework import StaffAccount
+from eligibility_gw.appkeys import SETTINGS
 from eligibility_gw.channels.web.negotiation import language_of
 from eligibility_gw.channels.web.pages_common import (
     ErrorWords,
@@ -18,7 +19,15 @@ from eligibility_gw.channels.web.pages_common import (
     template_environment,
     too_large_page,
 )
+from eligibility_gw.domain.errors import EligibilityError, QuotaExceeded
+from eligibility_gw.ports import StoreUnavailable
+from eligibility_gw.ports.casework import StaffAccount
 from eligibility_gw.wording import Wording
+
+log = structlog.get_logger(__name__)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+#: Seconds a reader is asked to wait when the store cannot answer.
+RETRY_SECONDS = 5
 
 PACKAGE = "eligibility_gw.channels.console"
 PORTAL_PACKAGE = "eligibility_gw.channels.web.portal"
@@ -48,7 +57,7 @@ def make_frame(
     request: web.Request, language: str, staff: StaffAccount | None = None, csrf: str = ""
 ) -> Frame:
     """The frame for this request, remembered for any error page it ends in."""
-    offered = offered_languages(request.config_dict[CORE].settings)
+    offered = offered_languages(request.config_dict[SETTINGS])
     frame = Frame(
         Wording(language),
         tuple((lang, Wording(lang).t("language.name")) for lang in offered),
@@ -62,7 +71,7 @@ def make_frame(
 
 def visitor_frame(request: web.Request) -> Frame:
     """The frame of a visitor not signed in: language from ``?lang=`` or Accept-Language."""
-    settings = request.config_dict[CORE].settings
+    settings = request.config_dict[SETTINGS]
     return make_frame(request, language_of(request, settings, request.query.get("lang")))
 
 
@@ -84,6 +93,34 @@ def error_page(request: web.Request, status: int, message: str, **params: object
     """The error page, in the language of the page that failed (or the visitor's)."""
     frame = request.get(FRAME) or visitor_frame(request)
     return render(frame, "error.html", status, message=frame.wording.t(message, **params))
+
+
+def refusal_page(request: web.Request, status: int, refusal: EligibilityError) -> web.Response:
+    """The error page saying why the service refused (a quota, an input it cannot read)."""
+    frame = request.get(FRAME) or visitor_frame(request)
+    return render(frame, "error.html", status, message=frame.wording.error(refusal))
+
+
+@web.middleware
+async def service_refusals(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The service's refusals and an unavailable store as pages in words (never a 500).
+
+    Handlers word the refusals they expect themselves; what reaches this layer is a staff
+    quota spent (429, with when to try again), or a store that cannot answer now (503).
+    """
+    try:
+        return await handler(request)
+    except StoreUnavailable as exc:
+        log.warning("console_store_unavailable", error=exc.problem)
+        response = error_page(request, 503, "console.error.unavailable")
+        response.headers["Retry-After"] = str(RETRY_SECONDS)
+        return response
+    except QuotaExceeded as exc:
+        response = refusal_page(request, 429, exc)
+        response.headers["Retry-After"] = str(max(1, exc.retry_after))
+        return response
+    except EligibilityError as exc:
+        return refusal_page(request, 422, exc)
 
 
 def stylesheet_text() -> str:

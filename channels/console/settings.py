@@ -1,8 +1,10 @@
-"""Knobs of the call-centre console: ``[channels.console]``."""
+"""Knobs of the call-centre console: ``[channels.console]``, and the key they live under."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+
+from aiohttp import web
 
 from eligibility_gw.settings import Settings, SettingsError, parse_section
 
@@ -31,6 +33,12 @@ class ConsoleSettings:
     page_size: int = 50
     #: Days the supervisor dashboard covers.
     dashboard_days: int = 30
+    #: The hotline the outcome SMS of a dispute names for questions.
+    hotline: str = "1420"
+
+
+#: The console's knobs on its sub-application.
+CONSOLE_SETTINGS = web.AppKey("console_settings", ConsoleSettings)
 
 
 def console_settings(settings: Settings) -> ConsoleSettings:
@@ -42,4 +50,6 @@ def console_settings(settings: Settings) -> ConsoleSettings:
             raise SettingsError(f"[channels.console] {f.name}: must be positive")
     if s.dashboard_days > 366:
         raise SettingsError("[channels.console] dashboard_days: at most 366")
+    if not s.hotline.strip() or len(s.hotline) > 20:
+        raise SettingsError("[channels.console] hotline: a number of 1 to 20 characters")
     return s

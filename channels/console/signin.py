@@ -16,7 +16,7 @@ import time
 import structlog
 from aiohttp import web
 
-from eligibility_gw.appkeys import CORE
+from eligibility_gw.appkeys import LIMITER, SETTINGS, STATE
 from eligibility_gw.channels.console.gate import (
     StaffVisit,
     console_settings_of,
@@ -57,7 +57,7 @@ def _blocked_key(kind: str, subject: str) -> str:
 
 async def _blocked_for(request: web.Request, subjects: list[tuple[str, str]]) -> float:
     """Seconds left of the longest block on any of ``subjects`` (0 when none)."""
-    kv = request.config_dict[CORE].kv
+    kv = request.config_dict[STATE]
     left = 0.0
     for kind, subject in subjects:
         until = await kv.get(_blocked_key(kind, subject))
@@ -68,15 +68,16 @@ async def _blocked_for(request: web.Request, subjects: list[tuple[str, str]]) ->
 
 async def _count_failure(request: web.Request, subjects: list[tuple[str, str]]) -> float:
     """Count a failed sign-in; the seconds of the block it starts (0 when none)."""
-    core = request.config_dict[CORE]
+    kv = request.config_dict[STATE]
+    limiter = request.config_dict[LIMITER]
     s = console_settings_of(request)
     window = s.signin_window_minutes * 60
     blocked = 0.0
     limits = {"user": s.signin_failures, "client": s.signin_failures_per_address}
     for kind, subject in subjects:
-        decision = await core.limiter.hit(f"console-signin-{kind}", subject, limits[kind], window)
+        decision = await limiter.hit(f"console-signin-{kind}", subject, limits[kind], window)
         if not decision.allowed:
-            await core.kv.set(
+            await kv.set(
                 _blocked_key(kind, subject),
                 str(time.time() + decision.retry_after),
                 decision.retry_after,
@@ -97,13 +98,13 @@ async def _throttled(request: web.Request, language: str, seconds: float) -> web
 
 async def sign_in(request: web.Request) -> web.StreamResponse:
     """Check name and password; start a session under a new id, or say why not."""
-    core = request.config_dict[CORE]
+    settings = request.config_dict[SETTINGS]
     s = console_settings_of(request)
     store = store_of(request)
     form = await read_form(request)
     if not same_token(field(form, CSRF_FIELD), request.cookies.get(signin_cookie(s))):
         raise PageError(403, "console.error.csrf")
-    language = language_of(request, core.settings, field(form, "lang") or None)
+    language = language_of(request, settings, field(form, "lang") or None)
     username = field(form, "username").strip().lower()
     password = field(form, "password")
     if not username or not password:
@@ -148,10 +149,9 @@ async def sign_out(request: web.Request, visit: StaffVisit) -> web.StreamRespons
 @staff_page
 async def set_language(request: web.Request, visit: StaffVisit) -> web.StreamResponse:
     """Keep the chosen language in the session; back to the page it was chosen on."""
-    core = request.config_dict[CORE]
     form = await read_form(request)
     language = field(form, "lang")
-    if language not in offered_languages(core.settings):
+    if language not in offered_languages(request.config_dict[SETTINGS]):
         raise PageError(422, "console.error.language")
     await sessions_for(request).set_language(visit.session, language)
     return see_other(local_next(field(form, "next"), BASE))

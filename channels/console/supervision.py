@@ -1,4 +1,7 @@
-"""Supervisor pages: overdue disputes, the access log, and the dashboard of recent answers."""
+"""Supervisor pages: overdue disputes, the access log, and the dashboard of recent answers.
+
+The reported checks page is in ``reports``.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +13,9 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from eligibility_gw.appkeys import CORE
+from eligibility_gw.appkeys import INQUIRIES, SETTINGS
 from eligibility_gw.channels.console.casework import page_number
 from eligibility_gw.channels.console.chart import Chart, stacked_bars
-from eligibility_gw.domain.disputes import OPEN_STATUSES
 from eligibility_gw.channels.console.gate import (
     StaffVisit,
     console_settings_of,
@@ -21,14 +23,16 @@ from eligibility_gw.channels.console.gate import (
     supervisor_page,
 )
 from eligibility_gw.channels.console.looking import now
-from eligibility_gw.ports.casework import AccessQuery, DayCount, DayWindow
 from eligibility_gw.channels.console.rendering import BASE, render
+from eligibility_gw.channels.console.reports import REPORT_DAYS, count_text, recent_reports
 from eligibility_gw.channels.console.signin import USERNAME
 from eligibility_gw.channels.console.views import dispute_row, words_or
 from eligibility_gw.channels.web.pages_common import field, read_form, see_other
 from eligibility_gw.channels.web.portal.views import moment_text
+from eligibility_gw.domain.disputes import OPEN_STATUSES
 from eligibility_gw.domain.errors import EligibilityError
 from eligibility_gw.domain.model import Status
+from eligibility_gw.ports.casework import AccessQuery, DayCount, DayWindow
 from eligibility_gw.textinput import parse_date
 from eligibility_gw.wording import Wording
 
@@ -38,14 +42,14 @@ STATUSES = tuple(s.value for s in Status)
 @supervisor_page
 async def overdue(request: web.Request, visit: StaffVisit) -> web.StreamResponse:
     """Open disputes past their due time, the longest overdue first."""
-    core = request.config_dict[CORE]
+    tz = request.config_dict[SETTINGS].tz
     s = console_settings_of(request)
     page = page_number(request.query.get("page", "1"))
     found = await visit.store.list_disputes(
         sorted(OPEN_STATUSES), now(), s.page_size + 1, (page - 1) * s.page_size
     )
     w = visit.frame.wording
-    rows = [dispute_row(d, w, core.settings.tz, now(), True) for d in found[: s.page_size]]
+    rows = [dispute_row(d, w, tz, now(), True) for d in found[: s.page_size]]
     return render(
         visit.frame,
         "disputes.html",
@@ -92,9 +96,8 @@ async def access_log(request: web.Request, visit: StaffVisit) -> web.StreamRespo
     The person filter is this session's reference to the national id (as record links are),
     never the id itself: addresses end up in the logs of servers and proxies.
     """
-    core = request.config_dict[CORE]
     s = console_settings_of(request)
-    tz = core.settings.tz
+    tz = request.config_dict[SETTINGS].tz
     w = visit.frame.wording
     values = {k: request.query.get(k, "").strip()[:64] for k in _FILTERS}
     staff, bounds, errors = _read_filters(values, w, tz)
@@ -136,15 +139,15 @@ async def access_log(request: web.Request, visit: StaffVisit) -> web.StreamRespo
 @supervisor_page
 async def filter_access_log(request: web.Request, visit: StaffVisit) -> web.StreamResponse:
     """The filter form, posted: on to the log at an address that holds no national id."""
-    core = request.config_dict[CORE]
+    inquiries = request.config_dict[INQUIRIES]
     w = visit.frame.wording
     form = await read_form(request)
     values = {k: field(form, k).strip()[:64] for k in _FILTERS}
-    _, _, errors = _read_filters(values, w, core.settings.tz)
+    _, _, errors = _read_filters(values, w, request.config_dict[SETTINGS].tz)
     national_id = None
     if values["person"]:
         try:
-            national_id = core.service.normalise_id(values["person"])
+            national_id = inquiries.normalise_id(values["person"])
         except EligibilityError as exc:
             errors["person"] = w.error(exc)
     if errors:
@@ -231,15 +234,16 @@ def summarise(
 @supervisor_page
 async def dashboard(request: web.Request, visit: StaffVisit) -> web.StreamResponse:
     """Answers per day, channel and status over the last days; open and overdue disputes."""
-    core = request.config_dict[CORE]
+    inquiries = request.config_dict[INQUIRIES]
     s = console_settings_of(request)
     w = visit.frame.wording
-    windows = day_windows(core.settings.today(), s.dashboard_days, core.settings.tz)
+    windows = day_windows(inquiries.today(), s.dashboard_days, request.config_dict[SETTINGS].tz)
     counts = await visit.store.answer_counts(windows)
     overall, channels = summarise(counts, windows, w)
     open_statuses = sorted(OPEN_STATUSES)
     open_count = await visit.store.count_disputes(open_statuses)
     overdue_count = await visit.store.count_disputes(open_statuses, now())
+    reported = await recent_reports(inquiries, visit, now() - timedelta(days=REPORT_DAYS))
     return render(
         visit.frame,
         "dashboard.html",
@@ -252,4 +256,7 @@ async def dashboard(request: web.Request, visit: StaffVisit) -> web.StreamRespon
         has_overdue=overdue_count > 0,
         days=w.digits(str(s.dashboard_days)),
         since=w.date(windows[0].day),
+        reports_count=count_text(reported, w),
+        has_reports=reported > 0,
+        report_days=w.digits(str(REPORT_DAYS)),
     )

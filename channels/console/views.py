@@ -10,19 +10,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from eligibility_gw.bootstrap import Core
-from eligibility_gw.domain.disputes import (
-    DisputeStatus,
-    actions_from,
-    is_overdue,
-)
-from eligibility_gw.ports.casework import Dispute, DisputeEvent, DocumentOnFile
 from eligibility_gw.channels.web.portal.views import moment_text
-from eligibility_gw.domain.answer import AnswerRecord
-from eligibility_gw.domain.decide import decide
-from eligibility_gw.domain.model import Family, Person, Reason, ServiceSetting, Status
+from eligibility_gw.domain.disputes import DisputeStatus, actions_from, is_overdue
+from eligibility_gw.domain.model import Person, Reason, Status
 from eligibility_gw.domain.rulepack import RulePack
-from eligibility_gw.presenting import Audience, present
+from eligibility_gw.inquiries import MemberStatus
+from eligibility_gw.policy.disclosure import Disclosure
+from eligibility_gw.ports.casework import Dispute, DisputeEvent, DocumentOnFile
+from eligibility_gw.presenting import present, resolve_text
 from eligibility_gw.wording import Wording
 
 _SHOWN_DIGITS = 4
@@ -59,20 +54,12 @@ class ReasonLine:
 
 def reason_lines(w: Wording, pack: RulePack, reasons: tuple[Reason, ...]) -> list[ReasonLine]:
     """Reasons in words, as staff read them (dates included)."""
-    lines = []
-    for r in reasons:
-        document = pack.documents.get(r.resolve_with) if r.resolve_with else None
-        lines.append(
-            ReasonLine(
-                w.reason(r), w.resolve(r, document.issued_by if document else None), r.blocking
-            )
-        )
-    return lines
+    return [ReasonLine(w.reason(r), resolve_text(w, pack, r), r.blocking) for r in reasons]
 
 
 @dataclass(frozen=True, slots=True)
 class MemberRow:
-    """A family member as the console lists them, with today's status."""
+    """A family member as the console lists them, with the status a preview gives today."""
 
     ref: str
     national_id_text: str
@@ -80,36 +67,51 @@ class MemberRow:
     relationship_text: str
     status: Status
     status_text: str
-    cover_end_text: str | None
+    #: "Until when" for the covered, "ended on" for those whose cover ended; else None.
+    cover_text: str | None
     reasons: list[ReasonLine]
     is_principal: bool
     is_focus: bool
 
 
+def cover_text(
+    w: Wording, cover_end: date | None, cover_ended: date | None, labelled: bool = False
+) -> str | None:
+    """The last covered day ahead (a date), or behind (``Cover ended: date``); else None.
+
+    ``labelled`` names the first too (``Cover end: date``), where no column header does.
+    """
+    if cover_end is not None:
+        day = w.date(cover_end)
+        return f"{w.t('label.cover_end')}: {day}" if labelled else day
+    if cover_ended is not None:
+        return f"{w.t('label.cover_ended')}: {w.date(cover_ended)}"
+    return None
+
+
 def member_rows(
-    family: Family,
-    core: Core,
+    statuses: list[MemberStatus],
+    pack: RulePack,
     w: Wording,
     refs: dict[str, str],
     show_ids: bool,
     focus: set[str] | frozenset[str] = frozenset(),
 ) -> list[MemberRow]:
-    """Every member with the status the rules give today (decided here, not logged)."""
-    today = core.settings.today()
+    """Every member with the status the service would answer today (a preview: not logged)."""
     rows = []
-    for person in family.members:
-        decision = decide(person, family, today, ServiceSetting.OUTPATIENT, core.pack)
+    for found in statuses:
+        person, decision = found.person, found.decision
         nid = person.national_id
         rows.append(
             MemberRow(
                 ref=refs[nid],
                 national_id_text=nid if show_ids else mask_national_id(nid),
-                name=f"{person.given_name} {person.family_name}",
+                name=person_name(person),
                 relationship_text=w.relationship(person.relationship),
                 status=decision.status,
                 status_text=w.status(decision.status),
-                cover_end_text=w.date(decision.cover_end) if decision.cover_end else None,
-                reasons=reason_lines(w, core.pack, decision.reasons),
+                cover_text=cover_text(w, decision.cover_end, decision.cover_ended),
+                reasons=reason_lines(w, pack, decision.reasons),
                 is_principal=person.is_principal,
                 is_focus=nid in focus,
             )
@@ -119,37 +121,40 @@ def member_rows(
 
 @dataclass(frozen=True, slots=True)
 class AnswerRow:
-    """One logged answer about a person: who asked, how, when, what was answered."""
+    """One logged answer about a person: when it was given and what it said (staff view)."""
 
     code: str
     code_digits: str
     asked_at: str
     channel: str
     asker: str
+    setting_text: str
     status: Status
     status_text: str
     service_date_text: str
-    cover_end_text: str | None
+    cover_text: str | None
     reasons: list[ReasonLine]
 
 
-def answer_row(record: AnswerRecord, w: Wording, core: Core) -> AnswerRow:
-    """Word a logged answer for staff."""
-    shown = present(record, w, core.pack, Audience.STAFF)
-    draft = record.draft
-    kind = words_or(w, f"console.asker.{draft.asker_kind}", draft.asker_kind)
-    asker = f"{kind} {draft.asker_id}".strip() if draft.asker_kind != "insured" else kind
+def answer_row(shown: Disclosure, w: Wording, pack: RulePack, tz: ZoneInfo) -> AnswerRow:
+    """Word a logged answer, as the service discloses it to staff."""
+    words = present(shown, w, pack)
+    kind = shown.asked_by_kind or ""
+    kind_text = words_or(w, f"console.asker.{kind}", kind)
+    # An insured asker is named by kind only: their phone is on the record page already.
+    asker = kind_text if kind == "insured" else f"{kind_text} {shown.asked_by or ''}".strip()
     return AnswerRow(
-        code=shown.tracking_code,
-        code_digits=record.tracking_code.digits,
-        asked_at=moment_text(record.created_at, w, core.settings.tz),
-        channel=words_or(w, f"console.channel.{draft.channel}", draft.channel),
+        code=words.tracking_code,
+        code_digits=shown.tracking_code.digits,
+        asked_at=moment_text(shown.asked_at, w, tz),
+        channel=words_or(w, f"console.channel.{shown.channel}", shown.channel),
         asker=asker,
-        status=shown.status,
-        status_text=shown.status_text,
-        service_date_text=shown.service_date_text,
-        cover_end_text=shown.cover_end_text,
-        reasons=[ReasonLine(r.message, r.resolve, r.blocking) for r in shown.reasons],
+        setting_text=w.t(f"console.setting.{shown.setting.value}"),
+        status=words.status,
+        status_text=words.status_text,
+        service_date_text=words.service_date_text,
+        cover_text=cover_text(w, shown.cover_end, shown.cover_ended, labelled=True),
+        reasons=[ReasonLine(r.message, r.resolve, r.blocking) for r in words.reasons],
     )
 
 

@@ -1,8 +1,10 @@
 """Twilio's webhooks: an inbound SMS answered with TwiML, and outbound status callbacks.
 
 Every request is checked against Twilio's signature first (403 otherwise); a redelivered
-``MessageSid`` gets the stored reply; each sender phone has a message budget per window.
-Bad input gets a 4xx or a reply in words, never a traceback.
+``MessageSid`` gets the stored reply. A NO to one of the gateway's check notices is recorded
+whatever else the phone sent; every other message counts against the sender's budget (a
+flood guard of the channel: the quotas of answers are the core's). Bad input gets a 4xx or a
+reply in words, never a traceback.
 """
 
 from __future__ import annotations
@@ -17,21 +19,18 @@ from aiohttp import web
 from multidict import MultiDict, MultiDictProxy
 from twilio.twiml.messaging_response import MessagingResponse
 
-from eligibility_gw.appkeys import CORE
-from eligibility_gw.bootstrap import Core
+from eligibility_gw.appkeys import INQUIRIES, LIMITER, SMS_RECORDS, STATE
 from eligibility_gw.channels.sms import replies
-from eligibility_gw.channels.sms.commands import Context, Reply, Sender, answer_command
-from eligibility_gw.channels.sms.grammar import Keywords, parse, sender_language
-from eligibility_gw.channels.sms.notices import CheckNotices
-from eligibility_gw.channels.sms.notifier import TwilioNotifier
-from eligibility_gw.ports.messages import SmsRecords, StatusEvent
+from eligibility_gw.channels.sms.commands import Reply, Sender, answer_command
+from eligibility_gw.channels.sms.grammar import DenyCheck, Keywords, parse, sender_language
 from eligibility_gw.channels.sms.settings import SmsSettings
 from eligibility_gw.channels.sms.signature import public_url, signature_problem
-from eligibility_gw.identity import identify_phone
-from eligibility_gw.keyvalue import Deduplicator
+from eligibility_gw.inquiries import Inquiries
+from eligibility_gw.keyvalue import Deduplicator, RateLimiter
 from eligibility_gw.logs import where
 from eligibility_gw.phones import InvalidPhone, normalise_phone
-from eligibility_gw.service import STORE_ERRORS
+from eligibility_gw.ports import StoreUnavailable
+from eligibility_gw.ports.messages import StatusEvent
 from eligibility_gw.shedding import BusyResponder
 from eligibility_gw.wording import Wording
 
@@ -46,18 +45,15 @@ _ERROR_CODE = re.compile(r"^\d{1,10}$")
 _REDELIVERY_WAIT = 5.0
 
 
-@dataclass
+@dataclass(frozen=True)
 class SmsChannel:
-    """The channel's settings and resources; ``records`` is opened at start-up."""
+    """The channel's settings and what its webhooks need besides the gateway's ports."""
 
     settings: SmsSettings
     auth_token: str | None
     keywords: Keywords
-    notifier: TwilioNotifier
-    notices: CheckNotices
     public_base_url: str
     default_language: str
-    records: SmsRecords | None = None
 
 
 SMS_CHANNEL = web.AppKey("sms_channel", SmsChannel)
@@ -107,7 +103,6 @@ def _field(form: MultiDictProxy[str], name: str) -> str:
 async def inbound(request: web.Request) -> web.Response:
     """``POST /channels/sms/twilio``: answer an SMS."""
     channel = request.app[SMS_CHANNEL]
-    core = request.config_dict[CORE]
     form = await _signed_form(request, channel)
     sid = _field(form, "MessageSid")
     if not _SID.match(sid):
@@ -115,13 +110,15 @@ async def inbound(request: web.Request) -> web.Response:
     raw_from = _field(form, "From")
     body = form.get("Body", "")
     structlog.contextvars.bind_contextvars(channel="sms", message_sid=sid)
-    dedup = Deduplicator(core.kv, "sms", channel.settings.dedup_seconds)
+    dedup = Deduplicator(request.config_dict[STATE], "sms", channel.settings.dedup_seconds)
     if not await dedup.claim(sid):
         log.info("sms_redelivered")
         return _xml(await _earlier_reply(dedup, sid))
+    inquiries = request.config_dict[INQUIRIES]
+    limiter = request.config_dict[LIMITER]
     try:
         async with asyncio.timeout(channel.settings.reply_timeout_ms / 1000):
-            reply = await _reply(core, channel, raw_from, sid, body)
+            reply = await _reply(inquiries, limiter, channel, raw_from, sid, body)
     except Exception as exc:  # the person gets words and Twilio a 200, never a traceback
         await dedup.release(sid)
         log.error("sms_failed", error=type(exc).__name__, at=where(exc.__traceback__))
@@ -146,44 +143,55 @@ async def _earlier_reply(dedup: Deduplicator, sid: str) -> str:
         await asyncio.sleep(0.05)
 
 
-async def _reply(core: Core, channel: SmsChannel, raw_from: str, sid: str, body: str) -> Reply:
+async def _reply(
+    inquiries: Inquiries,
+    limiter: RateLimiter,
+    channel: SmsChannel,
+    raw_from: str,
+    sid: str,
+    body: str,
+) -> Reply:
     w = Wording(sender_language(body, channel.default_language))
     try:
-        phone = normalise_phone(raw_from, core.pack.phone_region)
+        phone = normalise_phone(raw_from, inquiries.pack.phone_region)
     except InvalidPhone:
         log.info("sms_sender_unreadable")
         return Reply(None, "sender_unreadable")
     s = channel.settings
-    hit = await core.limiter.hit("sms-sender", phone, s.inquiries_per_sender, s.rate_window_seconds)
-    if not hit.allowed:
-        log.warning("sms_rate_limited", scope="sender", phone=phone, count=hit.count)
-        # Say so once per window; then stay silent rather than pay for a reply to each.
-        text = (
-            replies.rate_limited(w, "sender", hit.retry_after)
-            if hit.count == hit.limit + 1
-            else None
-        )
-        return Reply(text, "rate_limited_sender")
-    try:
-        identity = await identify_phone(core.store, phone)
-    except STORE_ERRORS as exc:
-        log.warning("registry_unavailable", error=type(exc).__name__)
-        return Reply(replies.unavailable(w), "unavailable")
-    assert channel.records is not None  # opened at start-up, before any request
-    ctx = Context(s, channel.records, channel.notices)
     command = parse(body, channel.keywords)
-    log.info(
-        "sms_received",
-        command=type(command).__name__,
-        language=w.language,
-        phone=phone,
-        sender_kind="provider"
-        if identity.provider
-        else "insured"
-        if identity.is_insured
-        else "unknown",
-    )
-    return await answer_command(core, ctx, Sender(phone, identity, sid), command, w)
+    try:
+        # A NO is the person's answer to a message of ours: never swallowed by the flood guard.
+        if (
+            isinstance(command, DenyCheck)
+            and await inquiries.report_unasked_check(phone, sid) is not None
+        ):
+            return Reply(replies.thanks_for_report(w, s.hotline), "reported_unasked_check")
+        hit = await limiter.hit("sms-sender", phone, s.inquiries_per_sender, s.rate_window_seconds)
+        if not hit.allowed:
+            log.warning("sms_rate_limited", scope="sender", phone=phone, count=hit.count)
+            # Say so once per window; then stay silent rather than pay for a reply to each.
+            text = (
+                replies.rate_limited(w, "sender", hit.retry_after)
+                if hit.count == hit.limit + 1
+                else None
+            )
+            return Reply(text, "rate_limited_sender")
+        identity = await inquiries.identify(phone)
+        log.info(
+            "sms_received",
+            command=type(command).__name__,
+            language=w.language,
+            phone=phone,
+            sender_kind="provider"
+            if identity.provider
+            else "insured"
+            if identity.is_insured
+            else "unknown",
+        )
+        return await answer_command(inquiries, s.hotline, Sender(identity), command, w)
+    except StoreUnavailable as exc:
+        log.warning("sms_store_unavailable", problem=exc.problem)
+        return Reply(replies.unavailable(w), "unavailable")
 
 
 def busy_responder(channel: SmsChannel) -> BusyResponder:
@@ -210,12 +218,11 @@ async def status_callback(request: web.Request) -> web.Response:
         raise web.HTTPBadRequest(text="expected MessageSid and MessageStatus")
     if error_code is not None and not _ERROR_CODE.match(error_code):
         raise web.HTTPBadRequest(text="malformed ErrorCode")
-    assert channel.records is not None
     event = StatusEvent(sid, status, error_code, datetime.now(UTC))
     try:
-        known = await channel.records.record_status(event)
-    except STORE_ERRORS as exc:
-        log.error("sms_status_not_recorded", error=type(exc).__name__)
+        known = await request.config_dict[SMS_RECORDS].record_status(event)
+    except StoreUnavailable as exc:
+        log.error("sms_status_not_recorded", problem=exc.problem)
         raise web.HTTPServiceUnavailable(text="try again") from None
     log.info("sms_status", message_sid=sid, status=status, error_code=error_code, known=known)
     return web.Response(status=204)

@@ -1,154 +1,176 @@
-"""Reply texts: shared wording (short statuses, reasons, dates) cut to an SMS budget.
+"""Reply texts: a ``Disclosure`` in the shared short wording, cut to an SMS budget.
 
 Each reply is built in a few variants, richest first; the one sent as the fewest SMS parts
-wins (the richest among equals), and nothing is ever sent as more than three parts.
+wins (the richest among equals), and nothing is ever sent as more than
+``textbudget.MAX_SMS_SEGMENTS`` parts. A reply says what its disclosure holds and nothing
+more: a provider's never names a date of the member's, because the disclosure has none.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
+from itertools import product
 
-from eligibility_gw.domain.answer import AnswerRecord
-from eligibility_gw.domain.errors import EligibilityError
-from eligibility_gw.domain.model import Status
+from eligibility_gw.domain.errors import EligibilityError, QuotaExceeded
+from eligibility_gw.domain.model import Reason, Status
 from eligibility_gw.domain.rulepack import RulePack
-from eligibility_gw.textbudget import sms_segments
+from eligibility_gw.policy.disclosure import Disclosure, View, undated
+from eligibility_gw.presenting import resolve_text
+from eligibility_gw.textbudget import MAX_SMS_SEGMENTS, clip, fit, sms_segments
 from eligibility_gw.wording import Wording
 
-MAX_SEGMENTS = 3
-_ELLIPSIS = "..."
+__all__ = [
+    "MAX_SEGMENTS",
+    "busy",
+    "clip",
+    "family_answer",
+    "fit",
+    "help_text",
+    "insured_answer",
+    "not_on_file",
+    "provider_answer",
+    "provider_inactive",
+    "quota_exceeded",
+    "rate_limited",
+    "recorded_answer",
+    "refusal",
+    "thanks_for_report",
+    "unavailable",
+    "unknown_code",
+]
 
-
-def clip(text: str, segments: int = MAX_SEGMENTS) -> str:
-    """Cut ``text`` to at most ``segments`` SMS parts (a last resort: variants should fit)."""
-    if sms_segments(text) <= segments:
-        return text
-    while text and sms_segments(text + _ELLIPSIS) > segments:
-        text = text[:-1]
-    return text.rstrip() + _ELLIPSIS
-
-
-def fit(candidates: Sequence[str]) -> str:
-    """The candidate sent as the fewest SMS parts; the earliest (richest) among equals."""
-    best = min(range(len(candidates)), key=lambda i: (sms_segments(candidates[i]), i))
-    return clip(candidates[best])
+MAX_SEGMENTS = MAX_SMS_SEGMENTS
+#: Reasons that "ended <date>" already says in full ("no cover on this date"): dropped
+#: before the name is, when a reply would otherwise take one more SMS (Persian: 70 a part).
+_SAID_BY_ENDED = frozenset({"OUTSIDE_COVER_PERIOD"})
 
 
 def _join(*parts: str, sep: str = " ") -> str:
     return sep.join(p for p in parts if p)
 
 
-def _code(w: Wording, record: AnswerRecord) -> str:
-    return w.t("short.label.code", code=w.digits(record.tracking_code.grouped()))
+def _code(w: Wording, shown: Disclosure) -> str:
+    return w.t("short.label.code", code=w.digits(shown.tracking_code.grouped()))
 
 
 def _status(w: Wording, status: Status) -> str:
     return w.t(f"short.status.{status.value}")
 
 
-def _until(w: Wording, cover_end: date | None) -> str:
-    return w.t("short.label.until", date=w.date(cover_end)) if cover_end else ""
+def _on(w: Wording, shown: Disclosure, show: bool) -> str:
+    return w.t("sms.label.on", date=w.date(shown.service_date)) if show else ""
 
 
-def _on(w: Wording, day: date, show: bool) -> str:
-    return w.t("sms.label.on", date=w.date(day)) if show else ""
+def _reasons(w: Wording, reasons: Sequence[Reason]) -> str:
+    return w.t("sms.list_sep").join(w.reason(r, short=True) for r in reasons)
 
 
-def _reasons(w: Wording, record: AnswerRecord) -> str:
-    return w.t("sms.list_sep").join(w.reason(r, short=True) for r in record.reasons)
-
-
-def _resolves(w: Wording, pack: RulePack, record: AnswerRecord) -> list[str]:
-    """What to bring where, once per document kind."""
-    seen: set[str] = set()
-    found: list[str] = []
-    for r in record.reasons:
-        if r.resolve_with is None or r.resolve_with in seen:
-            continue
-        seen.add(r.resolve_with)
-        document = pack.documents.get(r.resolve_with)
-        text = w.resolve(r, document.issued_by if document else None)
-        if text:
-            found.append(text)
-    return found
+def _stated(w: Wording, status: str, reasons: str) -> str:
+    return f"{status}: {reasons}" if reasons else status
 
 
 def _headed(who: str, body: str) -> str:
     return f"{who}: {body}" if who else body
 
 
-def insured_answer(
-    w: Wording, pack: RulePack, record: AnswerRecord, name: str | None, show_date: bool
-) -> str:
-    """The insured person's answer: status, cover end, why and what to bring where, code."""
-    draft = record.draft
-    status = _join(_status(w, record.status), _until(w, draft.decision.cover_end))
-    reasons = _reasons(w, record)
-    stated = f"{status}: {reasons}" if reasons else status
-    on = _on(w, draft.service_date, show_date)
-    code = _code(w, record)
-    resolves = _resolves(w, pack, record)
+def _cover(w: Wording, shown: Disclosure, with_ended: bool = True) -> str:
+    """The status and its date for the insured: until when (covered), since when not."""
+    status = _status(w, shown.status)
+    if shown.cover_end is not None:
+        return _join(status, w.t("short.label.until", date=w.date(shown.cover_end)))
+    if shown.cover_ended is not None and with_ended:
+        ended = w.t("short.label.ended", date=w.date(shown.cover_ended))
+        return _join(status, ended, sep=w.t("sms.list_sep"))
+    return status
+
+
+def _resolves(w: Wording, pack: RulePack, shown: Disclosure) -> list[str]:
+    """What to bring where, once per document kind."""
+    seen: set[str] = set()
+    found: list[str] = []
+    for r in shown.reasons:
+        if r.resolve_with is None or r.resolve_with in seen:
+            continue
+        seen.add(r.resolve_with)
+        text = resolve_text(w, pack, r)
+        if text:
+            found.append(text)
+    return found
+
+
+def insured_answer(w: Wording, pack: RulePack, shown: Disclosure, show_date: bool) -> str:
+    """The insured person's answer: status with until/ended, why, what to bring where, code.
+
+    Variants leave things out, least needed first: once "ended" has said when cover
+    stopped, the reasons' own dates and a reason that only restates it; then the name; then
+    what to bring where shrinks to "bring it to a branch"; "ended" itself goes last.
+    """
+    name = shown.given_name or shown.member_name or ""
+    on = _on(w, shown, show_date)
+    code = _code(w, shown)
+    resolves = _resolves(w, pack, shown)
+    ended = shown.cover_ended is not None
     candidates: list[str] = []
-    for who in (_join(name or "", on), on):
-        if resolves:
-            candidates.append(_join(_headed(who, stated) + ".", *resolves, code))
-    for who in (_join(name or "", on), on):
-        if resolves:
-            brief = _join(stated, w.t("short.resolve"), sep=w.t("sms.list_sep"))
-            candidates.append(f"{_headed(who, brief)}. {code}")
-        else:
+    # False before True: the product runs from the richest variant to the barest.
+    for drop_ended, brief, drop_name, drop_dates, drop_restated in product((False, True), repeat=5):
+        if (drop_ended or drop_dates or drop_restated) and not ended:
+            continue
+        if drop_ended and (drop_dates or drop_restated):
+            continue  # without "ended", the reasons keep what they say of it
+        if (brief and not resolves) or (drop_name and not name):
+            continue
+        reasons: Sequence[Reason] = shown.reasons
+        if drop_dates:
+            reasons = [undated(r) for r in reasons]
+        if drop_restated:
+            reasons = [r for r in reasons if r.code not in _SAID_BY_ENDED]
+        stated = _stated(w, _cover(w, shown, with_ended=not drop_ended), _reasons(w, reasons))
+        who = on if drop_name else _join(name, on)
+        if brief:
+            stated = _join(stated, w.t("short.resolve"), sep=w.t("sms.list_sep"))
             candidates.append(f"{_headed(who, stated)}. {code}")
+        else:
+            candidates.append(_join(_headed(who, stated) + ".", *resolves, code))
     return fit(candidates)
 
 
 def provider_answer(
-    w: Wording, record: AnswerRecord, show_date: bool, date_required: bool = False
+    w: Wording, shown: Disclosure, show_date: bool, date_required: bool = False
 ) -> str:
-    """The provider's answer: status and reasons on the date, and the code; never the end date.
+    """The provider's answer: status and reasons on the date, the masked name, and the code.
 
     The date the provider typed is echoed when it fits; a recorded answer always shows it.
     """
-    reasons = _reasons(w, record)
-    status = _status(w, record.status)
-    stated = f"{status}: {reasons}" if reasons else status
-    on = _on(w, record.draft.service_date, show_date)
-    code = _code(w, record)
-    masked = record.draft.member_masked or ""
+    stated = _stated(w, _status(w, shown.status), _reasons(w, shown.reasons))
+    on = _on(w, shown, show_date)
+    code = _code(w, shown)
+    masked = shown.member_name or ""
     heads = [_join(masked, on), on]
     if not date_required:
         heads += [masked, ""]
     return fit([f"{_headed(who, stated)}. {code}" for who in heads])
 
 
-def recorded_answer(w: Wording, pack: RulePack, record: AnswerRecord) -> str:
-    """An answer given earlier, for the audience it was given to (with its date)."""
-    if record.draft.asker_kind == "provider":
-        return provider_answer(w, record, show_date=True, date_required=True)
-    return insured_answer(w, pack, record, record.draft.member_masked, show_date=True)
+def recorded_answer(w: Wording, pack: RulePack, shown: Disclosure) -> str:
+    """An answer given earlier, in the view of whom it was given to (with its date)."""
+    if shown.view is View.PROVIDER:
+        return provider_answer(w, shown, show_date=True, date_required=True)
+    return insured_answer(w, pack, shown, show_date=True)
 
 
-@dataclass(frozen=True, slots=True)
-class FamilyLine:
-    """One family member's state, as the family list shows it."""
+def _family_line(w: Wording, shown: Disclosure) -> str:
+    if shown.status is Status.ELIGIBLE:
+        until = w.t("short.label.until", date=w.date(shown.cover_end)) if shown.cover_end else ""
+        state = w.t("sms.family.eligible", status=_status(w, shown.status), until=until)
+    else:
+        state = _status(w, shown.status)
+    name = shown.given_name or shown.member_name or ""
+    return w.t("sms.family.line", name=name, state=state.strip())
 
-    name: str
-    status: Status
-    cover_end: date | None
 
-
-def family_answer(w: Wording, members: Sequence[FamilyLine]) -> str:
+def family_answer(w: Wording, members: Sequence[Disclosure]) -> str:
     """One line per member (status and end date); as many as three SMS hold, then a count."""
-    lines = []
-    for m in members:
-        if m.status is Status.ELIGIBLE:
-            state = w.t(
-                "sms.family.eligible", status=_status(w, m.status), until=_until(w, m.cover_end)
-            )
-        else:
-            state = _status(w, m.status)
-        lines.append(w.t("sms.family.line", name=m.name, state=state.strip()))
+    lines = [_family_line(w, m) for m in members]
     header = w.t("sms.family.header")
     for shown in range(len(lines), -1, -1):
         hidden = len(lines) - shown
@@ -169,7 +191,7 @@ def help_text(w: Wording, understood: bool = True) -> str:
 
 
 def not_on_file(w: Wording, hotline: str) -> str:
-    """The refusal for a phone not on file: says nothing about the person asked about."""
+    """The refusal for a phone not on file for the person: the same whoever the id names."""
     return clip(w.t("sms.not_on_file", hotline=w.digits(hotline)))
 
 
@@ -179,9 +201,18 @@ def provider_inactive(w: Wording) -> str:
 
 
 def rate_limited(w: Wording, scope: str, retry_after: int) -> str:
-    """Too many messages (``scope`` sender) or inquiries about one id (``national_id``)."""
+    """Too many of something, in one SMS: ``scope`` is ``sender`` (the channel's flood
+    guard) or a quota's scope (``asker``, ``provider_national_id``, ``national_id``)."""
     minutes = max(1, -(-retry_after // 60))
     return clip(w.t(f"sms.rate_limited.{scope}", minutes=w.digits(str(minutes))))
+
+
+def quota_exceeded(w: Wording, exc: QuotaExceeded) -> str:
+    """A quota of the inquiry policy was reached: whose, and when to try again."""
+    key = f"sms.rate_limited.{exc.scope}"
+    if w.has(key):
+        return rate_limited(w, exc.scope, exc.retry_after)
+    return clip(w.error(exc))  # a scope this channel has no short words for yet
 
 
 def refusal(w: Wording, error: EligibilityError) -> str:
@@ -207,11 +238,3 @@ def unknown_code(w: Wording) -> str:
 def thanks_for_report(w: Wording, hotline: str) -> str:
     """The answer to NO: the report is recorded, and the hotline."""
     return clip(w.t("sms.no.thanks", hotline=w.digits(hotline)))
-
-
-def check_notice(w: Wording, name: str, provider: str, day: date) -> str:
-    """Tell the insured person a provider checked their cover; long provider names are cut."""
-    when = w.date(day)
-    variants = [provider, provider[:24].rstrip() + _ELLIPSIS] if len(provider) > 24 else [provider]
-    candidates = [w.t("sms.notice.checked", name=name, provider=p, date=when) for p in variants]
-    return fit(candidates)

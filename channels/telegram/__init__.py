@@ -14,13 +14,12 @@ from collections.abc import AsyncIterator
 import structlog
 from aiohttp import web
 
-from eligibility_gw.app import limit_body
-from eligibility_gw.appkeys import CORE
-from eligibility_gw.ports.chats import open_bindings
+from eligibility_gw.appkeys import CHATS, INQUIRIES, LIMITER, STATE
 from eligibility_gw.channels.telegram.bot import TelegramRuntime, build_application
 from eligibility_gw.channels.telegram.conversation import Conversation
 from eligibility_gw.channels.telegram.settings import PREFIX, telegram_settings
 from eligibility_gw.channels.telegram.webhook import SECRET_FORM, TELEGRAM_RUNTIME, webhook
+from eligibility_gw.edge import limit_body
 from eligibility_gw.settings import Settings, SettingsError
 
 __all__ = ["PREFIX", "TELEGRAM_RUNTIME", "mount"]
@@ -51,14 +50,21 @@ def mount(app: web.Application, settings: Settings) -> None:
     member_key = hashlib.sha256(b"eligibility-gw telegram members\0" + token.encode()).digest()
 
     async def bot(app: web.Application) -> AsyncIterator[None]:
-        # Appended after the core's context: starts after the core opens, stops before it
-        # closes, so no update is answered without a core.
-        core = app[CORE]
+        # Appended after the gateway's context: starts once the gateway opened (its ports are
+        # on the app then), stops before it closes, so no update is answered without them.
+        # The bindings are the store's: closed with it, not here.
         # httpx logs every request's URL at INFO, and a Bot API URL holds the token.
         logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger("httpx").level))
-        bindings = await open_bindings(core.store)
+        conversation = Conversation(
+            s,
+            app[INQUIRIES],
+            app[CHATS],
+            app[STATE],
+            app[LIMITER],
+            member_key,
+            settings.gateway.languages,
+        )
         try:
-            conversation = Conversation(s, core, bindings, member_key)
             await runtime.start(build_application(s, token, conversation))
             if secret is None:
                 log.error(
@@ -68,6 +74,5 @@ def mount(app: web.Application, settings: Settings) -> None:
             yield
         finally:
             await runtime.stop()
-            await bindings.close()
 
     app.cleanup_ctx.append(bot)

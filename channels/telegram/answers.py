@@ -1,18 +1,20 @@
-"""Texts the bot sends: answers laid out from the shared presentation, cut to Telegram's size.
+"""Texts the bot sends: a disclosed answer laid out from the shared presentation, cut to
+Telegram's size.
 
-An answer reads like every other channel's: the status, the end date for the person's own
-family, each reason with the document that would put it right, and the tracking code, all
-worded by ``eligibility_gw.wording`` (``label.*``, ``status.*``, ``reason.*``, ``resolve.*``).
+An answer reads like every other channel's: the status, for the person's own family when
+cover ends (or when it ended), each reason with the document that would put it right, and
+the tracking code, all worded by ``eligibility_gw.wording`` (``label.*``, ``status.*``,
+``reason.*``, ``resolve.*``). What a reader may be told is the ``Disclosure``'s to say: a
+provider's holds no date of the member's, so none can be shown.
 """
 
 from __future__ import annotations
 
 from telegram.constants import MessageLimit
 
-from eligibility_gw.domain.answer import AnswerRecord
-from eligibility_gw.domain.model import MemberView
 from eligibility_gw.domain.rulepack import RulePack
-from eligibility_gw.presenting import Audience, PresentedAnswer, present
+from eligibility_gw.policy.disclosure import Disclosure
+from eligibility_gw.presenting import PresentedAnswer, present
 from eligibility_gw.textbudget import ucs2_length
 from eligibility_gw.wording import Wording
 
@@ -30,6 +32,8 @@ def layout(p: PresentedAnswer, w: Wording) -> str:
     lines.append(p.status_text)
     if p.cover_end_text:
         lines.append(f"{w.t('label.cover_end')}: {p.cover_end_text}")
+    if p.cover_ended_text:
+        lines.append(f"{w.t('label.cover_ended')}: {p.cover_ended_text}")
     lines.append(f"{w.t('label.service_date')}: {p.service_date_text}")
     resolves: list[str] = []
     for r in p.reasons:
@@ -41,21 +45,9 @@ def layout(p: PresentedAnswer, w: Wording) -> str:
     return "\n".join(lines)
 
 
-def answer_text(
-    record: AnswerRecord,
-    w: Wording,
-    pack: RulePack,
-    audience: Audience,
-    member: MemberView | None = None,
-) -> str:
-    """An answer for ``audience``: providers never see the end date or the full name."""
-    return layout(present(record, w, pack, audience, member), w)
-
-
-def recorded_text(record: AnswerRecord, w: Wording, pack: RulePack) -> str:
-    """An answer given earlier, for the audience it was given to."""
-    audience = Audience.PROVIDER if record.draft.asker_kind == "provider" else Audience.INSURED
-    return answer_text(record, w, pack, audience)
+def answer_text(shown: Disclosure, w: Wording, pack: RulePack) -> str:
+    """An answer as its reader may read it (new, or given earlier under a tracking code)."""
+    return layout(present(shown, w, pack), w)
 
 
 def text_length(text: str) -> int:

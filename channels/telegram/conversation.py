@@ -1,14 +1,16 @@
-"""What the bot answers to each update, and to whom: the channel's rules over the core.
+"""What the bot answers to each update, and to whom: the channel's side of the conversation.
 
 Nothing personal is said before the chat has proved a phone by sharing the sender's own
-contact. Then a provider's phone gets providers' answers (no end date, masked name), and a
-phone on file for insured people gets their own and their family's answers (end date
-included), exactly as the SMS channel gives them.
+contact. Then the phone asks through the inquiry policy (``Inquiries``) as what it is: a
+provider's phone as that provider, a phone on file for insured people as those people. The
+policy decides what each may learn and how often, and counts every channel together; this
+module turns updates into inquiries, and refusals and answers into messages.
 """
 
 from __future__ import annotations
 
 import hmac
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -16,9 +18,7 @@ from typing import Any
 import structlog
 from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
 
-from eligibility_gw.bootstrap import Core
-from eligibility_gw.channels.telegram.answers import answer_text, recorded_text, split_message
-from eligibility_gw.ports.chats import Binding, TelegramBindings
+from eligibility_gw.channels.telegram.answers import answer_text, split_message
 from eligibility_gw.channels.telegram.keyboards import (
     Action,
     MemberButton,
@@ -33,16 +33,25 @@ from eligibility_gw.channels.telegram.keyboards import (
     parse_callback,
 )
 from eligibility_gw.channels.telegram.settings import TelegramSettings
-from eligibility_gw.domain.answer import AnswerRecord
 from eligibility_gw.domain.digits import compact_number
-from eligibility_gw.domain.errors import EligibilityError
+from eligibility_gw.domain.errors import (
+    EligibilityError,
+    InvalidInput,
+    NotPermitted,
+    ProviderInactive,
+    QuotaExceeded,
+    Refused,
+)
 from eligibility_gw.domain.model import Family, Person
 from eligibility_gw.domain.tracking import TRACKING_CODE_LENGTH, TrackingCode
-from eligibility_gw.identity import PhoneIdentity, families_of, identify_phone, visible_members
-from eligibility_gw.keyvalue import Sessions
+from eligibility_gw.identity import PhoneIdentity
+from eligibility_gw.inquiries import Inquiries, Member
+from eligibility_gw.keyvalue import RateLimiter, Sessions
 from eligibility_gw.phones import InvalidPhone, normalise_phone
-from eligibility_gw.presenting import Audience
-from eligibility_gw.service import STORE_ERRORS, Asker
+from eligibility_gw.policy.askers import Asker
+from eligibility_gw.policy.disclosure import Disclosure
+from eligibility_gw.ports import KeyValueStore, StoreUnavailable
+from eligibility_gw.ports.chats import Binding, TelegramBindings
 from eligibility_gw.textinput import parse_date
 from eligibility_gw.wording import FALLBACK_LANGUAGE, Wording, available_languages
 
@@ -50,6 +59,8 @@ log = structlog.get_logger(__name__)
 
 CHANNEL = "telegram"
 ReplyMarkup = ReplyKeyboardMarkup | InlineKeyboardMarkup | ReplyKeyboardRemove
+#: A member an insured phone may ask about, with the person and family ``Inquiries`` found.
+Visible = tuple[Member, Person, Family]
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,15 +153,6 @@ def contact_phone(raw: str, region: str) -> str:
     return normalise_phone(text, region)
 
 
-def received_by(record: AnswerRecord, identity: PhoneIdentity) -> bool:
-    """Say whether this phone (or its active provider) is who received the answer."""
-    draft = record.draft
-    if draft.asker_kind == "provider":
-        provider = identity.provider
-        return provider is not None and provider.active and draft.asker_id == provider.provider_id
-    return draft.asker_kind == "insured" and draft.asker_id == identity.phone
-
-
 def _sender_kind(identity: PhoneIdentity) -> str:
     if identity.provider is not None:
         return "provider"
@@ -158,24 +160,32 @@ def _sender_kind(identity: PhoneIdentity) -> str:
 
 
 class Conversation:
-    """Answer updates: one entry point, ``handle``, for every kind of update."""
+    """Answer updates: one entry point, ``handle``, for every kind of update.
+
+    It holds only what it asks through: the inquiry policy, the chat bindings, the shared
+    short-lived state (sessions) and the rate limiter over it (the per-sender flood guard).
+    """
 
     def __init__(
         self,
         settings: TelegramSettings,
-        core: Core,
+        inquiries: Inquiries,
         bindings: TelegramBindings,
+        state: KeyValueStore,
+        limiter: RateLimiter,
         member_key: bytes,
+        languages: Sequence[str],
     ) -> None:
         self.settings = settings
-        self.core = core
+        self.inquiries = inquiries
         self.bindings = bindings
+        self.limiter = limiter
         self.member_key = member_key
         shipped = set(available_languages())
-        configured = tuple(lang for lang in core.settings.gateway.languages if lang in shipped)
+        configured = tuple(lang for lang in languages if lang in shipped)
         self.languages: tuple[str, ...] = configured or (FALLBACK_LANGUAGE,)
         self.wordings = tuple(Wording(lang) for lang in self.languages)
-        self.sessions = Sessions(core.kv, CHANNEL, settings.pending_seconds)
+        self.sessions = Sessions(state, CHANNEL, settings.pending_seconds)
 
     # -- languages ----------------------------------------------------------------------
 
@@ -188,7 +198,7 @@ class Conversation:
         """The chat's language, reading the binding when it can (for error messages)."""
         try:
             binding = await self.bindings.get(sender.chat_id)
-        except Exception:  # the store may be what failed: fall back to the app's language
+        except StoreUnavailable:  # the store may be what failed: the app's language then
             binding = None
         if binding is not None and binding.user_id == sender.user_id:
             return binding.language
@@ -197,10 +207,12 @@ class Conversation:
     # -- the entry point ------------------------------------------------------------------
 
     async def handle(self, sender: Sender, event: Event) -> Turn:
-        """The answer to one update."""
+        """The answer to one update; a refusal or an outage is answered in words too."""
         w = Wording(self.language_for(sender.language_code))
+        chat: _Chat | None = None
         try:
             chat = await self._chat(sender)
+            w = chat.w
             limited = await self._sender_limited(chat)
             if limited is not None:
                 turn = limited
@@ -208,19 +220,44 @@ class Conversation:
                 turn = Turn("refused_not_private", (Outgoing(w.t("telegram.private_only")),))
             else:
                 turn = await self._dispatch(chat, event)
-        except STORE_ERRORS as exc:
-            log.warning("registry_unavailable", error=type(exc).__name__)
-            text = w.t("reason.REGISTRY_UNAVAILABLE")
-            return Turn("unavailable", (Outgoing(text),))
+                w = chat.w  # a language chosen in this turn words what follows
+        except (EligibilityError, StoreUnavailable) as exc:
+            turn = self._refusal(w, exc)
         log.info(
             "telegram_answered",
             update_kind=type(event).__name__,
             outcome=turn.outcome,
-            language=chat.w.language,
-            linked=chat.binding is not None,
+            language=w.language,
+            linked=chat is not None and chat.binding is not None,
             tracking_codes=list(turn.tracking_codes),
         )
         return turn
+
+    def _refusal(self, w: Wording, exc: EligibilityError | StoreUnavailable) -> Turn:
+        """A refusal of the policy, bad input or an outage, in the chat's words.
+
+        The same text goes in the note of a tapped button, so its spinner says it too.
+        """
+        outcome, text = self._refusal_words(w, exc)
+        return Turn(outcome, (Outgoing(text),), notice=text)
+
+    def _refusal_words(
+        self, w: Wording, exc: EligibilityError | StoreUnavailable
+    ) -> tuple[str, str]:
+        if isinstance(exc, StoreUnavailable):
+            log.warning("telegram_store_unavailable", problem=exc.problem)
+            return "unavailable", w.t("telegram.unavailable", hotline=self._hotline(w))
+        if isinstance(exc, QuotaExceeded):
+            # Counted by the policy for every channel together: a provider's Telegram and
+            # API checks of one person share one budget.
+            log.warning("telegram_quota_exceeded", scope=exc.scope)
+            return f"rate_limited_{exc.scope}", w.error(exc)
+        if isinstance(exc, ProviderInactive):
+            return "refused_provider_inactive", w.t("telegram.provider_inactive")
+        if isinstance(exc, NotPermitted):
+            # Worded alike whether the person exists or not.
+            return "refused_not_on_file", w.error(exc)
+        return f"refused_{exc.code.lower()}", w.error(exc)
 
     async def _chat(self, sender: Sender) -> _Chat:
         binding = await self.bindings.get(sender.chat_id) if sender.private else None
@@ -237,15 +274,17 @@ class Conversation:
         return _Chat(sender, Wording(language), binding, session)
 
     async def _sender_limited(self, chat: _Chat) -> Turn | None:
+        """The transport's flood guard: updates per phone (or unlinked chat), not answers."""
         s = self.settings
         subject = chat.binding.phone if chat.binding else f"chat:{chat.sender.chat_id}"
-        hit = await self.core.limiter.hit(
+        hit = await self.limiter.hit(
             "telegram-sender", subject, s.updates_per_sender, s.rate_window_seconds
         )
         if hit.allowed:
             return None
         log.warning("telegram_rate_limited", scope="sender", count=hit.count)
-        text = self._rate_limited(chat.w, "sender", hit.retry_after)
+        minutes = max(1, -(-hit.retry_after // 60))
+        text = chat.w.t("telegram.rate_limited.sender", minutes=chat.w.digits(str(minutes)))
         if hit.count == hit.limit + 1:
             return Turn("rate_limited_sender", (Outgoing(text),), notice=text)
         # Said once per window; after that only a tapped button gets a note, so a flood of
@@ -272,7 +311,7 @@ class Conversation:
             return await self._forget(chat)
         if chat.binding is None:
             return self._need_phone(chat)  # no personal answer before the phone is proved
-        identity = await identify_phone(self.core.store, chat.binding.phone)
+        identity = await self.inquiries.identify(chat.binding.phone)
         if action is Action.COVER:
             return await self._cover(chat, identity)
         if action is Action.FAMILY:
@@ -293,7 +332,7 @@ class Conversation:
         if chat.binding is None:
             text = f"{greeting}\n\n{w.t('telegram.share_phone')}"
             return Turn("greeted", (Outgoing(text, contact_keyboard(w)),))
-        identity = await identify_phone(self.core.store, chat.binding.phone)
+        identity = await self.inquiries.identify(chat.binding.phone)
         text = f"{greeting}\n\n{w.t('telegram.menu.prompt')}"
         return Turn("greeted_linked", (Outgoing(text, self._menu(w, identity)),))
 
@@ -311,12 +350,12 @@ class Conversation:
             text = w.t("telegram.contact.not_own")
             return Turn("refused_contact_not_own", (Outgoing(text, contact_keyboard(w)),))
         try:
-            phone = contact_phone(event.phone_number, self.core.pack.phone_region)
+            phone = contact_phone(event.phone_number, self.inquiries.pack.phone_region)
         except InvalidPhone:
             log.warning("telegram_contact_refused", reason="unreadable")
             text = w.t("telegram.contact.unreadable")
             return Turn("refused_contact_unreadable", (Outgoing(text, contact_keyboard(w)),))
-        identity = await identify_phone(self.core.store, phone)
+        identity = await self.inquiries.identify(phone)
         if not identity.is_known:
             # Nothing is kept about a phone the registry does not know.
             log.info("telegram_contact_refused", reason="not_on_file")
@@ -340,7 +379,7 @@ class Conversation:
         w = Wording(language)
         if chat.binding is not None:
             await self.bindings.set_language(chat.sender.chat_id, language)
-            identity = await identify_phone(self.core.store, chat.binding.phone)
+            identity = await self.inquiries.identify(chat.binding.phone)
             said = Outgoing(w.t("telegram.language.set"), self._menu(w, identity))
         else:
             chat.session["language"] = language
@@ -370,53 +409,57 @@ class Conversation:
             return await self._set_language(chat, value)
         if chat.binding is None:
             return self._need_phone(chat)
-        identity = await identify_phone(self.core.store, chat.binding.phone)
+        identity = await self.inquiries.identify(chat.binding.phone)
         if kind is Tap.PAGE:
             return await self._family_page(chat, identity, value)
         return await self._member(chat, identity, value)
 
     # -- insured people ---------------------------------------------------------------------
 
+    def _insured(self, identity: PhoneIdentity) -> Asker:
+        """The phone asking as the insured people it is on file for (proved by the contact)."""
+        return Asker.for_insured(CHANNEL, identity.phone)
+
     async def _cover(self, chat: _Chat, identity: PhoneIdentity) -> Turn:
+        """Answer about each person the phone is on file for themself (not their family)."""
         w = chat.w
-        if not identity.is_insured:
+        own = [
+            (person, family)
+            for member, person, family in await self._visible(identity)
+            if member.own
+        ]
+        if not own:
             return Turn("refused_not_insured", (self._not_insured(w),))
-        asker = Asker(CHANNEL, "insured", identity.phone)
+        asker = self._insured(identity)
         texts: list[str] = []
         codes: list[str] = []
-        for person in identity.people:
-            family = await self.core.service.find_family(person.national_id)
-            member = family.member(person.national_id) if family else None
-            if family is None or member is None:
-                continue
-            if limited := await self._id_limited(w, member.national_id):
-                texts.append(limited)
-                continue
-            answer = await self.core.service.decide_for(member, family, asker)
-            texts.append(
-                answer_text(answer.record, w, self.core.pack, Audience.INSURED, answer.member)
-            )
-            codes.append(answer.tracking_code.digits)
-        if not texts:
-            return Turn("refused_not_insured", (self._not_insured(w),))
+        for person, family in own:
+            try:
+                shown = await self.inquiries.ask_member(asker, person, family)
+            except (Refused, StoreUnavailable) as exc:
+                if not texts:
+                    raise
+                # Those answered so far are logged under their codes: show them, and why
+                # the rest is missing.
+                texts.append(self._refusal_words(w, exc)[1])
+                break
+            texts.append(answer_text(shown, w, self.inquiries.pack))
+            codes.append(shown.tracking_code.digits)
         return Turn(
             "answered_cover", self._messages("\n\n".join(texts)), tracking_codes=tuple(codes)
         )
 
-    async def _visible(self, identity: PhoneIdentity) -> list[tuple[Person, Family]]:
-        """Everyone whose answer this phone may see, with their family."""
-        found: list[tuple[Person, Family]] = []
-        for family in await families_of(self.core.store, identity):
-            found.extend((member, family) for member in visible_members(identity, family))
-        return found
+    async def _visible(self, identity: PhoneIdentity) -> list[Visible]:
+        """Everyone this phone may ask about, family by family (nothing is logged)."""
+        return await self.inquiries.members(identity)
 
-    def _buttons(self, w: Wording, visible: list[tuple[Person, Family]]) -> list[MemberButton]:
+    def _buttons(self, w: Wording, visible: list[Visible]) -> list[MemberButton]:
         return [
             MemberButton(
-                f"{p.given_name} ({w.relationship(p.relationship)})",
-                member_token(self.member_key, p.national_id),
+                f"{m.given_name} ({w.relationship(m.relationship)})",
+                member_token(self.member_key, m.national_id),
             )
-            for p, _ in visible
+            for m, _, _ in visible
         ]
 
     async def _family(self, chat: _Chat, identity: PhoneIdentity) -> Turn:
@@ -441,18 +484,14 @@ class Conversation:
 
     async def _member(self, chat: _Chat, identity: PhoneIdentity, token: str) -> Turn:
         w = chat.w
-        for person, family in await self._visible(identity):
-            if not hmac.compare_digest(member_token(self.member_key, person.national_id), token):
+        for member, person, family in await self._visible(identity):
+            if not hmac.compare_digest(member_token(self.member_key, member.national_id), token):
                 continue
-            if limited := await self._id_limited(w, person.national_id):
-                return Turn("rate_limited_national_id", (Outgoing(limited),), notice=limited)
-            asker = Asker(CHANNEL, "insured", identity.phone)
-            answer = await self.core.service.decide_for(person, family, asker)
-            text = answer_text(answer.record, w, self.core.pack, Audience.INSURED, answer.member)
+            shown = await self.inquiries.ask_member(self._insured(identity), person, family)
             return Turn(
                 "answered_member",
-                self._messages(text),
-                tracking_codes=(answer.tracking_code.digits,),
+                self._messages(answer_text(shown, w, self.inquiries.pack)),
+                tracking_codes=(shown.tracking_code.digits,),
             )
         # Not (or no longer) one of the people this phone may see; forged data lands here too.
         return Turn("member_gone", (Outgoing(w.t("telegram.family.gone")),))
@@ -460,6 +499,8 @@ class Conversation:
     # -- providers and codes ------------------------------------------------------------------
 
     def _provider_refusal(self, w: Wording, identity: PhoneIdentity) -> Turn | None:
+        """Before offering to check: the menu's reading of the phone, not the policy's word
+        (``Inquiries.ask`` refuses a deactivated provider itself)."""
         provider = identity.provider
         if provider is None:
             return Turn("refused_not_provider", (Outgoing(w.t("telegram.check.providers_only")),))
@@ -497,43 +538,57 @@ class Conversation:
 
     async def _ask(self, chat: _Chat, identity: PhoneIdentity, text: str) -> Turn:
         w = chat.w
-        if refusal := self._provider_refusal(w, identity):
+        provider = identity.provider
+        if provider is None:
             await self._clear_pending(chat)
-            return refusal
-        assert identity.provider is not None  # refused above otherwise
-        service = self.core.service
+            return Turn("refused_not_provider", (Outgoing(w.t("telegram.check.providers_only")),))
         raw_id, *rest = text.split(maxsplit=1) or [""]
         try:
-            national_id = service.normalise_id(raw_id)
-            day = service.check_date(parse_date(rest[0]) if rest else None)
-        except EligibilityError as exc:  # still waiting: the provider may correct it
+            # The id first: of two mistakes, the one in the id is named.
+            national_id = self.inquiries.normalise_id(raw_id)
+            day = parse_date(rest[0]) if rest else None
+            shown = await self.inquiries.ask(
+                Asker.for_provider(CHANNEL, provider), national_id, day
+            )
+        except InvalidInput as exc:  # still waiting: the provider may correct it
             return Turn(f"refused_{exc.code.lower()}", (Outgoing(w.error(exc)),))
-        if limited := await self._id_limited(w, national_id):
-            return Turn("rate_limited_national_id", (Outgoing(limited),))
-        asker = Asker(CHANNEL, "provider", identity.provider.provider_id)
-        answer = await service.ask(national_id, asker, day)
+        except Refused:
+            await self._clear_pending(chat)
+            raise
         await self._clear_pending(chat)
-        text = answer_text(answer.record, w, self.core.pack, Audience.PROVIDER)
         return Turn(
-            "answered_provider", self._messages(text), tracking_codes=(answer.tracking_code.digits,)
+            "answered_provider",
+            self._messages(answer_text(shown, w, self.inquiries.pack)),
+            tracking_codes=(shown.tracking_code.digits,),
         )
 
     async def _verify(self, chat: _Chat, identity: PhoneIdentity, text: str) -> Turn:
         w = chat.w
         try:
             code = TrackingCode.parse(text)
-        except EligibilityError as exc:  # still waiting: the person may correct a typo
+        except InvalidInput as exc:  # still waiting: the person may correct a typo
             return Turn("refused_invalid_tracking_code", (Outgoing(w.error(exc)),))
         await self._clear_pending(chat)
-        record = await self.core.service.recorded(code)
-        if record is None or not received_by(record, identity):
+        shown = await self._recorded(identity, code)
+        if shown is None:
             # The same words whether the code exists or not: codes are not to be probed.
             return Turn("code_unknown", (Outgoing(w.t("error.TRACKING_CODE_UNKNOWN")),))
         return Turn(
             "recorded",
-            self._messages(recorded_text(record, w, self.core.pack)),
+            self._messages(answer_text(shown, w, self.inquiries.pack)),
             tracking_codes=(code.digits,),
         )
+
+    async def _recorded(self, identity: PhoneIdentity, code: TrackingCode) -> Disclosure | None:
+        """An answer this phone was given: as its provider, else as the insured people."""
+        askers = [self._insured(identity)]
+        if identity.provider is not None:
+            askers.insert(0, Asker.for_provider(CHANNEL, identity.provider))
+        for asker in askers:
+            shown = await self.inquiries.recorded(asker, code)
+            if shown is not None:
+                return shown
+        return None
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -555,21 +610,6 @@ class Conversation:
 
     def _messages(self, text: str) -> tuple[Outgoing, ...]:
         return tuple(Outgoing(part) for part in split_message(text))
-
-    def _rate_limited(self, w: Wording, scope: str, retry_after: int) -> str:
-        minutes = max(1, -(-retry_after // 60))
-        return w.t(f"telegram.rate_limited.{scope}", minutes=w.digits(str(minutes)))
-
-    async def _id_limited(self, w: Wording, national_id: str) -> str | None:
-        """Count an answer about ``national_id``; the refusal when over the limit."""
-        s = self.settings
-        hit = await self.core.limiter.hit(
-            "telegram-national-id", national_id, s.inquiries_per_national_id, s.rate_window_seconds
-        )
-        if hit.allowed:
-            return None
-        log.warning("telegram_rate_limited", scope="national_id", count=hit.count)
-        return self._rate_limited(w, "national_id", hit.retry_after)
 
     async def _await(self, chat: _Chat, what: str) -> None:
         chat.session["awaiting"] = what

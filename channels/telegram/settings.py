@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from eligibility_gw.settings import Settings, SettingsError, parse_section
+from eligibility_gw.settings import Settings, SettingsError, moved_settings, parse_section
 
 #: Where the channel's routes live; the webhook path must lie under it.
 PREFIX = "/channels/telegram"
 #: The Bot API; tests and staging point ``api_base_url`` at a fake of it.
 TELEGRAM_API = "https://api.telegram.org/bot"
 TELEGRAM_FILE_API = "https://api.telegram.org/file/bot"
+#: Knobs the inquiry policy took over (issue #15): where each one lives now.
+MOVED = {"inquiries_per_national_id": "[inquiries] provider_per_national_id"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,10 +30,9 @@ class TelegramSettings:
     webhook_path: str = PREFIX + "/webhook"
     #: The hotline named to phones not on file and in error messages.
     hotline: str = "1420"
-    #: Updates (messages, button taps) one phone or chat may send per window.
+    #: Updates (messages, button taps) one phone or chat may send per window: a flood
+    #: guard of the transport. How many answers anyone gets is ``[inquiries]``'s to say.
     updates_per_sender: int = 60
-    #: Answers about one national id per window, whoever asks.
-    inquiries_per_national_id: int = 5
     rate_window_seconds: int = 3600
     #: How long an ``update_id`` is remembered so that a redelivery is not answered again.
     dedup_seconds: int = 24 * 3600
@@ -49,8 +50,9 @@ class TelegramSettings:
 
 
 def telegram_settings(settings: Settings) -> TelegramSettings:
-    """Read and check ``[channels.telegram]``."""
-    s = parse_section(TelegramSettings, settings.channel("telegram"), "channels.telegram")
+    """Read and check ``[channels.telegram]``; a knob that moved names its new place."""
+    table = moved_settings(settings.channel("telegram"), "channels.telegram", MOVED)
+    s = parse_section(TelegramSettings, table, "channels.telegram")
     for f in fields(TelegramSettings):
         value = getattr(s, f.name)
         if isinstance(value, int) and not isinstance(value, bool) and value <= 0:

@@ -15,7 +15,7 @@ import structlog
 from aiohttp import web
 from telegram import Update
 
-from eligibility_gw.appkeys import CORE
+from eligibility_gw.appkeys import STATE
 from eligibility_gw.channels.telegram.bot import TelegramRuntime
 from eligibility_gw.keyvalue import Deduplicator
 from eligibility_gw.logs import where
@@ -78,8 +78,7 @@ async def webhook(request: web.Request) -> web.Response:
         raise web.HTTPBadRequest(text="malformed update")
     key = str(update.update_id)
     structlog.contextvars.bind_contextvars(channel="telegram", update_id=update.update_id)
-    core = request.config_dict[CORE]
-    dedup = Deduplicator(core.kv, "telegram", runtime.settings.dedup_seconds)
+    dedup = Deduplicator(request.config_dict[STATE], "telegram", runtime.settings.dedup_seconds)
     if not await dedup.claim(key):
         log.info("telegram_redelivered")
         return web.Response(text="already answered")

@@ -2,19 +2,20 @@
 
 ``menu.py`` holds the menus as data, ``screens.py`` one class per kind of screen,
 ``engine.py`` walks them (state and newest input in, screen and state out), ``hops.py`` keeps
-sessions and asks the core through ``backend.py``, and each dialect module only translates
-its HTTP requests and answers.
+sessions (in the gateway's ``STATE``) and asks the core through ``backend.py`` (its
+``Inquiries``: who may learn what, and how often, is decided there), and each dialect
+module only translates its HTTP requests and answers.
 """
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from eligibility_gw.app import limit_body
 from eligibility_gw.channels.ussd import africastalking, hubtel
-from eligibility_gw.channels.ussd.checks import over_budget
+from eligibility_gw.channels.ussd.checks import longest_wait, over_budget
 from eligibility_gw.channels.ussd.hops import USSD_CHANNEL, UssdChannel
 from eligibility_gw.channels.ussd.settings import ussd_settings
+from eligibility_gw.edge import limit_body
 from eligibility_gw.rulepacks import rule_pack_for
 from eligibility_gw.settings import Settings, SettingsError
 from eligibility_gw.shedding import SHEDDER
@@ -28,7 +29,11 @@ def mount(app: web.Application, settings: Settings) -> None:
     knobs = ussd_settings(settings)
     channel = UssdChannel(knobs)
     too_long = over_budget(
-        channel.engine, rule_pack_for(settings), settings.today(), settings.gateway.languages
+        channel.engine,
+        rule_pack_for(settings),
+        settings.today(),
+        settings.gateway.languages,
+        longest_wait(settings.inquiries),
     )
     if too_long:
         first = too_long[0]

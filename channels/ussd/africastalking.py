@@ -14,7 +14,6 @@ from urllib.parse import parse_qsl
 import structlog
 from aiohttp import web
 
-from eligibility_gw.appkeys import CORE
 from eligibility_gw.channels.ussd.bodies import BadRequest, phone, read_body, session_id, text_field
 from eligibility_gw.channels.ussd.hops import (
     USSD_CHANNEL,
@@ -22,6 +21,7 @@ from eligibility_gw.channels.ussd.hops import (
     Hop,
     Input,
     OutOfStep,
+    Ports,
     Reading,
     Repeat,
     Start,
@@ -76,19 +76,19 @@ def _form(body: str) -> dict[str, str]:
 
 async def handle(request: web.Request) -> web.Response:
     """One hop."""
-    core = request.config_dict[CORE]
+    ports = Ports.of(request)
     channel = request.app[USSD_CHANNEL]
     try:
         form = _form(await read_body(request, MEDIA_TYPES, channel.knobs.max_body_bytes))
         hop = Hop(
             DIALECT,
             session_id(form.get("sessionId"), "sessionId"),
-            phone(form.get("phoneNumber"), "phoneNumber", core.pack.phone_region),
+            phone(form.get("phoneNumber"), "phoneNumber", ports.inquiries.pack.phone_region),
             partial(read_history, text_field(form.get("text"), "text", MAX_HISTORY).strip()),
         )
     except BadRequest as exc:
         log.info("ussd_bad_request", dialect=DIALECT, status=exc.status, detail=exc.detail)
-        notice = Wording(core.settings.default_language).t("ussd.end.bad_request")
+        notice = Wording(ports.settings.default_language).t("ussd.end.bad_request")
         return plain(notice, end=True, status=exc.status)
-    screen = await channel.serve(core, hop)
+    screen = await channel.serve(ports, hop)
     return plain(screen.text, screen.end)

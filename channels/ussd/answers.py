@@ -1,5 +1,7 @@
 """The last screen of a session: an answer, a verified code or a refusal, cut to the budget.
 
+What a screen may say is the core's decision: it renders a ``Disclosure`` (the view of the
+one who asked) and nothing else, so a provider's screen has no date of the member's to show.
 Words come from the shared catalogs (``status.*``, ``short.*``, reasons in their short form,
 dates through ``Wording.date``), so an answer reads as it does by SMS. When the richest form
 does not fit one screen, less important parts are dropped in a fixed order; the leanest form
@@ -12,32 +14,33 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from eligibility_gw.channels.ussd.screens import Budget, lines
-from eligibility_gw.domain.answer import AnswerRecord
-from eligibility_gw.domain.model import MemberView, Status
+from eligibility_gw.domain.model import Status
 from eligibility_gw.domain.rulepack import RulePack
-from eligibility_gw.presenting import Audience, present
+from eligibility_gw.policy.disclosure import Disclosure, View
+from eligibility_gw.presenting import PresentedAnswer, present
 from eligibility_gw.wording import Wording
 
 
 @dataclass(frozen=True, slots=True)
 class Answered:
-    """A logged answer, and what its audience may be shown about the member."""
+    """A logged answer, as its asker may read it."""
 
-    record: AnswerRecord
-    audience: Audience
-    member: MemberView | None = None
+    shown: Disclosure
 
 
 @dataclass(frozen=True, slots=True)
 class Verified:
     """A recorded answer this phone received: only its status and date are shown."""
 
-    record: AnswerRecord
+    shown: Disclosure
 
 
 @dataclass(frozen=True, slots=True)
 class Refused:
-    """The session ends with a message (a message id and its parameters)."""
+    """The session ends with a message (a message id and its parameters).
+
+    Parameters made of digits are written in the screen's digits when rendered.
+    """
 
     message: str
     params: Mapping[str, str] = field(default_factory=dict)
@@ -49,49 +52,63 @@ Outcome = Answered | Verified | Refused
 def render_outcome(outcome: Outcome, w: Wording, pack: RulePack, budget: Budget) -> str:
     """The final screen for ``outcome``."""
     if isinstance(outcome, Refused):
-        return w.t(outcome.message, **outcome.params)
+        return w.t(outcome.message, **{k: w.digits(v) for k, v in outcome.params.items()})
     if isinstance(outcome, Verified):
-        return _verified(outcome.record, w)
-    for text in _answer_forms(outcome, w, pack):
+        return _verified(outcome.shown, w)
+    for text in answer_forms(outcome.shown, w, pack):
         if budget.fits(text):
             return text
     raise AssertionError("the leanest answer form always fits")  # pragma: no cover
 
 
-def _code(record: AnswerRecord, w: Wording) -> str:
-    return w.t("short.label.code", code=w.digits(record.tracking_code.grouped()))
+def _code(shown: Disclosure, w: Wording) -> str:
+    return w.t("short.label.code", code=w.digits(shown.tracking_code.grouped()))
 
 
 def _short_status(status: Status, w: Wording) -> str:
     return w.t(f"short.status.{status.value}")
 
 
-def _verified(record: AnswerRecord, w: Wording) -> str:
+def _verified(shown: Disclosure, w: Wording) -> str:
     return w.t(
         "ussd.verify.result",
-        code=w.digits(record.tracking_code.grouped()),
-        status=_short_status(record.status, w),
-        date=w.date(record.draft.service_date),
+        code=w.digits(shown.tracking_code.grouped()),
+        status=_short_status(shown.status, w),
+        date=w.date(shown.service_date),
     )
 
 
-def _answer_forms(a: Answered, w: Wording, pack: RulePack) -> Iterator[str]:
+def _stated(said: str, p: PresentedAnswer, w: Wording) -> str:
+    """The status with the date its reader may know.
+
+    A provider reads the status on the service date (never a date of the member's); the
+    insured read until when cover runs, or the last day it ran.
+    """
+    if p.view is View.PROVIDER:
+        return w.t("ussd.answer.on", status=said, date=p.service_date_text)
+    if p.cover_end_text:
+        return f"{said} {w.t('short.label.until', date=p.cover_end_text)}"
+    if p.cover_ended_text:
+        return f"{said} ({w.t('short.label.ended', date=p.cover_ended_text)})"
+    return said
+
+
+def answer_forms(shown: Disclosure, w: Wording, pack: RulePack) -> Iterator[str]:
     """Every form of the answer, richest first, ending with one that always fits."""
-    shown = present(a.record, w, pack, a.audience, a.member)
-    status = shown.status
-    code = _code(a.record, w)
-    if a.audience is Audience.PROVIDER:
+    p = present(shown, w, pack)
+    code = _code(shown, w)
+    if shown.view is View.PROVIDER:
         who = (
-            w.t("ussd.member", name=shown.member_name, relationship=shown.relationship_text)
-            if shown.member_name and shown.relationship_text
+            w.t("ussd.member", name=p.member_name, relationship=p.relationship_text)
+            if p.member_name and p.relationship_text
             else None
         )
     else:
-        who = a.member.given_name if a.member else None
+        who = shown.given_name
     # An eligible answer carries notices only (decided on documents on file): shown too.
-    reasons = a.record.reasons
-    words = [w.reason(r, short=True) for r in reasons]
-    resolve = w.t("short.resolve") if any(r.resolve_with for r in reasons) else None
+    # The disclosure's reasons: a provider's are undated, so their short form names no date.
+    words = [w.reason(r, short=True) for r in shown.reasons]
+    resolve = w.t("short.resolve") if shown.documents_to_bring else None
     why_forms: list[str | None] = []
     for chosen in (words, words[:1]):
         if chosen and resolve:
@@ -99,21 +116,13 @@ def _answer_forms(a: Answered, w: Wording, pack: RulePack) -> Iterator[str]:
         if chosen:
             why_forms.append("; ".join(chosen))
     why_forms.append(None)
-
-    def stated(text: str) -> str:
-        if a.audience is Audience.PROVIDER:
-            return w.t("ussd.answer.on", status=text, date=shown.service_date_text)
-        if shown.cover_end_text:
-            return f"{text} {w.t('short.label.until', date=shown.cover_end_text)}"
-        return text
-
-    statuses = (stated(shown.status_text), stated(_short_status(status, w)))
+    statuses = (_stated(p.status_text, p, w), _stated(_short_status(shown.status, w), p, w))
     # Why matters more than who: the name is dropped before the reason is cut.
     for why in dict.fromkeys(why_forms):
         for person in (who, None) if who else (None,):
             for said in statuses:
-                if person and a.audience is not Audience.PROVIDER:
+                if person and shown.view is not View.PROVIDER:
                     yield lines(f"{person}: {said}", why, code)
                 else:
                     yield lines(person, said, why, code)
-    yield lines(_short_status(status, w), code)
+    yield lines(_short_status(shown.status, w), code)

@@ -26,6 +26,7 @@ from eligibility_gw.channels.ussd.screens import (
 from eligibility_gw.channels.ussd.state import SessionState
 from eligibility_gw.domain.dates import service_window
 from eligibility_gw.domain.rulepack import RulePack
+from eligibility_gw.policy.quotas import QuotaSettings
 from eligibility_gw.wording import Wording
 
 #: Messages shown as a whole last screen by the channel itself (not through a menu screen).
@@ -34,14 +35,26 @@ NOTICES = (
     "ussd.end.date_moved",
     "ussd.end.expired",
     "ussd.end.goodbye",
-    "ussd.end.id_rate_limited",
     "ussd.end.nobody",
+    "ussd.end.not_on_file",
     "ussd.end.out_of_step",
+    "ussd.end.quota.asker",
+    "ussd.end.quota.national_id",
+    "ussd.end.quota.provider_national_id",
     "ussd.end.rate_limited",
     "ussd.end.too_many_invalid",
     "ussd.end.unavailable",
     "ussd.verify.not_shown",
 )
+#: Minutes a quota refusal names when no settings are at hand: an hour, the longest default.
+DEFAULT_WAIT = 60
+
+
+def longest_wait(quotas: QuotaSettings) -> int:
+    """The most minutes a quota refusal can name under ``quotas`` (its screen must fit)."""
+    hour = 60  # the insured's and staff's own budgets renew every hour; providers' each minute
+    return max(hour, -(-quotas.national_id_window_seconds // 60))
+
 
 _ALI = Entry("r1", "Ali", "self")
 _MARYAM = Entry("r2", "Maryam", "spouse")
@@ -85,14 +98,22 @@ def bad_inputs(pack: RulePack) -> dict[Parse, tuple[str, ...]]:
 
 
 def fixed_screens(
-    engine: Engine, pack: RulePack, today: date, languages: tuple[str, ...]
+    engine: Engine,
+    pack: RulePack,
+    today: date,
+    languages: tuple[str, ...],
+    wait: int = DEFAULT_WAIT,
 ) -> Iterator[Rendered]:
-    """Every menu screen (with each hint it can show) and notice, in every language."""
+    """Every menu screen (with each hint it can show) and notice, in every language.
+
+    Notices that name minutes (quota refusals) are rendered with ``wait``, the most they
+    can name.
+    """
     bad = bad_inputs(pack)
     for language in languages:
         w = Wording(language)
         for key in NOTICES:
-            yield Rendered(language, key, "notice", w.t(key))
+            yield Rendered(language, key, "notice", w.t(key, minutes=w.digits(str(wait))))
         for number, caller in enumerate(SAMPLE_CALLERS):
             ctx = sample_context(pack, today, languages, caller)
             for screen_id, screen in engine.menu.screens.items():
@@ -127,8 +148,13 @@ def _hints(
 
 
 def over_budget(
-    engine: Engine, pack: RulePack, today: date, languages: tuple[str, ...]
+    engine: Engine,
+    pack: RulePack,
+    today: date,
+    languages: tuple[str, ...],
+    wait: int = DEFAULT_WAIT,
 ) -> list[Rendered]:
-    """The fixed screens that do not fit the engine's budget."""
+    """The fixed screens that do not fit the engine's budget (``wait``: see ``fixed_screens``)."""
     budget = engine.limits.budget
-    return [r for r in fixed_screens(engine, pack, today, languages) if not budget.fits(r.text)]
+    screens = fixed_screens(engine, pack, today, languages, wait)
+    return [r for r in screens if not budget.fits(r.text)]

@@ -1,9 +1,10 @@
 """Serve one hop of a session, whatever the dialect: lock, read, step, ask the core, save.
 
 A dialect hands in how it reads its input against what was seen before (``Reading``); this
-module keeps the session state in the shared key-value store, answers a repeated callback
-with the screen it got the first time (no second answer, no second tracking code), applies
-the rate limits and the time limit, and turns every failure into a polite last screen.
+module keeps the session state in the shared key-value store (``STATE``), answers a repeated
+callback with the screen it got the first time (no second answer, no second tracking code),
+applies the per-phone hop guard and the time limit, and turns every failure into a polite
+last screen. Quotas on answers are the core's (``Inquiries``), not this module's.
 """
 
 from __future__ import annotations
@@ -17,16 +18,18 @@ from dataclasses import dataclass
 import structlog
 from aiohttp import web
 
-from eligibility_gw.bootstrap import Core
+from eligibility_gw.appkeys import INQUIRIES, LIMITER, SETTINGS, STATE
 from eligibility_gw.channels.ussd import backend
 from eligibility_gw.channels.ussd.engine import Engine, Limits, Need, Reply, Step
 from eligibility_gw.channels.ussd.menu import MENU
 from eligibility_gw.channels.ussd.screens import Budget
 from eligibility_gw.channels.ussd.settings import UssdSettings
 from eligibility_gw.channels.ussd.state import SessionState
-from eligibility_gw.keyvalue import Sessions, state_key
+from eligibility_gw.inquiries import Inquiries
+from eligibility_gw.keyvalue import RateLimiter, Sessions, state_key
 from eligibility_gw.logs import pseudonym
-from eligibility_gw.ports import KeyValueStore
+from eligibility_gw.ports import KeyValueStore, StoreUnavailable
+from eligibility_gw.settings import Settings
 from eligibility_gw.wording import Wording
 
 log = structlog.get_logger(__name__)
@@ -88,6 +91,23 @@ class Hop:
 
 
 @dataclass(frozen=True, slots=True)
+class Ports:
+    """What a hop uses of the gateway: its settings, the door to answers, the shared state."""
+
+    settings: Settings
+    inquiries: Inquiries
+    #: Sessions, their locks and each phone's language live here.
+    state: KeyValueStore
+    limiter: RateLimiter
+
+    @classmethod
+    def of(cls, request: web.Request) -> Ports:
+        """The ports the gateway handed to the app serving ``request``."""
+        config = request.config_dict
+        return cls(config[SETTINGS], config[INQUIRIES], config[STATE], config[LIMITER])
+
+
+@dataclass(frozen=True, slots=True)
 class Screen:
     """What to show, and whether the session ends."""
 
@@ -108,22 +128,25 @@ class UssdChannel:
         """Session states, expiring with the session."""
         return Sessions(kv, "ussd", self.knobs.session_ttl)
 
-    def notice(self, core: Core, key: str, language: str | None = None) -> Screen:
+    def notice(self, ports: Ports, key: str, language: str | None = None) -> Screen:
         """A last screen, in the session's language or else the default one."""
-        return Screen(Wording(language or core.settings.default_language).t(key), True)
+        return Screen(Wording(language or ports.settings.default_language).t(key), True)
 
-    async def serve(self, core: Core, hop: Hop) -> Screen:
+    async def serve(self, ports: Ports, hop: Hop) -> Screen:
         """Answer one hop within the time limit; never raise."""
         started = time.perf_counter()
         try:
             async with asyncio.timeout(self.knobs.hop_timeout):
-                screen, step = await self._serve(core, hop)
+                screen, step = await self._serve(ports, hop)
         except TimeoutError:
             log.warning("ussd_hop_timeout", dialect=hop.dialect)
-            return self.notice(core, "ussd.end.unavailable")
+            return self.notice(ports, "ussd.end.unavailable")
+        except StoreUnavailable as exc:  # the service cannot answer now: no fault of ours
+            log.warning("ussd_store_unavailable", dialect=hop.dialect, problem=exc.problem)
+            return self.notice(ports, "ussd.end.unavailable")
         except Exception:
             log.exception("ussd_hop_failed", dialect=hop.dialect)
-            return self.notice(core, "ussd.end.unavailable")
+            return self.notice(ports, "ussd.end.unavailable")
         log.info(
             "ussd_hop",
             dialect=hop.dialect,
@@ -133,51 +156,51 @@ class UssdChannel:
         )
         return screen
 
-    async def _serve(self, core: Core, hop: Hop) -> tuple[Screen, str]:
+    async def _serve(self, ports: Ports, hop: Hop) -> tuple[Screen, str]:
         key = f"{hop.dialect}:{hop.session_id}"
-        async with _session_lock(core.kv, key) as locked:
+        async with _session_lock(ports.state, key) as locked:
             if not locked:
-                return self.notice(core, "ussd.end.unavailable"), "busy"
-            return await self._locked(core, hop, key)
+                return self.notice(ports, "ussd.end.unavailable"), "busy"
+            return await self._locked(ports, hop, key)
 
-    async def _locked(self, core: Core, hop: Hop, key: str) -> tuple[Screen, str]:
-        sessions = self.sessions(core.kv)
+    async def _locked(self, ports: Ports, hop: Hop, key: str) -> tuple[Screen, str]:
+        sessions = self.sessions(ports.state)
         state = SessionState.from_json(await sessions.load(key))
         caller = pseudonym(hop.phone)
         if state is not None and state.caller != caller:
-            return self.notice(core, "ussd.end.out_of_step"), "other_phone"
+            return self.notice(ports, "ussd.end.out_of_step"), "other_phone"
         reading = hop.read(state.seen if state else None)
         if isinstance(reading, Repeat) and state is not None:
             return Screen(state.last_text, state.last_end), "repeat"
-        language = state.language if state else await self._language(core, hop.phone)
+        language = state.language if state else await self._language(ports, hop.phone)
         if isinstance(reading, Hangup):
             await sessions.drop(key)
-            return self.notice(core, "ussd.end.goodbye", language), "hangup"
+            return self.notice(ports, "ussd.end.goodbye", language), "hangup"
         if isinstance(reading, Input) and state is not None and state.last_end:
             return Screen(state.last_text, True), "ended"
         if isinstance(reading, Expired) or (isinstance(reading, Input) and state is None):
-            return self.notice(core, "ussd.end.expired", language), "expired"
+            return self.notice(ports, "ussd.end.expired", language), "expired"
         if not isinstance(reading, Start | Input):
-            return self.notice(core, "ussd.end.out_of_step", language), "out_of_step"
-        knobs = self.knobs
-        if not await backend.within(core, "ussd-hops", hop.phone, knobs.hops_per_minute, 60):
-            return self.notice(core, "ussd.end.rate_limited", language), "rate_limited"
-        dialer = await backend.identify(core, hop.phone)
-        ctx = backend.context(core, dialer)
+            return self.notice(ports, "ussd.end.out_of_step", language), "out_of_step"
+        hops = self.knobs.hops_per_minute
+        if not await backend.within(ports.limiter, "ussd-hops", hop.phone, hops, 60):
+            return self.notice(ports, "ussd.end.rate_limited", language), "rate_limited"
+        dialer = await backend.identify(ports.inquiries, hop.phone)
+        ctx = backend.context(ports.inquiries, dialer, ports.settings.gateway.languages)
         step: Step
         if isinstance(reading, Start) or state is None:
             step = self.engine.start(ctx, language, caller)
         else:
             step = self.engine.answer(state, reading.text, ctx)
         if isinstance(step, Need):
-            outcome = await backend.perform(core, knobs, dialer, step.effect, step.values)
+            outcome = await backend.perform(ports.inquiries, dialer, step.effect, step.values)
             reply: Reply = self.engine.finish(step, outcome, ctx)
         else:
             reply = step
         final = reply.state.but(seen=reading.seen)
         await sessions.save(key, final.to_json())
         if state is not None and final.language != state.language:
-            await self._remember_language(core, hop.phone, final.language)
+            await self._remember_language(ports, hop.phone, final.language)
         return Screen(self._fitted(reply.text, reply.screen), reply.end), reply.screen
 
     def _fitted(self, text: str, screen: str) -> str:
@@ -190,16 +213,16 @@ class UssdChannel:
             text = text[:-1]
         return text
 
-    async def _language(self, core: Core, phone: str) -> str:
-        remembered = await core.kv.get(state_key("ussd-language", phone))
-        if remembered is not None and remembered in core.settings.gateway.languages:
+    async def _language(self, ports: Ports, phone: str) -> str:
+        remembered = await ports.state.get(state_key("ussd-language", phone))
+        if remembered is not None and remembered in ports.settings.gateway.languages:
             return remembered
-        return core.settings.default_language
+        return ports.settings.default_language
 
-    async def _remember_language(self, core: Core, phone: str, language: str) -> None:
+    async def _remember_language(self, ports: Ports, phone: str, language: str) -> None:
         days = self.knobs.language_memory_days
         if days > 0:
-            await core.kv.set(state_key("ussd-language", phone), language, days * 86400)
+            await ports.state.set(state_key("ussd-language", phone), language, days * 86400)
 
 
 @contextlib.asynccontextmanager

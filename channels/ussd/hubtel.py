@@ -13,7 +13,6 @@ from typing import Any
 import structlog
 from aiohttp import web
 
-from eligibility_gw.appkeys import CORE
 from eligibility_gw.channels.ussd.bodies import BadRequest, phone, read_body, session_id, text_field
 from eligibility_gw.channels.ussd.hops import (
     USSD_CHANNEL,
@@ -22,6 +21,7 @@ from eligibility_gw.channels.ussd.hops import (
     Hop,
     Input,
     OutOfStep,
+    Ports,
     Reading,
     Repeat,
     Start,
@@ -91,7 +91,7 @@ def _json(body: str) -> dict[str, Any]:
 
 async def handle(request: web.Request) -> web.Response:
     """One hop."""
-    core = request.config_dict[CORE]
+    ports = Ports.of(request)
     channel = request.app[USSD_CHANNEL]
     try:
         data = _json(await read_body(request, MEDIA_TYPES, channel.knobs.max_body_bytes))
@@ -104,7 +104,7 @@ async def handle(request: web.Request) -> web.Response:
             _sequence(data.get("Sequence")),
             text_field(data.get("Message"), "Message", MAX_MESSAGE).strip(),
         )
-        region = core.pack.phone_region
+        region = ports.inquiries.pack.phone_region
         hop = Hop(
             DIALECT,
             session_id(data.get("SessionId"), "SessionId"),
@@ -113,7 +113,7 @@ async def handle(request: web.Request) -> web.Response:
         )
     except BadRequest as exc:
         log.info("ussd_bad_request", dialect=DIALECT, status=exc.status, detail=exc.detail)
-        notice = Wording(core.settings.default_language).t("ussd.end.bad_request")
+        notice = Wording(ports.settings.default_language).t("ussd.end.bad_request")
         return reply(notice, end=True, status=exc.status)
-    screen = await channel.serve(core, hop)
+    screen = await channel.serve(ports, hop)
     return reply(screen.text, screen.end)

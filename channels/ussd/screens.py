@@ -71,8 +71,8 @@ class Parse(enum.StrEnum):
 class Effect(enum.StrEnum):
     """What an answer screen needs from the core."""
 
-    ANSWER_MEMBER = "insured answer: status, cover end, reason and document, tracking code"
-    ANSWER_PROVIDER = "provider answer: status on the date, reason, tracking code"
+    ANSWER_MEMBER = "insured answer: status, cover end or ended, reason and document, code"
+    ANSWER_PROVIDER = "provider answer: status on the date, undated reason, tracking code"
     VERIFY_CODE = "status and date of a code this phone received"
 
 

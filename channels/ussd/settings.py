@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from eligibility_gw.settings import Settings, SettingsError, parse_section
+from eligibility_gw.settings import Settings, SettingsError, moved_settings, parse_section
 from eligibility_gw.textbudget import USSD_GSM7_BUDGET
 
 #: The screen limits a USSD string can hold at most (160 bytes): GSM-7 and UCS-2 characters.
@@ -30,12 +30,9 @@ class UssdSettings:
     max_invalid: int = 3
     #: Most entries on one page of a list (fewer when the text budget is reached first).
     page_size: int = 7
-    #: Hops one phone may make per minute.
+    #: Hops one phone may make per minute: a flood guard of the transport. How many answers
+    #: anyone may get is the core's (``[inquiries]``), for every channel together.
     hops_per_minute: int = 40
-    #: Answers and code checks one phone may get per hour.
-    answers_per_hour: int = 30
-    #: Times one national id may be checked through USSD per hour (by every provider).
-    asks_per_national_id_per_hour: int = 10
     #: Seconds a hop may take before the session is ended politely (operators allow 15).
     hop_timeout: int = 8
     #: Largest request body accepted.
@@ -61,8 +58,6 @@ class UssdSettings:
             "max_invalid",
             "page_size",
             "hops_per_minute",
-            "answers_per_hour",
-            "asks_per_national_id_per_hour",
             "max_body_bytes",
         )
         for f in fields(self):
@@ -79,6 +74,14 @@ class UssdSettings:
             raise SettingsError("[channels.ussd] hotline: digits (and + * #), not empty")
 
 
+#: Knobs that became the core's when quotas moved there (issue #15), and where they are now.
+MOVED = {
+    "answers_per_hour": "[inquiries] insured_per_hour",
+    "asks_per_national_id_per_hour": "[inquiries] provider_per_national_id",
+}
+
+
 def ussd_settings(settings: Settings) -> UssdSettings:
-    """Read ``[channels.ussd]``."""
-    return parse_section(UssdSettings, settings.channel("ussd"), "channels.ussd")
+    """Read ``[channels.ussd]``; a knob that moved to the core is refused with its new place."""
+    table = moved_settings(settings.channel("ussd"), "channels.ussd", MOVED)
+    return parse_section(UssdSettings, table, "channels.ussd")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from eligibility_gw.app import limit_body
+from eligibility_gw.appkeys import INQUIRIES
 from eligibility_gw.channels.web import api, fhir, portal
 from eligibility_gw.channels.web.openapi import openapi_document
 from eligibility_gw.channels.web.problems import Handler, problem_middleware, problem_page
 from eligibility_gw.channels.web.settings import web_settings
+from eligibility_gw.edge import limit_body
 from eligibility_gw.metrics import HTTP_REQUESTS, exposition
-from eligibility_gw.rulepacks import rule_pack_for
 from eligibility_gw.settings import Settings
 from eligibility_gw.shedding import SHEDDER
 
@@ -35,11 +35,10 @@ async def count_requests(request: web.Request, handler: Handler) -> web.StreamRe
 
 def mount(app: web.Application, settings: Settings) -> None:
     """Add /api/v1, /fhir/r4, /portal, /metrics and /problems."""
-    ws = web_settings(settings)
-    doc = openapi_document(rule_pack_for(settings).title)
+    ws = web_settings(settings)  # an old key fails here, at start-up
 
-    async def openapi(_request: web.Request) -> web.Response:
-        return web.json_response(doc)
+    async def openapi(request: web.Request) -> web.Response:
+        return web.json_response(openapi_document(request.config_dict[INQUIRIES].pack.title))
 
     api_app = web.Application(middlewares=[problem_middleware, count_requests])
     api_app[api.WEB_SETTINGS] = ws
@@ -53,7 +52,6 @@ def mount(app: web.Application, settings: Settings) -> None:
     limit_body(app, "/api/v1/inquiries/batch", ws.batch_max_bytes)
 
     fhir_app = web.Application(middlewares=[fhir.fhir_errors, count_requests])
-    fhir_app[fhir.FHIR_WEB_SETTINGS] = ws
     fhir_app.router.add_post("/CoverageEligibilityRequest", fhir.post_request)
     app.add_subapp("/fhir/r4", fhir_app)
     limit_body(app, "/fhir/", ws.max_body_bytes, fhir.too_large)

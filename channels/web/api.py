@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
@@ -10,18 +9,15 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
+import structlog
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.web_request import FileField
 
-from eligibility_gw.appkeys import CORE
-from eligibility_gw.bootstrap import Core
+from eligibility_gw.appkeys import BATCHES, INQUIRIES, LIMITER, SETTINGS
 from eligibility_gw.channels.web.auth import (
     active_provider,
-    national_id_decision,
-    national_id_refusal,
-    national_id_within_rate,
-    within_rate,
+    refusal_problem,
 )
 from eligibility_gw.channels.web.inputs import (
     FieldError,
@@ -32,16 +28,21 @@ from eligibility_gw.channels.web.inputs import (
     read_json,
 )
 from eligibility_gw.channels.web.negotiation import language_of
-from eligibility_gw.channels.web.problems import Problem
+from eligibility_gw.channels.web.problems import UNAVAILABLE_RETRY_SECONDS, Problem
 from eligibility_gw.channels.web.settings import WebSettings
-from eligibility_gw.domain.answer import AnswerRecord
-from eligibility_gw.domain.errors import EligibilityError
+from eligibility_gw.domain.errors import EligibilityError, QuotaExceeded, Refused, Unavailable
 from eligibility_gw.domain.provider import Provider
+from eligibility_gw.domain.rulepack import RulePack
 from eligibility_gw.domain.tracking import TrackingCode
+from eligibility_gw.inquiries import Inquiries
+from eligibility_gw.policy.askers import Asker
+from eligibility_gw.policy.disclosure import Disclosure
+from eligibility_gw.policy.quotas import QuotaScope
 from eligibility_gw.ports import StoredBatch
-from eligibility_gw.presenting import Audience, present
-from eligibility_gw.service import Asker
+from eligibility_gw.presenting import present
 from eligibility_gw.wording import Wording
+
+log = structlog.get_logger(__name__)
 
 WEB_SETTINGS = web.AppKey("web_settings", WebSettings)
 BATCH_CONCURRENCY = 64
@@ -58,13 +59,13 @@ CSV_FIELDS = (
 )
 
 
-def answer_json(record: AnswerRecord, w: Wording, core: Core) -> dict[str, Any]:
-    """The provider's view of an answer (never the cover end date, a masked name)."""
-    shown = present(record, w, core.pack, Audience.PROVIDER)
+def answer_json(shown: Disclosure, w: Wording, pack: RulePack) -> dict[str, Any]:
+    """An answer as the API gives it: the provider's view (a masked name, no member date)."""
+    worded = present(shown, w, pack)
     return {
-        "tracking_code": shown.tracking_code,
-        "status": shown.status.value,
-        "service_date": shown.service_date.isoformat(),
+        "tracking_code": worded.tracking_code,
+        "status": worded.status.value,
+        "service_date": worded.service_date.isoformat(),
         "reasons": [
             {
                 "code": r.code,
@@ -73,34 +74,34 @@ def answer_json(record: AnswerRecord, w: Wording, core: Core) -> dict[str, Any]:
                 "resolve": r.resolve,
                 "blocking": r.blocking,
             }
-            for r in shown.reasons
+            for r in worded.reasons
         ],
-        "member": {"name": shown.member_name, "relationship": shown.relationship}
-        if shown.relationship
+        "member": {"name": worded.member_name, "relationship": worded.relationship}
+        if worded.relationship
         else None,
-        "rule_pack": shown.rule_pack,
-        "asked_at": record.created_at.isoformat(),
+        "rule_pack": worded.rule_pack,
+        "asked_at": shown.asked_at.isoformat(),
     }
+
+
+def wording_for(request: web.Request) -> Wording:
+    """The caller's language (``Accept-Language`` among the configured ones)."""
+    return Wording(language_of(request, request.config_dict[SETTINGS]))
 
 
 def _domain_errors(exc: EligibilityError, w: Wording) -> list[FieldError]:
     return [FieldError(exc.field or "", exc.code, w.error(exc))]
 
 
-async def answer_item(
-    core: Core, provider: Provider, item: InquiryItem, channel: str = "web"
-) -> AnswerRecord:
-    """Ask the core on a provider's behalf; domain refusals propagate."""
-    answer = await core.service.ask(
-        item.national_id,
-        Asker(channel, "provider", provider.provider_id),
-        item.service_date,
-        item.setting,
-    )
-    return answer.record
+async def ask_for(
+    inquiries: Inquiries, provider: Provider, item: InquiryItem, channel: str = "web"
+) -> Disclosure:
+    """Ask on a provider's behalf, through the inquiry policy; refusals raise."""
+    asker = Asker.for_provider(channel, provider)
+    return await inquiries.ask(asker, item.national_id, item.service_date, item.setting)
 
 
-def _json(request: web.Request, data: Any, w: Wording, status: int = 200) -> web.Response:
+def _json(data: Any, w: Wording, status: int = 200) -> web.Response:
     return web.Response(
         text=json.dumps(data, ensure_ascii=False),
         status=status,
@@ -113,39 +114,36 @@ async def post_inquiry(request: web.Request) -> web.Response:
     """Answer one inquiry."""
     ws = request.app[WEB_SETTINGS]
     provider = await active_provider(request)
-    await within_rate(request, "web-provider", provider, ws.requests_per_minute, 60)
-    core = request.config_dict[CORE]
-    w = Wording(language_of(request, core.settings))
+    inquiries = request.config_dict[INQUIRIES]
+    w = wording_for(request)
     item, errors = parse_item(await read_json(request, max_bytes=ws.max_body_bytes))
     if item is None:
         raise invalid(errors)
-    await national_id_within_rate(request, ws, item.national_id)
     try:
-        record = await answer_item(core, provider, item)
+        shown = await ask_for(inquiries, provider, item)
+    except Refused as exc:
+        raise refusal_problem(exc, w, provider) from None
     except EligibilityError as exc:
         raise invalid(_domain_errors(exc, w), w.error(exc)) from None
-    return _json(request, answer_json(record, w, core), w)
+    return _json(answer_json(shown, w, inquiries.pack), w)
 
 
 async def get_inquiry(request: web.Request) -> web.Response:
     """A recorded answer, only to the provider that asked for it."""
     provider = await active_provider(request)
-    ws = request.app[WEB_SETTINGS]
-    await within_rate(request, "web-provider", provider, ws.requests_per_minute, 60)
-    core = request.config_dict[CORE]
-    w = Wording(language_of(request, core.settings))
+    inquiries = request.config_dict[INQUIRIES]
+    w = wording_for(request)
     try:
         code = TrackingCode.parse(request.match_info["code"])
     except EligibilityError as exc:
         raise invalid(_domain_errors(exc, w), w.error(exc)) from None
-    record = await core.service.recorded(code)
-    if (
-        record is None
-        or record.draft.asker_kind != "provider"
-        or record.draft.asker_id != provider.provider_id
-    ):
+    try:
+        shown = await inquiries.recorded(Asker.for_provider("web", provider), code)
+    except Refused as exc:
+        raise refusal_problem(exc, w, provider) from None
+    if shown is None:  # another's answer reads as one never given: codes are not probed
         raise Problem("not-found", "No answer under this tracking code was given to you.")
-    return _json(request, answer_json(record, w, core), w)
+    return _json(answer_json(shown, w, inquiries.pack), w)
 
 
 def _csv_items(text: str) -> list[Any]:
@@ -219,59 +217,72 @@ async def _batch_items(request: web.Request) -> list[Any]:
     )
 
 
+def _item_refusal(exc: EligibilityError, w: Wording) -> dict[str, Any]:
+    """One batch item's refusal: the error as a single inquiry gets it, without the 4xx."""
+    errors = _domain_errors(exc, w)
+    refusal: dict[str, Any] = {"code": exc.code, "detail": w.error(exc)}
+    if isinstance(exc, QuotaExceeded):
+        if exc.scope != QuotaScope.ASKER:  # refused for this person, not for the batch
+            errors = [FieldError("national_id", exc.code, w.error(exc))]
+        refusal |= {"scope": exc.scope, "retry_after": exc.retry_after}
+    return {**refusal, "errors": [e.as_json() for e in errors]}
+
+
+def _item_unavailable(w: Wording) -> dict[str, Any]:
+    seconds = UNAVAILABLE_RETRY_SECONDS
+    detail = w.t("web.unavailable", seconds=w.digits(str(seconds)))
+    return {
+        "code": "UNAVAILABLE",
+        "detail": detail,
+        "retry_after": seconds,
+        "errors": [FieldError("", "UNAVAILABLE", detail).as_json()],
+    }
+
+
 async def run_batch(
-    core: Core,
+    inquiries: Inquiries,
     provider: Provider,
     items: list[Any],
     w: Wording,
-    ws: WebSettings,
     channel: str = "web",
 ) -> list[dict[str, Any]]:
-    """Answer every item (each logged with its own code); refusals become item errors."""
-    semaphore = asyncio.Semaphore(BATCH_CONCURRENCY)
+    """Answer every item (each logged with its own code); refusals become item errors.
 
-    async def one(index: int, data: Any) -> dict[str, Any]:
-        item, errors = parse_item(data)
+    The batch is one request against the provider's own budget; each item counts against
+    the per-person quotas like any other inquiry, so items past one are refused one by one
+    while the others are answered.
+    """
+    parsed = [parse_item(data) for data in items]
+    asked = [(i, item) for i, (item, _) in enumerate(parsed) if item is not None]
+    outcomes = await inquiries.ask_many(
+        Asker.for_provider(channel, provider),
+        [(item.national_id, item.service_date, item.setting) for _, item in asked],
+        BATCH_CONCURRENCY,
+    )
+    by_index = {i: outcome for (i, _), outcome in zip(asked, outcomes, strict=True)}
+    results: list[dict[str, Any]] = []
+    for index, (data, (item, errors)) in enumerate(zip(items, parsed, strict=True)):
         national_id = data.get("national_id") if isinstance(data, dict) else None
         base: dict[str, Any] = {
             "index": index,
             "national_id": national_id if isinstance(national_id, str) else None,
         }
-        if item is None:
-            return {
-                **base,
-                "error": {
-                    "code": errors[0].code,
-                    "detail": errors[0].detail,
-                    "errors": [e.as_json() for e in errors],
-                },
+        outcome = by_index.get(index)
+        if item is None or outcome is None:
+            error = {
+                "code": errors[0].code,
+                "detail": errors[0].detail,
+                "errors": [e.as_json() for e in errors],
             }
-        decision = await national_id_decision(core, ws, item.national_id)
-        if decision is not None and not decision.allowed:
-            refusal = FieldError("national_id", "RATE_LIMITED", national_id_refusal(w, decision))
-            return {
-                **base,
-                "error": {
-                    "code": refusal.code,
-                    "detail": refusal.detail,
-                    "errors": [refusal.as_json()],
-                },
-            }
-        async with semaphore:
-            try:
-                record = await answer_item(core, provider, item, channel)
-            except EligibilityError as exc:
-                return {
-                    **base,
-                    "error": {
-                        "code": exc.code,
-                        "detail": w.error(exc),
-                        "errors": [e.as_json() for e in _domain_errors(exc, w)],
-                    },
-                }
-        return {**base, **answer_json(record, w, core)}
-
-    return list(await asyncio.gather(*(one(i, d) for i, d in enumerate(items))))
+            results.append({**base, "error": error})
+        elif isinstance(outcome, Unavailable):  # this item only: the others may be answered
+            log.warning("batch_item_unavailable")
+            results.append({**base, "error": _item_unavailable(w)})
+        elif isinstance(outcome, EligibilityError):
+            results.append({**base, "error": _item_refusal(outcome, w)})
+        else:
+            results.append({**base, **answer_json(outcome, w, inquiries.pack)})
+    return results
 
 
 def results_csv(results: list[dict[str, Any]]) -> str:
@@ -330,17 +341,33 @@ def _batch_response(request: web.Request, batch: StoredBatch, w: Wording) -> web
         },
         "results": results,
     }
-    return _json(request, body, w)
+    return _json(body, w)
+
+
+async def _within_batch_rate(request: web.Request, provider: Provider, w: Wording) -> None:
+    """Count one batch against ``batches_per_hour``; a 429 problem (Retry-After) when over."""
+    ws = request.app[WEB_SETTINGS]
+    hit = await request.config_dict[LIMITER].hit(
+        "web-batch", provider.provider_id, ws.batches_per_hour, 3600
+    )
+    if not hit.allowed:
+        detail = w.t(
+            "web.rate_limited.batches",
+            limit=w.digits(str(hit.limit)),
+            seconds=w.digits(str(hit.retry_after)),
+        )
+        raise Problem(
+            "rate-limited", detail, {"Retry-After": str(hit.retry_after)}, scope="batches"
+        )
 
 
 async def post_batch(request: web.Request) -> web.Response:
     """Answer up to ``batch_max_items`` inquiries; keep the results for download."""
     ws = request.app[WEB_SETTINGS]
     provider = await active_provider(request)
-    await within_rate(request, "web-batch", provider, ws.batches_per_hour, 3600)
+    w = wording_for(request)
+    await _within_batch_rate(request, provider, w)
     _wants_csv(request)  # an unknown format is refused before any inquiry is answered
-    core = request.config_dict[CORE]
-    w = Wording(language_of(request, core.settings))
     try:
         items = await _batch_items(request)
     except UnicodeDecodeError:
@@ -357,7 +384,10 @@ async def post_batch(request: web.Request) -> web.Response:
             "The batch is empty.",
             errors=[{"field": "", "code": "EMPTY", "detail": "No inquiries."}],
         )
-    results = await run_batch(core, provider, items, w, ws)
+    try:
+        results = await run_batch(request.config_dict[INQUIRIES], provider, items, w)
+    except Refused as exc:  # the batch as a whole: the provider's own budget, its standing
+        raise refusal_problem(exc, w, provider) from None
     batch = StoredBatch(
         secrets.token_urlsafe(12),
         provider.provider_id,
@@ -365,18 +395,21 @@ async def post_batch(request: web.Request) -> web.Response:
         len(items),
         json.dumps(results, ensure_ascii=False),
     )
-    await core.store.batches.save(batch)
+    await request.config_dict[BATCHES].save(batch)
     return _batch_response(request, batch, w)
 
 
 async def get_batch(request: web.Request) -> web.Response:
-    """A stored batch, as JSON or CSV, only for the provider that sent it."""
+    """A stored batch, as JSON or CSV, only for the provider that sent it.
+
+    Not counted: it holds answers already given (and counted), under an id only its
+    provider was told.
+    """
     provider = await active_provider(request)
-    ws = request.app[WEB_SETTINGS]
-    await within_rate(request, "web-provider", provider, ws.requests_per_minute, 60)
-    core = request.config_dict[CORE]
-    w = Wording(language_of(request, core.settings))
-    batch = await core.store.batches.get(request.match_info["batch_id"], provider.provider_id)
+    w = wording_for(request)
+    batch = await request.config_dict[BATCHES].get(
+        request.match_info["batch_id"], provider.provider_id
+    )
     if batch is None:
         raise Problem("not-found", "No such batch of yours.")
     return _batch_response(request, batch, w)

@@ -1,22 +1,17 @@
-"""Provider authentication by API key (``Authorization: Bearer``), and the web's rate limits.
+"""Provider authentication by API key (``Authorization: Bearer``), and the policy's refusals.
 
-A provider key has its own limit; a national id has one too, shared by every provider and
-every web channel (API, FHIR, pages), so that no key, nor many together, can watch one person.
+Who may ask and how often is the core's (``eligibility_gw.inquiries``); this module only
+finds the provider behind a key and words the core's refusals as problem details.
 """
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from eligibility_gw.appkeys import CORE
-from eligibility_gw.bootstrap import Core
-from eligibility_gw.channels.web.negotiation import language_of
+from eligibility_gw.appkeys import INQUIRIES
 from eligibility_gw.channels.web.problems import Problem
-from eligibility_gw.channels.web.settings import WebSettings
-from eligibility_gw.domain.errors import EligibilityError
+from eligibility_gw.domain.errors import ProviderInactive, QuotaExceeded, Refused
 from eligibility_gw.domain.provider import Provider
-from eligibility_gw.keyvalue import RateDecision
-from eligibility_gw.providers import authenticate
 from eligibility_gw.wording import Wording
 
 
@@ -24,6 +19,16 @@ def bearer_key(request: web.Request) -> str:
     """The key in the Authorization header, or ''."""
     scheme, _, key = request.headers.get("Authorization", "").partition(" ")
     return key.strip() if scheme.lower() == "bearer" else ""
+
+
+def deactivated(provider_id: str) -> Problem:
+    """The refusal of a deactivated provider, with how to become active again (403)."""
+    return Problem(
+        "provider-deactivated",
+        f"Provider {provider_id} is deactivated: its inquiries are refused. "
+        "Resend the establishment's registration data to the insurer to be activated "
+        "again; the same key will then work.",
+    )
 
 
 async def active_provider(request: web.Request, key: str | None = None) -> Provider:
@@ -39,7 +44,7 @@ async def active_provider(request: web.Request, key: str | None = None) -> Provi
             "Send the API key as 'Authorization: Bearer <key>'.",
             {"WWW-Authenticate": 'Bearer realm="eligibility-gw"'},
         )
-    provider = await authenticate(request.config_dict[CORE].store.providers, key)
+    provider = await request.config_dict[INQUIRIES].provider_by_key(key)
     if provider is None:
         raise Problem(
             "unauthorized",
@@ -47,65 +52,24 @@ async def active_provider(request: web.Request, key: str | None = None) -> Provi
             {"WWW-Authenticate": 'Bearer realm="eligibility-gw", error="invalid_token"'},
         )
     if not provider.active:
-        raise Problem(
-            "provider-deactivated",
-            f"Provider {provider.provider_id} is deactivated: its inquiries are refused. "
-            "Resend the establishment's registration data to the insurer to be activated "
-            "again; the same key will then work.",
-        )
+        raise deactivated(provider.provider_id)
     return provider
 
 
-async def within_rate(
-    request: web.Request, scope: str, provider: Provider, limit: int, window: int
-) -> None:
-    """Count one hit against the provider's limit in ``scope``; 429 when over."""
-    core = request.config_dict[CORE]
-    decision = await core.limiter.hit(scope, provider.provider_id, limit, window)
-    if not decision.allowed:
-        w = Wording(language_of(request, core.settings))
-        detail = w.t(
-            "web.rate_limited.provider",
-            limit=w.digits(str(decision.limit)),
-            window=w.digits(str(window)),
-            seconds=w.digits(str(decision.retry_after)),
-        )
-        raise Problem("rate-limited", detail, {"Retry-After": str(decision.retry_after)})
-
-
-async def national_id_decision(
-    core: Core, ws: WebSettings, raw_national_id: str
-) -> RateDecision | None:
-    """Count one inquiry about a national id; None for an id refused before any lookup.
-
-    Every provider and every web channel counts against the same limit, so no single key,
-    nor many keys together, can watch one person's cover at will.
-    """
-    try:
-        national_id = core.service.normalise_id(raw_national_id)
-    except EligibilityError:
-        return None
-    return await core.limiter.hit(
-        "web-national-id", national_id, ws.inquiries_per_national_id, ws.national_id_window_seconds
-    )
-
-
-def national_id_refusal(w: Wording, decision: RateDecision) -> str:
-    """Why an inquiry about an over-asked national id is refused, in the caller's language."""
-    return w.t("web.rate_limited.national_id", seconds=w.digits(str(decision.retry_after)))
-
-
-async def national_id_within_rate(
-    request: web.Request, ws: WebSettings, raw_national_id: str
-) -> None:
-    """Count one inquiry about the national id; a 429 problem (Retry-After) when over."""
-    core = request.config_dict[CORE]
-    decision = await national_id_decision(core, ws, raw_national_id)
-    if decision is None or decision.allowed:
-        return
-    w = Wording(language_of(request, core.settings))
-    raise Problem(
+def quota_problem(exc: QuotaExceeded, w: Wording) -> Problem:
+    """429 with Retry-After, worded for whose quota ran out (``scope``)."""
+    return Problem(
         "rate-limited",
-        national_id_refusal(w, decision),
-        {"Retry-After": str(decision.retry_after)},
+        w.error(exc),
+        {"Retry-After": str(exc.retry_after)},
+        scope=exc.scope,
     )
+
+
+def refusal_problem(exc: Refused, w: Wording, provider: Provider) -> Problem:
+    """The problem for a policy refusal of ``provider``'s inquiry."""
+    if isinstance(exc, QuotaExceeded):
+        return quota_problem(exc, w)
+    if isinstance(exc, ProviderInactive):  # deactivated since its key was checked
+        return deactivated(provider.provider_id)
+    return Problem("refused", w.error(exc))

@@ -16,23 +16,17 @@ from typing import Any
 import structlog
 from aiohttp import web
 
-from eligibility_gw.appkeys import CORE
-from eligibility_gw.bootstrap import Core
-from eligibility_gw.channels.web.auth import (
-    active_provider,
-    national_id_decision,
-    national_id_refusal,
-    within_rate,
-)
+from eligibility_gw.appkeys import INQUIRIES
+from eligibility_gw.channels.web.api import ask_for, wording_for
+from eligibility_gw.channels.web.auth import active_provider
 from eligibility_gw.channels.web.inputs import LONE_SURROGATE, InquiryItem, holds_lone_surrogate
-from eligibility_gw.channels.web.negotiation import language_of
-from eligibility_gw.channels.web.problems import Handler, Problem
-from eligibility_gw.channels.web.settings import WebSettings
-from eligibility_gw.domain.answer import AnswerRecord
-from eligibility_gw.domain.errors import EligibilityError
+from eligibility_gw.channels.web.problems import UNAVAILABLE_RETRY_SECONDS, Handler, Problem
+from eligibility_gw.domain.errors import EligibilityError, QuotaExceeded, Refused
 from eligibility_gw.domain.model import Status
-from eligibility_gw.presenting import Audience, present
-from eligibility_gw.service import Asker
+from eligibility_gw.domain.rulepack import RulePack
+from eligibility_gw.policy.disclosure import Disclosure
+from eligibility_gw.ports import StoreUnavailable
+from eligibility_gw.presenting import present
 from eligibility_gw.wording import Wording
 
 FHIR_JSON = "application/fhir+json"
@@ -49,7 +43,6 @@ X12_AAA = {
     "STUDENT_REGISTRY_UNAVAILABLE": ("42", "Unable to Respond at Current Time"),
     "CIVIL_REGISTRY_UNAVAILABLE": ("42", "Unable to Respond at Current Time"),
 }
-FHIR_WEB_SETTINGS = web.AppKey("fhir_web_settings", WebSettings)
 log = structlog.get_logger(__name__)
 
 
@@ -58,6 +51,9 @@ async def fhir_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     """Answer aiohttp's HTTP errors and any failure as an OperationOutcome; never a 500."""
     try:
         return await handler(request)
+    except StoreUnavailable as exc:
+        log.warning("store_unavailable", problem=exc.problem)
+        return unavailable(wording_for(request))
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
@@ -86,6 +82,16 @@ async def busy(_request: web.Request, retry_after: int) -> web.StreamResponse:
     """The OperationOutcome for a request shed at capacity."""
     resp = operation_outcome(503, "transient", "The gateway is at capacity; retry shortly.")
     resp.headers["Retry-After"] = str(retry_after)
+    return resp
+
+
+def unavailable(w: Wording) -> web.Response:
+    """The OperationOutcome for a store that cannot answer now (``transient``, 503)."""
+    seconds = UNAVAILABLE_RETRY_SECONDS
+    resp = operation_outcome(
+        503, "transient", w.t("web.unavailable", seconds=w.digits(str(seconds)))
+    )
+    resp.headers["Retry-After"] = str(seconds)
     return resp
 
 
@@ -201,7 +207,7 @@ def _patient_ref(patient: Any) -> dict[str, Any]:
     return {"identifier": echoed}
 
 
-def _envelope(core: Core, echo: dict[str, Any], served: date | None) -> dict[str, Any]:
+def _envelope(pack: RulePack, echo: dict[str, Any], served: date | None) -> dict[str, Any]:
     request_ref: dict[str, Any]
     request_id = echo.get("id")
     if isinstance(request_id, str) and _FHIR_ID.fullmatch(request_id):
@@ -215,7 +221,7 @@ def _envelope(core: Core, echo: dict[str, Any], served: date | None) -> dict[str
         "patient": _patient_ref(echo.get("patient")),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "request": request_ref,
-        "insurer": {"display": core.pack.title or core.pack.name},
+        "insurer": {"display": pack.title or pack.name},
     }
     if served:
         body["servicedDate"] = served.isoformat()
@@ -223,32 +229,32 @@ def _envelope(core: Core, echo: dict[str, Any], served: date | None) -> dict[str
 
 
 def response_for(
-    record: AnswerRecord, core: Core, w: Wording, echo: dict[str, Any]
+    shown: Disclosure, pack: RulePack, w: Wording, echo: dict[str, Any]
 ) -> dict[str, Any]:
-    """The CoverageEligibilityResponse for a logged answer (provider view: no end date)."""
-    shown = present(record, w, core.pack, Audience.PROVIDER)
-    body = _envelope(core, echo, record.draft.service_date)
-    body["id"] = record.tracking_code.digits
-    body["identifier"] = [{"system": TRACKING_SYSTEM, "value": shown.tracking_code}]
+    """The CoverageEligibilityResponse for a logged answer (provider view: no member date)."""
+    worded = present(shown, w, pack)
+    body = _envelope(pack, echo, shown.service_date)
+    body["id"] = shown.tracking_code.digits
+    body["identifier"] = [{"system": TRACKING_SYSTEM, "value": worded.tracking_code}]
     body["outcome"] = "complete"
-    reasons = "; ".join(r.message for r in shown.reasons)
-    body["disposition"] = f"{shown.status_text}" + (f": {reasons}" if reasons else "")
+    reasons = "; ".join(r.message for r in worded.reasons)
+    body["disposition"] = f"{worded.status_text}" + (f": {reasons}" if reasons else "")
     insurance: dict[str, Any] = {
-        "coverage": {"display": f"{core.pack.title or core.pack.name} ({shown.rule_pack})"},
+        "coverage": {"display": f"{pack.title or pack.name} ({worded.rule_pack})"},
     }
-    if shown.status is not Status.UNDETERMINED:
-        insurance["inforce"] = shown.status is Status.ELIGIBLE
+    if worded.status is not Status.UNDETERMINED:
+        insurance["inforce"] = worded.status is Status.ELIGIBLE
     body["insurance"] = [insurance]
-    if shown.reasons:
-        body["error"] = [{"code": _coding(r.code, r.message)} for r in shown.reasons]
+    if worded.reasons:
+        body["error"] = [{"code": _coding(r.code, r.message)} for r in worded.reasons]
     return body
 
 
 def refusal_for(
-    exc: EligibilityError, core: Core, w: Wording, echo: dict[str, Any]
+    exc: EligibilityError, pack: RulePack, w: Wording, echo: dict[str, Any]
 ) -> dict[str, Any]:
     """A response with ``outcome: error`` for an inquiry refused before lookup."""
-    body = _envelope(core, echo, None)
+    body = _envelope(pack, echo, None)
     body["outcome"] = "error"
     text = w.error(exc)
     body["disposition"] = text
@@ -256,16 +262,21 @@ def refusal_for(
     return body
 
 
+def policy_refusal(exc: Refused, w: Wording) -> web.Response:
+    """The OperationOutcome for an inquiry the policy refuses (a quota, a deactivation)."""
+    if isinstance(exc, QuotaExceeded):
+        resp = operation_outcome(429, "throttled", w.error(exc))
+        resp.headers["Retry-After"] = str(exc.retry_after)
+        return resp
+    return operation_outcome(403, "forbidden", w.error(exc))  # deactivated since its key
+
+
 async def post_request(request: web.Request) -> web.Response:
     """Answer one CoverageEligibilityRequest."""
-    ws = request.app[FHIR_WEB_SETTINGS]
     try:
         provider = await active_provider(request)
-        await within_rate(request, "web-provider", provider, ws.requests_per_minute, 60)
     except Problem as problem:
-        code = {401: "login", 403: "forbidden", 429: "throttled"}.get(
-            problem.type.status, "processing"
-        )
+        code = {401: "login", 403: "forbidden"}.get(problem.type.status, "processing")
         resp = operation_outcome(problem.type.status, code, problem.detail)
         resp.headers.update(problem.headers)
         return resp
@@ -278,28 +289,20 @@ async def post_request(request: web.Request) -> web.Response:
         return operation_outcome(400, "structure", "The body is not valid JSON.")
     if holds_lone_surrogate(raw, data):
         return operation_outcome(400, "structure", LONE_SURROGATE)
-    core = request.config_dict[CORE]
-    w = Wording(language_of(request, core.settings))
+    inquiries = request.config_dict[INQUIRIES]
+    w = wording_for(request)
     try:
         item, echo = read_request(data)
     except _Refused as refused:
         return operation_outcome(refused.status, refused.code, refused.text)
-    decision = await national_id_decision(core, ws, item.national_id)
-    if decision is not None and not decision.allowed:
-        resp = operation_outcome(429, "throttled", national_id_refusal(w, decision))
-        resp.headers["Retry-After"] = str(decision.retry_after)
-        return resp
     try:
-        answer = await core.service.ask(
-            item.national_id,
-            Asker("fhir", "provider", provider.provider_id),
-            item.service_date,
-            item.setting,
-        )
+        shown = await ask_for(inquiries, provider, item, "fhir")
+    except Refused as exc:
+        return policy_refusal(exc, w)
     except EligibilityError as exc:
-        body = refusal_for(exc, core, w, echo)
+        body = refusal_for(exc, inquiries.pack, w, echo)
     else:
-        body = response_for(answer.record, core, w, echo)
+        body = response_for(shown, inquiries.pack, w, echo)
     return web.Response(
         text=json.dumps(body, ensure_ascii=False),
         content_type=FHIR_JSON,

@@ -20,12 +20,20 @@ def _problem(description: str) -> dict[str, Any]:
 _ERRORS = {
     "400": _problem("The body cannot be parsed."),
     "401": _problem("Missing or unknown API key."),
-    "403": _problem("The provider is deactivated (the detail says how to be activated again)."),
+    "403": _problem(
+        "The provider is deactivated (the detail says how to be activated again), or the "
+        "inquiry policy refuses it."
+    ),
     "405": _problem("Method not allowed."),
     "413": _problem("Body or batch too large."),
     "415": _problem("Wrong content type."),
     "422": _problem("Invalid input: 'errors' names each field and why."),
-    "429": _problem("Rate-limited; see Retry-After."),
+    "429": _problem(
+        "Too many answers; see Retry-After. 'scope' says whose quota: asker (this provider, "
+        "all its channels together), provider_national_id (this provider's checks of this "
+        "person), national_id (every provider's checks of this person), batches (batches per "
+        "hour)."
+    ),
     "503": _problem("Temporarily unavailable; see Retry-After."),
 }
 
@@ -44,8 +52,9 @@ def openapi_document(title: str) -> dict[str, Any]:
             "version": __version__,
             "description": (
                 "Ask whether a person is covered for treatment on a date. Every answer carries "
-                "a tracking code that a claim can quote. Providers are never told the cover "
-                "end date. Authenticate with the provider API key as a bearer token."
+                "a tracking code that a claim can quote. Providers are never told a date of the "
+                "member's (when cover ends or ended). Authenticate with the provider API key "
+                "as a bearer token."
             ),
         },
         "servers": [{"url": "/"}],
@@ -90,7 +99,7 @@ def openapi_document(title: str) -> dict[str, Any]:
                             "content": {"application/json": {"schema": answer}},
                         },
                         "404": _problem("No such answer given to this provider."),
-                        **_pick("401", "403", "422", "503"),
+                        **_pick("401", "403", "422", "429", "503"),
                     },
                 }
             },
@@ -316,6 +325,11 @@ def openapi_document(title: str) -> dict[str, Any]:
                         "status": {"type": "integer"},
                         "detail": {"type": "string"},
                         "instance": {"type": "string"},
+                        "scope": {
+                            "type": "string",
+                            "enum": ["asker", "provider_national_id", "national_id", "batches"],
+                            "description": "429 only: whose quota ran out.",
+                        },
                         "errors": {
                             "type": "array",
                             "items": {

@@ -21,7 +21,8 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.typedefs import Middleware
 
-from eligibility_gw.channels.web.problems import Handler, Problem
+from eligibility_gw.channels.web.problems import UNAVAILABLE_RETRY_SECONDS, Handler, Problem
+from eligibility_gw.ports import StoreUnavailable
 from eligibility_gw.settings import Settings
 from eligibility_gw.wording import available_languages
 
@@ -197,7 +198,8 @@ ErrorPage = Callable[..., web.Response]
 def error_pages_for(words: ErrorWords, page: ErrorPage, event: str) -> Middleware:
     """A middleware answering every refusal as ``page`` in words with its 4xx; never a 500.
 
-    An unexpected exception is logged as ``event`` and answered 503 with ``Retry-After``.
+    A store that cannot answer gets ``unavailable`` (503, ``Retry-After``); an unexpected
+    exception too, logged as ``event`` with its traceback.
     """
 
     @web.middleware
@@ -208,8 +210,13 @@ def error_pages_for(words: ErrorWords, page: ErrorPage, event: str) -> Middlewar
             return page(request, exc.status, exc.message, **exc.params)
         except UnreadableForm:
             return page(request, 400, words.bad_form)
+        except StoreUnavailable as exc:
+            log.warning("store_unavailable", problem=exc.problem)
+            response = page(request, 503, words.unavailable)
+            response.headers["Retry-After"] = str(UNAVAILABLE_RETRY_SECONDS)
+            return response
         except Problem as problem:
-            # Raised by helpers shared with the JSON API (the rate limit).
+            # Raised by helpers shared with the JSON API.
             if problem.type.slug == "rate-limited":
                 seconds = problem.headers.get("Retry-After", "60")
                 response = page(request, 429, words.rate_limited, seconds=seconds)

@@ -10,8 +10,15 @@ from typing import Any
 import structlog
 from aiohttp import web
 
+from eligibility_gw.appkeys import SETTINGS
+from eligibility_gw.channels.web.negotiation import language_of
+from eligibility_gw.ports import StoreUnavailable
+from eligibility_gw.wording import Wording
+
 log = structlog.get_logger(__name__)
 PROBLEM_JSON = "application/problem+json"
+#: Seconds a caller is asked to wait when a store cannot answer (it is usually brief).
+UNAVAILABLE_RETRY_SECONDS = 5
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -80,10 +87,18 @@ _TYPES = [
         "One or more fields are invalid; 'errors' names each field and why.",
     ),
     ProblemType(
+        "refused",
+        403,
+        "Refused",
+        "The inquiry policy does not let this provider have that answer.",
+    ),
+    ProblemType(
         "rate-limited",
         429,
         "Too many requests",
-        "The provider's request rate is over its limit; retry after 'Retry-After' seconds.",
+        "Too many answers: to this provider ('scope' asker), by this provider about one person "
+        "(provider_national_id) or by every provider about one person (national_id); batches "
+        "per hour (batches). Retry after 'Retry-After' seconds.",
     ),
     ProblemType(
         "unavailable",
@@ -93,7 +108,7 @@ _TYPES = [
     ),
 ]
 PROBLEM_TYPES: Mapping[str, ProblemType] = {t.slug: t for t in _TYPES}
-_BY_STATUS = {t.status: t for t in _TYPES}
+_BY_STATUS = {t.status: t for t in _TYPES if t.slug != "refused"}
 
 
 class Problem(Exception):
@@ -107,6 +122,18 @@ class Problem(Exception):
         self.detail = detail
         self.headers = dict(headers or {})
         self.extra = extra
+
+
+def unavailable(request: web.Request, exc: StoreUnavailable) -> Problem:
+    """The 503 for a store that cannot answer now, in the caller's language (logged, no 500)."""
+    log.warning("store_unavailable", problem=exc.problem)
+    w = Wording(language_of(request, request.config_dict[SETTINGS]))
+    seconds = UNAVAILABLE_RETRY_SECONDS
+    return Problem(
+        "unavailable",
+        w.t("web.unavailable", seconds=w.digits(str(seconds))),
+        {"Retry-After": str(seconds)},
+    )
 
 
 def problem_response(problem: Problem, instance: str | None = None) -> web.Response:
@@ -135,6 +162,8 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
         return await handler(request)
     except Problem as problem:
         return problem_response(problem, request.path)
+    except StoreUnavailable as exc:
+        return problem_response(unavailable(request, exc), request.path)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise

@@ -1,10 +1,24 @@
-"""Knobs of the web channel: ``[channels.web]``."""
+"""Knobs of the web channel: ``[channels.web]``.
+
+How many answers a provider may get is no web knob: ``[inquiries]`` counts every channel
+together. Its old web keys fail at start-up, naming where they went.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from eligibility_gw.settings import Settings, parse_section
+from eligibility_gw.settings import Settings, moved_settings, parse_section
+
+#: Keys that moved to the core's ``[inquiries]``, and where each went.
+MOVED = {
+    "requests_per_minute": "[inquiries] provider_per_minute",
+    "inquiries_per_national_id": (
+        "[inquiries] provider_per_national_id (one provider's checks of one person) and "
+        "national_id_ceiling (all providers' together)"
+    ),
+    "national_id_window_seconds": "[inquiries] national_id_window_seconds",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -12,15 +26,9 @@ class WebSettings:
     """Limits of the provider API and pages."""
 
     enabled: bool = True
-    #: Requests a provider key may make per minute: inquiries (API, FHIR, pages) and
-    #: look-ups of recorded answers and batches.
-    requests_per_minute: int = 600
-    #: Batch inquiries a provider may send per hour.
+    #: Batch inquiries a provider may send per hour (each item is an answer as well, counted
+    #: by ``[inquiries]``).
     batches_per_hour: int = 30
-    #: Inquiries about one national id per window, by every provider together (API, FHIR,
-    #: pages and batch items alike).
-    inquiries_per_national_id: int = 20
-    national_id_window_seconds: int = 3600
     batch_max_items: int = 10_000
     batch_max_bytes: int = 8 * 1024 * 1024
     #: Body limit of every other API request.
@@ -35,5 +43,6 @@ class WebSettings:
 
 
 def web_settings(settings: Settings) -> WebSettings:
-    """Read ``[channels.web]``."""
-    return parse_section(WebSettings, settings.channel("web"), "channels.web")
+    """Read ``[channels.web]``; ``SettingsError`` for a key that moved to ``[inquiries]``."""
+    table = moved_settings(settings.channel("web"), "channels.web", MOVED)
+    return parse_section(WebSettings, table, "channels.web")

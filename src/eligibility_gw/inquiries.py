@@ -9,13 +9,21 @@ logs it), raises the check notice, and returns only what the asker may read: a
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import structlog
 
 from eligibility_gw.domain.answer import AnswerRecord
-from eligibility_gw.domain.errors import NotPermitted, ProviderInactive, QuotaExceeded
+from eligibility_gw.domain.errors import (
+    EligibilityError,
+    NotPermitted,
+    ProviderInactive,
+    QuotaExceeded,
+    Unavailable,
+)
 from eligibility_gw.domain.model import Decision, Family, Person, ServiceSetting
 from eligibility_gw.domain.provider import Provider
 from eligibility_gw.domain.rulepack import RulePack
@@ -25,7 +33,13 @@ from eligibility_gw.keyvalue import RateLimiter
 from eligibility_gw.notices import NOTICE_PURPOSE, CheckNotices
 from eligibility_gw.policy.askers import Asker, AskerKind
 from eligibility_gw.policy.disclosure import Disclosure, View, disclose, view_of
-from eligibility_gw.policy.quotas import Quota, QuotaSettings, asker_quota, quotas_for
+from eligibility_gw.policy.quotas import (
+    Quota,
+    QuotaScope,
+    QuotaSettings,
+    asker_quota,
+    quotas_for,
+)
 from eligibility_gw.ports import AnswerLog, Providers, Registry, StoreUnavailable
 from eligibility_gw.ports.messages import SmsRecords, UnaskedCheckReport
 from eligibility_gw.providers import authenticate
@@ -156,7 +170,18 @@ class Inquiries:
         provider = asker.provider
         if asker.kind is AskerKind.PROVIDER and (provider is None or not provider.active):
             raise ProviderInactive(f"provider {asker.ident} is deactivated")
-        own = asker_quota(asker, self._quotas)
+        return await self._ask_counted(asker, raw_national_id, service_date, setting, False)
+
+    async def _ask_counted(
+        self,
+        asker: Asker,
+        raw_national_id: str,
+        service_date: date | None,
+        setting: str | ServiceSetting,
+        counted: bool,
+    ) -> Disclosure:
+        """``ask`` past the provider's standing; ``counted``: the asker's budget was hit."""
+        own = None if counted else asker_quota(asker, self._quotas)
         if own is not None:
             await self._count(own)
         national_id = self.service.normalise_id(raw_national_id)
@@ -166,11 +191,44 @@ class Inquiries:
             person, family = await self._visible(asker, national_id)
             answer = await self.service.decide_for(person, family, asker, day, chosen)
             return disclose(answer.record, View.INSURED, person, answer.decision)
-        for quota in quotas_for(asker, national_id, self._quotas)[1 if own else 0 :]:
-            await self._count(quota)
+        for quota in quotas_for(asker, national_id, self._quotas):
+            if quota.scope != QuotaScope.ASKER:
+                await self._count(quota)
         answer = await self.service.answer(national_id, day, chosen, asker)
         await self._notify(asker, answer)
         return disclose(answer.record, view_of(asker.kind), answer.person, answer.decision)
+
+    async def ask_many(
+        self,
+        asker: Asker,
+        items: Sequence[tuple[str, date | None, str | ServiceSetting]],
+        concurrency: int = 64,
+    ) -> list[Disclosure | EligibilityError]:
+        """Answer a batch for a provider: one request against the asker's own budget, each
+        item against the per-person quotas; each item's answer, or why it was refused.
+
+        ``StoreUnavailable`` for an item that cannot be logged is that item's outcome too.
+        """
+        provider = asker.provider
+        if asker.kind is AskerKind.PROVIDER and (provider is None or not provider.active):
+            raise ProviderInactive(f"provider {asker.ident} is deactivated")
+        own = asker_quota(asker, self._quotas)
+        if own is not None:
+            await self._count(own)
+        gate = asyncio.Semaphore(concurrency)
+
+        async def one(
+            raw: str, day: date | None, setting: str | ServiceSetting
+        ) -> Disclosure | EligibilityError:
+            try:
+                async with gate:
+                    return await self._ask_counted(asker, raw, day, setting, counted=True)
+            except EligibilityError as exc:
+                return exc
+            except StoreUnavailable as exc:
+                return Unavailable(exc.problem)
+
+        return list(await asyncio.gather(*(one(*item) for item in items)))
 
     async def ask_family(self, asker: Asker, identity: PhoneIdentity) -> list[Disclosure]:
         """Answer about everyone an insured phone may ask about, each answer logged."""
@@ -274,6 +332,22 @@ class Inquiries:
                 check = await self.service.recorded(TrackingCode(report.tracking_code))
             found.append(ReportedCheck(report, check))
         return found
+
+    async def reported_check(self, asker: Asker, inbound_id: str) -> ReportedCheck | None:
+        """One report, by the inbound message that made it, with its check (staff only)."""
+        _staff_only(asker)
+        report = await self._sms.report(inbound_id)
+        if report is None:
+            return None
+        check = None
+        if report.tracking_code:
+            check = await self.service.recorded(TrackingCode(report.tracking_code))
+        return ReportedCheck(report, check)
+
+    async def count_reported_checks(self, asker: Asker, since: datetime) -> int:
+        """How many checks were reported as not asked for since ``since`` (staff only)."""
+        _staff_only(asker)
+        return await self._sms.count_reports(since)
 
     # -- inside ------------------------------------------------------------------------------
 

@@ -19,10 +19,11 @@ from eligibility_gw.channels.ussd.screens import Budget
 from eligibility_gw.channels.ussd.settings import UssdSettings
 from eligibility_gw.domain.answer import AnswerDraft, AnswerRecord
 from eligibility_gw.domain.evidence import EVIDENCE_ON_FILE, EvidenceKind
-from eligibility_gw.domain.model import Decision, MemberView, Reason, ServiceSetting, Status
+from eligibility_gw.domain.model import Decision, Person, Reason, ServiceSetting, Status
 from eligibility_gw.domain.rulepack import RulePack
 from eligibility_gw.domain.tracking import TrackingCode
-from eligibility_gw.presenting import Audience, present
+from eligibility_gw.policy.disclosure import Disclosure, View, disclose, undated
+from eligibility_gw.presenting import present
 from eligibility_gw.rulepacks import load_rule_pack, shipped_rule_packs
 from eligibility_gw.textbudget import sms_segments
 from eligibility_gw.wording import Wording, available_languages
@@ -59,6 +60,15 @@ ANSWERS: list[tuple[Status, tuple[Reason, ...]]] = [
         for k in EvidenceKind
     ),
 ]
+
+
+#: A member with the longest names a reply must hold.
+MEMBER = Person("1000000044", LONG_NAME, LONG_NAME, date(2006, 1, 1), None, "child", "1000000011")
+
+
+def shown(status: Status, reasons: tuple[Reason, ...], view: View) -> Disclosure:
+    """What ``view``'s reader is shown of such an answer."""
+    return disclose(record(status, reasons, view.value), view, MEMBER)
 
 
 def record(status: Status, reasons: tuple[Reason, ...], asker_kind: str) -> AnswerRecord:
@@ -105,34 +115,33 @@ def test_sms_answers_fit(language: str, status: Status, reasons: tuple[Reason, .
     w = Wording(language)
     pack = load_rule_pack("ir-tamin")
     for show_date in (False, True):
-        provider = replies.provider_answer(w, record(status, reasons, "provider"), show_date)
-        insured = replies.insured_answer(
-            w, pack, record(status, reasons, "insured"), LONG_NAME, show_date
-        )
+        provider = replies.provider_answer(w, shown(status, reasons, View.PROVIDER), show_date)
+        insured = replies.insured_answer(w, pack, shown(status, reasons, View.INSURED), show_date)
         assert sms_segments(provider) <= (1 if len(reasons) == 1 else 2), provider
         assert sms_segments(insured) <= 2, insured
-        for text in (provider, insured):
-            assert all(w.reason(r, short=True) in text for r in reasons), text
+        # Providers read the reasons without the member's dates; the insured with them.
+        assert all(w.reason(undated(r), short=True) in provider for r in reasons), provider
+        assert all(w.reason(r, short=True) in insured for r in reasons), insured
 
 
 @pytest.mark.parametrize("pack", PACKS, ids=lambda p: p.name)
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("audience", [Audience.PROVIDER, Audience.INSURED])
+@pytest.mark.parametrize("audience", [View.PROVIDER, View.INSURED])
 @pytest.mark.parametrize(("status", "reasons"), ANSWERS)
 def test_ussd_answers_fit_and_say_why(
     pack: RulePack,
     language: str,
-    audience: Audience,
+    audience: View,
     status: Status,
     reasons: tuple[Reason, ...],
 ) -> None:
     w = Wording(language)
-    member = MemberView(LONG_NAME, LONG_NAME, "child", "1000000044")
-    answered = Answered(record(status, reasons, audience.value), audience, member)
+    answered = Answered(shown(status, reasons, audience))
     text = render_outcome(answered, w, pack, BUDGET)
     assert BUDGET.fits(text), text
     # The first reason always makes it onto the screen, the on-file notice included.
-    assert w.reason(reasons[0], short=True) in text, text
+    first = undated(reasons[0]) if audience is View.PROVIDER else reasons[0]
+    assert w.reason(first, short=True) in text, text
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -142,11 +151,10 @@ def test_telegram_console_and_api_say_it_in_full(
 ) -> None:
     w = Wording(language)
     pack = load_rule_pack("ir-tamin")
-    answer = record(status, reasons, "insured")
-    telegram = answer_text(answer, w, pack, Audience.INSURED)
+    telegram = answer_text(shown(status, reasons, View.INSURED), w, pack)
     console = [line.message for line in reason_lines(w, pack, reasons)]
-    api = present(answer, w, pack, Audience.PROVIDER).as_json()["reasons"]
-    assert api[-1]["message"] == w.reason(reasons[-1])
+    api = present(shown(status, reasons, View.PROVIDER), w, pack).as_json()["reasons"]
+    assert api[-1]["message"] == w.reason(undated(reasons[-1]))
     for reason in reasons:
         words = w.reason(reason)
         assert words in telegram

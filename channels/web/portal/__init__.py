@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from eligibility_gw.app import limit_body
 from eligibility_gw.channels.web.portal import pages
 from eligibility_gw.channels.web.portal.rendering import (
     BASE,
@@ -18,6 +17,7 @@ from eligibility_gw.channels.web.portal.rendering import (
 )
 from eligibility_gw.channels.web.portal.sessions import PORTAL_SETTINGS
 from eligibility_gw.channels.web.settings import WebSettings
+from eligibility_gw.edge import limit_body
 from eligibility_gw.settings import Settings
 
 __all__ = ["mount"]
@@ -28,7 +28,7 @@ async def _to_portal(_request: web.Request) -> web.Response:
 
 
 def mount(app: web.Application, settings: Settings, ws: WebSettings) -> None:
-    """Add the provider pages under ``/portal/`` (they read the running core's settings)."""
+    """Add the provider pages under ``/portal/`` (they ask through the gateway's inquiries)."""
     portal = web.Application(middlewares=[security_headers, error_pages])
     portal[PORTAL_SETTINGS] = ws
     router = portal.router

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from eligibility_gw.appkeys import CORE
+from eligibility_gw.appkeys import INQUIRIES, SETTINGS, STATE
 from eligibility_gw.channels.web.negotiation import language_of
 from eligibility_gw.channels.web.pages_common import Form, field, read_form
 from eligibility_gw.channels.web.portal.rendering import (
@@ -20,6 +20,7 @@ from eligibility_gw.channels.web.portal.rendering import (
     Frame,
     PortalError,
     make_frame,
+    refusal_page,
     render,
     see_other,
 )
@@ -36,6 +37,7 @@ from eligibility_gw.channels.web.portal.sessions import (
     signin_cookie,
     well_formed,
 )
+from eligibility_gw.domain.errors import ProviderInactive, QuotaExceeded, Refused
 from eligibility_gw.domain.provider import Provider
 
 __all__ = [
@@ -45,6 +47,7 @@ __all__ = [
     "field",
     "home_or_signin",
     "read_form",
+    "refused_page",
     "signed_in",
     "signin_page",
 ]
@@ -68,13 +71,12 @@ class _Deactivated(Exception):
 
 async def current_visit(request: web.Request) -> Visit | None:
     """The signed-in visit, or None; ``_Deactivated`` when its provider may no longer ask."""
-    core = request.config_dict[CORE]
     ws = request.app[PORTAL_SETTINGS]
-    sessions = sessions_for(request, core.kv)
+    sessions = sessions_for(request, request.config_dict[STATE])
     session = await sessions.load(request.cookies.get(session_cookie(ws)))
     if session is None:
         return None
-    provider = await core.store.providers.get(session.provider_id)
+    provider = await request.config_dict[INQUIRIES].provider(session.provider_id)
     if provider is None or not provider.active:
         await sessions.end(session.session_id)
         raise _Deactivated(session.provider_id)
@@ -92,7 +94,7 @@ async def signin_page(
 ) -> web.Response:
     """The sign-in form with its double-submit token (set as a cookie when new)."""
     ws = request.app[PORTAL_SETTINGS]
-    settings = request.config_dict[CORE].settings
+    settings = request.config_dict[SETTINGS]
     given = request.cookies.get(signin_cookie(ws))
     token = given if given is not None and well_formed(given) else new_token()
     frame = make_frame(
@@ -112,8 +114,23 @@ def deactivated_page(request: web.Request, language: str | None = None) -> Await
     return signin_page(request, 403, "portal.signin.deactivated", language, end_session=True)
 
 
+async def refused_page(request: web.Request, exc: Refused, visit: Visit) -> web.Response:
+    """A page in words for what the policy refuses: a quota (429), a deactivation (403)."""
+    if isinstance(exc, ProviderInactive):  # deactivated since the page was opened
+        return await deactivated_page(request, visit.session.language)
+    w = visit.frame.wording
+    if isinstance(exc, QuotaExceeded):
+        response = refusal_page(request, 429, w.error(exc))
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    return refusal_page(request, 403, w.error(exc))
+
+
 def signed_in(handler: VisitHandler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-    """Run ``handler`` for a signed-in provider; POST forms must carry the session's token."""
+    """Run ``handler`` for a signed-in provider; POST forms must carry the session's token.
+
+    What the inquiry policy refuses the handler (``Refused``) is answered with a page here.
+    """
 
     @functools.wraps(handler)
     async def gated(request: web.Request) -> web.StreamResponse:
@@ -129,7 +146,10 @@ def signed_in(handler: VisitHandler) -> Callable[[web.Request], Awaitable[web.St
             form = await read_form(request)
             if not same_token(field(form, CSRF_FIELD), visit.session.csrf):
                 raise PortalError(403, "portal.error.csrf")
-        return await handler(request, visit)
+        try:
+            return await handler(request, visit)
+        except Refused as exc:
+            return await refused_page(request, exc, visit)
 
     return gated
 

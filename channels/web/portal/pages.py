@@ -13,12 +13,8 @@ from zoneinfo import ZoneInfo
 import structlog
 from aiohttp import web
 
-from eligibility_gw.appkeys import CORE
-from eligibility_gw.channels.web.auth import (
-    active_provider,
-    national_id_within_rate,
-    within_rate,
-)
+from eligibility_gw.appkeys import INQUIRIES, LIMITER, SETTINGS, STATE
+from eligibility_gw.channels.web.auth import active_provider
 from eligibility_gw.channels.web.negotiation import language_of
 from eligibility_gw.channels.web.pages_common import local_next, stylesheet_response
 from eligibility_gw.channels.web.portal.gate import (
@@ -40,8 +36,8 @@ from eligibility_gw.channels.web.portal.rendering import (
     stylesheet_text,
 )
 from eligibility_gw.channels.web.portal.report import (
+    month_answers,
     month_of,
-    month_records,
     parse_month,
     report_csv,
 )
@@ -57,10 +53,12 @@ from eligibility_gw.channels.web.portal.sessions import (
 )
 from eligibility_gw.channels.web.portal.views import AnswerCard, answer_card
 from eligibility_gw.channels.web.problems import Problem
-from eligibility_gw.domain.errors import EligibilityError
+from eligibility_gw.domain.errors import EligibilityError, Refused
+from eligibility_gw.domain.provider import Provider
 from eligibility_gw.domain.tracking import TrackingCode
 from eligibility_gw.keyvalue import state_key
-from eligibility_gw.service import Asker
+from eligibility_gw.policy.askers import Asker
+from eligibility_gw.policy.disclosure import Disclosure
 from eligibility_gw.textinput import parse_date
 from eligibility_gw.wording import Wording
 
@@ -87,15 +85,15 @@ def _blocked_key(client: str) -> str:
 
 async def sign_in(request: web.Request) -> web.StreamResponse:
     """Check the API key; start a session under a new id, or say why not."""
-    core = request.config_dict[CORE]
     ws = request.app[PORTAL_SETTINGS]
+    state = request.config_dict[STATE]
     form = await read_form(request)
     if not same_token(field(form, CSRF_FIELD), request.cookies.get(signin_cookie(ws))):
         raise PortalError(403, "portal.error.csrf")
     wanted = field(form, "lang")
-    language = language_of(request, core.settings, wanted or None)
+    language = language_of(request, request.config_dict[SETTINGS], wanted or None)
     client = request.remote or "unknown"
-    blocked_until = await core.kv.get(_blocked_key(client))
+    blocked_until = await state.get(_blocked_key(client))
     if blocked_until is not None:
         return await _throttled(request, language, float(blocked_until) - time.time())
     key = field(form, "api_key").strip()
@@ -106,17 +104,17 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
     except Problem as refusal:
         if refusal.type.slug == "provider-deactivated":
             return await deactivated_page(request, language)
-        decision = await core.limiter.hit(
+        decision = await request.config_dict[LIMITER].hit(
             "portal-signin-failed", client, ws.signin_failures, ws.signin_window_minutes * 60
         )
         if not decision.allowed:
-            await core.kv.set(
+            await state.set(
                 _blocked_key(client), str(time.time() + decision.retry_after), decision.retry_after
             )
             log.warning("portal_signin_throttled")
             return await _throttled(request, language, decision.retry_after)
         return await signin_page(request, 401, "portal.signin.wrong_key", language)
-    session = await sessions_for(request, core.kv).start(provider.provider_id, language)
+    session = await sessions_for(request, state).start(provider.provider_id, language)
     log.info("portal_signed_in", provider_id=provider.provider_id)
     response = see_other(BASE + "/")
     set_cookie(response, ws, session_cookie(ws), session.session_id)
@@ -137,9 +135,8 @@ async def _throttled(request: web.Request, language: str, seconds: float) -> web
 @signed_in
 async def sign_out(request: web.Request, visit: Visit) -> web.StreamResponse:
     """End the session and forget its cookie."""
-    core = request.config_dict[CORE]
     ws = request.app[PORTAL_SETTINGS]
-    await sessions_for(request, core.kv).end(visit.session.session_id)
+    await sessions_for(request, request.config_dict[STATE]).end(visit.session.session_id)
     response = see_other(BASE + "/")
     clear_cookie(response, ws, session_cookie(ws))
     return response
@@ -148,12 +145,11 @@ async def sign_out(request: web.Request, visit: Visit) -> web.StreamResponse:
 @signed_in
 async def set_language(request: web.Request, visit: Visit) -> web.StreamResponse:
     """Keep the chosen language in the session; back to the page it was chosen on."""
-    core = request.config_dict[CORE]
     form = await read_form(request)
     language = field(form, "lang")
-    if language not in offered_languages(core.settings):
+    if language not in offered_languages(request.config_dict[SETTINGS]):
         raise PortalError(422, "portal.error.language")
-    await sessions_for(request, core.kv).set_language(visit.session, language)
+    await sessions_for(request, request.config_dict[STATE]).set_language(visit.session, language)
     return see_other(local_next(field(form, "next"), BASE))
 
 
@@ -171,34 +167,41 @@ async def _check_page(
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
 ) -> web.Response:
-    core = request.config_dict[CORE]
     return render(
         visit.frame,
         "check.html",
         status,
         values=values or _check_form_values(),
         errors=errors or {},
-        settings=[s.value for s in core.pack.settings],
+        settings=_settings_offered(request),
     )
+
+
+def _settings_offered(request: web.Request) -> list[str]:
+    return [s.value for s in request.config_dict[INQUIRIES].pack.settings]
+
+
+def _asker(provider: Provider) -> Asker:
+    return Asker.for_provider("portal", provider)
 
 
 @signed_in
 async def inquire(request: web.Request, visit: Visit) -> web.StreamResponse:
-    """Ask the core on the provider's behalf; show the answer, or the form with what is wrong."""
-    core = request.config_dict[CORE]
-    ws = request.app[PORTAL_SETTINGS]
+    """Ask on the provider's behalf; show the answer, or the form with what is wrong."""
+    inquiries = request.config_dict[INQUIRIES]
     w = visit.frame.wording
     form = await read_form(request)
     values = _check_form_values(
         field(form, "national_id").strip(), field(form, "date").strip(), field(form, "setting")
     )
+    # Every field is read before asking, so that the form names all that is wrong at once.
     errors: dict[str, str] = {}
     day: date | None = None
     if len(values["national_id"]) > _MAX_NATIONAL_ID:
         errors["national_id"] = w.t("error.INVALID_NATIONAL_ID")
     else:
         try:
-            core.service.normalise_id(values["national_id"])
+            inquiries.normalise_id(values["national_id"])
         except EligibilityError as exc:
             errors["national_id"] = w.error(exc)
     if values["date"]:
@@ -207,45 +210,47 @@ async def inquire(request: web.Request, visit: Visit) -> web.StreamResponse:
         except EligibilityError as exc:
             errors["date"] = w.error(exc)
     if not errors:
-        await within_rate(request, "web-provider", visit.provider, ws.requests_per_minute, 60)
-        await national_id_within_rate(request, ws, values["national_id"])
-        asker = Asker("portal", "provider", visit.provider.provider_id)
         try:
-            answer = await core.service.ask(values["national_id"], asker, day, values["setting"])
+            shown = await inquiries.ask(
+                _asker(visit.provider), values["national_id"], day, values["setting"]
+            )
+        except Refused:
+            raise  # a page of its own (``signed_in``), not a field of the form
         except EligibilityError as exc:
             errors[_FORM_FIELDS.get(exc.field or "", exc.field or "national_id")] = w.error(exc)
         else:
-            return see_other(f"{BASE}/answers/{answer.tracking_code.digits}")
+            return see_other(f"{BASE}/answers/{shown.tracking_code.digits}")
     return await _check_page(request, visit, 422, values, errors)
+
+
+async def _recorded(request: web.Request, visit: Visit, code: TrackingCode) -> Disclosure | None:
+    """The provider's own answer under ``code``; None for another's, as for none at all."""
+    return await request.config_dict[INQUIRIES].recorded(_asker(visit.provider), code)
 
 
 @signed_in
 async def show_answer(request: web.Request, visit: Visit) -> web.StreamResponse:
     """One answer this provider was given, as a card (``?print=1``: the printable sheet)."""
-    core = request.config_dict[CORE]
     try:
         code = TrackingCode.parse(request.match_info["code"])
     except EligibilityError as exc:
         raise PortalError(422, f"error.{exc.code}") from None
-    record = await core.service.recorded(code)
-    if (
-        record is None
-        or record.draft.asker_kind != "provider"
-        or record.draft.asker_id != visit.provider.provider_id
-    ):
+    shown = await _recorded(request, visit, code)
+    if shown is None:  # another's answer reads as one never given
         raise PortalError(404, "portal.error.answer_not_found")
     frame = visit.frame
     if request.query.get("print") == "1":
         frame = replace(frame, print_view=True)
         request[FRAME] = frame
-    card = answer_card(record, frame.wording, core)
+    inquiries = request.config_dict[INQUIRIES]
+    tz = request.config_dict[SETTINGS].tz
     return render(
         frame,
         "answer.html",
-        card=card,
+        card=answer_card(shown, frame.wording, inquiries.pack, tz),
         values=_check_form_values(),
         errors={},
-        settings=[s.value for s in core.pack.settings],
+        settings=_settings_offered(request),
     )
 
 
@@ -259,8 +264,9 @@ def _day_start(day: date, tz: ZoneInfo) -> datetime:
 @signed_in
 async def history(request: web.Request, visit: Visit) -> web.StreamResponse:
     """The provider's own checks, newest first: by dates, or found by tracking code."""
-    core = request.config_dict[CORE]
-    tz = core.settings.tz
+    inquiries = request.config_dict[INQUIRIES]
+    settings = request.config_dict[SETTINGS]
+    tz = settings.tz
     w = visit.frame.wording
     query = request.query
     values = {k: query.get(k, "").strip() for k in ("from", "to", "code")}
@@ -291,25 +297,16 @@ async def history(request: web.Request, visit: Visit) -> web.StreamResponse:
         except EligibilityError as exc:
             errors["code"] = w.error(exc)
         else:
-            record = await core.service.recorded(code)
-            if (
-                record is not None
-                and record.draft.asker_kind == "provider"
-                and record.draft.asker_id == visit.provider.provider_id
-            ):
-                cards = [answer_card(record, w, core)]
+            shown = await _recorded(request, visit, code)
+            if shown is not None:
+                cards = [answer_card(shown, w, inquiries.pack, tz)]
     elif not errors:
         offset = (page - 1) * HISTORY_PAGE_SIZE
-        records = await core.store.answers.by_asker(
-            "provider",
-            visit.provider.provider_id,
-            since,
-            until,
-            HISTORY_PAGE_SIZE + 1,
-            offset,
+        found = await inquiries.provider_history(
+            visit.provider, since, until, HISTORY_PAGE_SIZE + 1, offset
         )
-        more = len(records) > HISTORY_PAGE_SIZE
-        cards = [answer_card(r, w, core) for r in records[:HISTORY_PAGE_SIZE]]
+        more = len(found) > HISTORY_PAGE_SIZE
+        cards = [answer_card(d, w, inquiries.pack, tz) for d in found[:HISTORY_PAGE_SIZE]]
     filters = {k: v for k, v in (("from", values["from"]), ("to", values["to"])) if v}
     return render(
         visit.frame,
@@ -322,27 +319,31 @@ async def history(request: web.Request, visit: Visit) -> web.StreamResponse:
         page=page,
         more=more,
         filters=filters,
-        month=month_of(core.settings.today(), w),
+        month=month_of(settings.today(), w),
     )
 
 
 @signed_in
 async def report(request: web.Request, visit: Visit) -> web.StreamResponse:
     """``?month=YYYY-MM`` (or a Solar Hijri month): every check of that month, as CSV."""
-    core = request.config_dict[CORE]
-    tz = core.settings.tz
-    text = request.query.get("month", "").strip() or month_of(core.settings.today(), Wording("en"))
+    settings = request.config_dict[SETTINGS]
+    inquiries = request.config_dict[INQUIRIES]
+    tz = settings.tz
+    this_month = month_of(settings.today(), Wording("en"))
+    text = request.query.get("month", "").strip() or this_month
     try:
         month = parse_month(text, tz)
     except ValueError:
-        raise PortalError(
-            422, "portal.error.month", example=month_of(core.settings.today(), Wording("en"))
-        ) from None
-    records = await month_records(core.store.answers, visit.provider.provider_id, month)
+        raise PortalError(422, "portal.error.month", example=this_month) from None
+
+    async def page(since: datetime, until: datetime, limit: int, offset: int) -> list[Disclosure]:
+        return await inquiries.provider_history(visit.provider, since, until, limit, offset)
+
+    answers = await month_answers(page, month)
     safe_id = re.sub(r"[^A-Za-z0-9_.-]", "_", visit.provider.provider_id)
     filename = f"activity-{safe_id}-{month.label}.csv"
     return web.Response(
-        text=report_csv(records, tz),
+        text=report_csv(answers, tz),
         content_type="text/csv",
         charset="utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},

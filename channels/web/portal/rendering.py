@@ -8,7 +8,7 @@ from typing import Any
 import jinja2
 from aiohttp import web
 
-from eligibility_gw.appkeys import CORE
+from eligibility_gw.appkeys import SETTINGS
 from eligibility_gw.channels.web.negotiation import language_of
 from eligibility_gw.channels.web.pages_common import (
     SECURITY_HEADERS,
@@ -36,6 +36,7 @@ __all__ = [
     "error_pages",
     "make_frame",
     "offered_languages",
+    "refusal_page",
     "render",
     "security_headers",
     "see_other",
@@ -87,7 +88,7 @@ def make_frame(
     csrf: str = "",
 ) -> Frame:
     """The frame for this request, remembered for any error page it ends in."""
-    offered = offered_languages(request.config_dict[CORE].settings)
+    offered = offered_languages(request.config_dict[SETTINGS])
     frame = Frame(
         Wording(language),
         tuple((lang, Wording(lang).t("language.name")) for lang in offered),
@@ -101,7 +102,7 @@ def make_frame(
 
 def visitor_frame(request: web.Request) -> Frame:
     """The frame of a visitor not signed in: language from ``?lang=`` or Accept-Language."""
-    settings = request.config_dict[CORE].settings
+    settings = request.config_dict[SETTINGS]
     return make_frame(request, language_of(request, settings, request.query.get("lang")))
 
 
@@ -122,6 +123,12 @@ def error_page(request: web.Request, status: int, message: str, **params: object
     """The error page, in the language of the page that failed (or the visitor's)."""
     frame = request.get(FRAME) or visitor_frame(request)
     return render(frame, "error.html", status, message=frame.wording.t(message, **params))
+
+
+def refusal_page(request: web.Request, status: int, text: str) -> web.Response:
+    """The error page saying ``text``, already in the page's words (the core's refusals)."""
+    frame = request.get(FRAME) or visitor_frame(request)
+    return render(frame, "error.html", status, message=text)
 
 
 _WORDS = ErrorWords(

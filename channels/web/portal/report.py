@@ -5,16 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import jdatetime
 
-from eligibility_gw.domain.answer import AnswerRecord
+from eligibility_gw.channels.web.portal.views import asked_through
 from eligibility_gw.domain.digits import ascii_digits, strip_bidi
-from eligibility_gw.ports import AnswerLog
+from eligibility_gw.policy.disclosure import Disclosure
 from eligibility_gw.wording import Wording
 
 REPORT_FIELDS = ("date", "time", "tracking_code", "masked_member", "status", "channel")
@@ -71,13 +71,15 @@ def month_of(day: date, w: Wording) -> str:
     return w.digits(f"{j.year:04d}/{j.month:02d}")
 
 
-async def month_records(answers: AnswerLog, provider_id: str, month: Month) -> list[AnswerRecord]:
-    """Every answer the provider was given in ``month``, oldest first."""
-    found: list[AnswerRecord] = []
+#: One page of a provider's answers, newest first: ``(since, until, limit, offset)``.
+HistoryPage = Callable[[datetime, datetime, int, int], Awaitable[list[Disclosure]]]
+
+
+async def month_answers(page: HistoryPage, month: Month) -> list[Disclosure]:
+    """Every answer the provider was given in ``month``, oldest first (read page by page)."""
+    found: list[Disclosure] = []
     while True:
-        chunk = await answers.by_asker(
-            "provider", provider_id, month.start, month.end, _READ_BATCH, len(found)
-        )
+        chunk = await page(month.start, month.end, _READ_BATCH, len(found))
         found.extend(chunk)
         if len(chunk) < _READ_BATCH:
             break
@@ -89,21 +91,24 @@ def _cell(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def report_csv(records: Iterable[AnswerRecord], tz: ZoneInfo) -> str:
-    """The report: one line per check, times in ``tz``; a BOM so spreadsheets read UTF-8."""
+def report_csv(answers: Iterable[Disclosure], tz: ZoneInfo) -> str:
+    """The report: one line per check, times in ``tz``; a BOM so spreadsheets read UTF-8.
+
+    The channel cell stays empty while the disclosure does not say it (``asked_through``).
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(REPORT_FIELDS)
-    for record in records:
-        local = record.created_at.astimezone(tz)
+    for shown in answers:
+        local = shown.asked_at.astimezone(tz)
         writer.writerow(
             (
                 local.date().isoformat(),
                 local.strftime("%H:%M:%S"),
-                record.tracking_code.grouped(),
-                _cell(record.draft.member_masked or ""),
-                record.status.value,
-                record.draft.channel,
+                shown.tracking_code.grouped(),
+                _cell(shown.member_name or ""),
+                shown.status.value,
+                asked_through(shown) or "",
             )
         )
     return "\ufeff" + out.getvalue()

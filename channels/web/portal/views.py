@@ -1,7 +1,7 @@
-"""What the portal shows of a recorded answer: the card and a history row, provider's view only.
+"""What the portal shows of an answer: the card and a history row, from the provider's view.
 
-Everything about the member goes through ``present(..., Audience.PROVIDER)``: a masked name,
-never the cover end date.
+The core hands the portal a ``Disclosure`` in the provider's view (a masked name, no date of
+the member's); this module only words it.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from eligibility_gw.bootstrap import Core
-from eligibility_gw.domain.answer import AnswerRecord
-from eligibility_gw.presenting import Audience, PresentedAnswer, present
+from eligibility_gw.domain.rulepack import RulePack
+from eligibility_gw.policy.disclosure import Disclosure
+from eligibility_gw.presenting import PresentedAnswer, present
 from eligibility_gw.wording import Wording
 
 
@@ -22,8 +22,15 @@ def moment_text(moment: datetime, w: Wording, tz: ZoneInfo) -> str:
     return f"{w.date(local.date())} {w.digits(local.strftime('%H:%M'))}"
 
 
-def channel_text(channel: str, w: Wording) -> str:
+def asked_through(shown: Disclosure) -> str | None:
+    """The channel the provider asked through (None for an answer that does not say)."""
+    return shown.channel or None
+
+
+def channel_text(channel: str | None, w: Wording) -> str | None:
     """The channel an inquiry came through, in words when there are words for it."""
+    if channel is None:
+        return None
     key = f"portal.channel.{channel}"
     return w.t(key) if w.has(key) else channel
 
@@ -36,22 +43,20 @@ class AnswerCard:
     code_digits: str
     asked_at: str
     setting: str
-    channel: str
+    #: The channel in words; None while the core does not say.
+    channel: str | None
     #: The documents the counter should ask the person for, in words.
     ask_for: tuple[str, ...]
 
 
-def answer_card(record: AnswerRecord, w: Wording, core: Core) -> AnswerCard:
-    """Word ``record`` for the provider that asked."""
-    shown = present(record, w, core.pack, Audience.PROVIDER)
-    documents = tuple(
-        dict.fromkeys(w.document(r.resolve_with) for r in shown.reasons if r.resolve_with)
-    )
+def answer_card(shown: Disclosure, w: Wording, pack: RulePack, tz: ZoneInfo) -> AnswerCard:
+    """Word ``shown`` for the provider that asked."""
+    documents = tuple(dict.fromkeys(w.document(kind) for kind in shown.documents_to_bring))
     return AnswerCard(
-        shown=shown,
-        code_digits=record.tracking_code.digits,
-        asked_at=moment_text(record.created_at, w, core.settings.tz),
-        setting=w.t(f"portal.setting.{record.draft.setting.value}"),
-        channel=channel_text(record.draft.channel, w),
+        shown=present(shown, w, pack),
+        code_digits=shown.tracking_code.digits,
+        asked_at=moment_text(shown.asked_at, w, tz),
+        setting=w.t(f"portal.setting.{shown.setting.value}"),
+        channel=channel_text(asked_through(shown), w),
         ask_for=documents,
     )

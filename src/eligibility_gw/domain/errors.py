@@ -100,3 +100,9 @@ class QuotaExceeded(Refused):
         self.scope = scope
         self.retry_after = retry_after
         self.limit = limit
+
+
+class Unavailable(EligibilityError):
+    """The gateway cannot answer this now (its store failed): try again shortly."""
+
+    code = "UNAVAILABLE"

@@ -61,8 +61,12 @@ class Disclosure:
     cover_ended: date | None
     #: ``name@version`` of the rule pack that decided.
     rule_pack: str
-    #: Staff view only.
+    #: The channel the answer was given through (the asker's own information).
+    channel: str = ""
+    #: Staff view only: the member's national id, and who asked (their kind and id).
     national_id: str | None = None
+    asked_by_kind: str | None = None
+    asked_by: str | None = None
 
     @property
     def documents_to_bring(self) -> tuple[str, ...]:
@@ -111,5 +115,8 @@ def disclose(
         cover_end=None if provider else recorded.cover_end,
         cover_ended=None if provider or decision is None else decision.cover_ended,
         rule_pack=f"{recorded.rule_pack}@{recorded.rule_pack_version}",
+        channel=draft.channel,
         national_id=draft.national_id if view is View.STAFF else None,
+        asked_by_kind=draft.asker_kind if view is View.STAFF else None,
+        asked_by=draft.asker_id if view is View.STAFF else None,
     )

@@ -94,5 +94,11 @@ class SmsRecords(Protocol):
     async def reports(self, limit: int = 100) -> list[UnaskedCheckReport]:
         """The latest reports, newest first."""
 
+    async def report(self, inbound_sid: str) -> UnaskedCheckReport | None:
+        """The report one inbound message made, or None."""
+
+    async def count_reports(self, since: datetime) -> int:
+        """How many reports came at or after ``since``."""
+
     async def close(self) -> None:
         """Release connections."""

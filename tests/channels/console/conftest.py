@@ -1,50 +1,88 @@
-"""Fixtures of the console tests: a seeded gateway with staff, a fake Twilio, signed-in staff."""
+"""Fixtures of the console tests: a seeded gateway with staff, a fake Twilio, signed-in staff.
+
+Gateways come from the suite's ``make_gateway``: on the in-memory store by default (page
+tests, milliseconds), on SQLite where a test asks for it (``make_console(store="sqlite")``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import DummyCookieJar, web
-from aiohttp.test_utils import TestClient, TestServer
-from pytest_aiohttp import AiohttpClient, AiohttpServer
+from aiohttp import DummyCookieJar
+from aiohttp.test_utils import TestServer
+from pytest_aiohttp import AiohttpServer
 
-from eligibility_gw.app import create_app
-from eligibility_gw.bootstrap import Core, open_core
-from eligibility_gw.channels.console.records import ConsoleStore
-from eligibility_gw.channels.console.state import CONSOLE
+from eligibility_gw.demo import DEMO_PROVIDER_ID
+from eligibility_gw.gateway import Gateway
+from eligibility_gw.inquiries import Inquiries
+from eligibility_gw.policy.askers import Asker
+from eligibility_gw.policy.disclosure import Disclosure
+from eligibility_gw.ports.casework import ConsoleStore
+from eligibility_gw.settings import Settings
 from tests.channels.console.support import (
     AGENT,
     AGENT_PASSWORD,
+    PORTAL,
     SUPERVISOR,
     SUPERVISOR_PASSWORD,
     StaffVisitor,
-    console_test_settings,
-    seed,
+    add_staff,
+    twilio_table,
 )
 from tests.channels.sms.support import TOKEN, FakeTwilio
-
-Client = TestClient[web.Request, web.Application]
+from tests.conftest import MakeGateway
+from tests.gateway import Client, TestGateway
 
 
 @dataclass(frozen=True)
 class Console:
-    """A running gateway over a seeded store, and the fake Twilio it sends through."""
+    """A running gateway with staff accounts, and the fake Twilio it sends through."""
 
-    core: Core
-    client: Client
-    ids: dict[str, str]
+    tg: TestGateway
     twilio: FakeTwilio
 
     @property
+    def gateway(self) -> Gateway:
+        """What bootstrap opened."""
+        return self.tg.gateway
+
+    @property
+    def settings(self) -> Settings:
+        """The gateway's settings."""
+        return self.tg.settings
+
+    @property
+    def client(self) -> Client:
+        """The HTTP client of the gateway's app."""
+        return self.tg.client
+
+    @property
+    def inquiries(self) -> Inquiries:
+        """The inquiry policy's door (how the tests' providers ask)."""
+        return self.tg.inquiries
+
+    @property
     def store(self) -> ConsoleStore:
-        """The console's own store (opened by the app)."""
-        store = self.client.app[CONSOLE].store
-        assert store is not None
-        return store
+        """What the console keeps (the gateway store's casework)."""
+        return self.tg.store.casework
+
+    @property
+    def ids(self) -> dict[str, str]:
+        """The demo personas' national ids by key."""
+        return {key: p.row.national_id for key, p in self.tg.people.items()}
+
+    async def provider(self, provider_id: str = DEMO_PROVIDER_ID) -> Asker:
+        """A registered provider asking through its portal."""
+        provider = await self.inquiries.provider(provider_id)
+        assert provider is not None
+        return Asker.for_provider(PORTAL, provider)
+
+    async def provider_check(self, key: str) -> Disclosure:
+        """The demo pharmacy checks a persona (logged, as any provider's check)."""
+        return await self.inquiries.ask(await self.provider(), self.ids[key])
 
     def visitor(self, **headers: str) -> StaffVisitor:
         """A fresh browser."""
@@ -70,7 +108,7 @@ class Console:
 
 @pytest.fixture(autouse=True)
 def twilio_token(monkeypatch: pytest.MonkeyPatch) -> str:
-    """The auth token the gateway's SMS channel reads from its environment."""
+    """The auth token the gateway's outbound SMS reads from its environment."""
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", TOKEN)
     return TOKEN
 
@@ -94,38 +132,37 @@ MakeConsole = Callable[..., Awaitable[Console]]
 
 @pytest.fixture
 async def make_console(
-    tmp_path: Path,
-    aiohttp_client: AiohttpClient,
-    twilio_server: TestServer,
-    fake_twilio: FakeTwilio,
-) -> AsyncIterator[MakeConsole]:
-    """Start a seeded gateway with console knobs as given."""
-    opened: list[Core] = []
-    clients: list[Client] = []
+    make_gateway: MakeGateway, twilio_server: TestServer, fake_twilio: FakeTwilio
+) -> MakeConsole:
+    """Start a seeded gateway with staff; console knobs as keywords.
 
-    async def make(**knobs: Any) -> Console:
-        settings = console_test_settings(
-            tmp_path / f"console-{len(opened)}.sqlite3", fake_twilio.base_url, **knobs
-        )
-        core = await open_core(settings)
-        opened.append(core)
-        ids = await seed(core)
-        client: Client = await aiohttp_client(
-            create_app(settings, core), cookie_jar=DummyCookieJar()
-        )
-        clients.append(client)
-        return Console(core, client, ids, fake_twilio)
+    ``store`` ("memory" or "sqlite"), ``sms=False`` (no outbound SMS), ``languages`` and any
+    other ``make_gateway`` option (``inquiries=``, ``notices=``, ``extra=``…) pass through.
+    """
 
-    try:
-        yield make
-    finally:
-        for client in clients:
-            await client.close()
-        for core in opened:
-            await core.close()
+    async def make(
+        *,
+        store: str = "memory",
+        sms: bool = True,
+        languages: tuple[str, ...] = ("en", "fa"),
+        gateway: dict[str, Any] | None = None,
+        **knobs: Any,
+    ) -> Console:
+        tg = await make_gateway(
+            store=store,
+            languages=languages,
+            channels={"console": knobs},
+            twilio=twilio_table(fake_twilio.base_url) if sms else {},
+            client_args={"cookie_jar": DummyCookieJar()},
+            **(gateway or {}),
+        )
+        await add_staff(tg.store.casework)
+        return Console(tg, fake_twilio)
+
+    return make
 
 
 @pytest.fixture
 async def console(make_console: MakeConsole) -> Console:
-    """A gateway with the default console knobs."""
+    """A gateway on the in-memory store with the default console knobs."""
     return await make_console()

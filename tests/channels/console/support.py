@@ -1,27 +1,25 @@
-"""Shared by the console's tests: settings, a seeded store with staff, a cookie-keeping client.
+"""Shared by the console's tests: staff, the fake Twilio's settings, a cookie-keeping client.
 
-The registry holds the demo personas and the portal tests' providers; two staff accounts
-(an agent and a supervisor) and a disabled one. The SMS channel points at a fake of Twilio's
-REST API (the SMS tests' fake), so the resolution SMS can be read back.
+The gateway comes from the suite's one factory (``make_gateway``): the demo personas and
+the demo pharmacy, plus two staff accounts (an agent and a supervisor) and a disabled one.
+Outbound SMS points at a fake of Twilio's REST API (the SMS tests' fake), so the resolution
+SMS and check notices can be read back.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from pathlib import Path
+from collections.abc import Mapping
+from http.cookies import Morsel
 from typing import Any
 
 from aiohttp import ClientResponse
+from aiohttp.test_utils import TestClient
 
-from eligibility_gw.bootstrap import Core
 from eligibility_gw.channels.console.passwords import hash_password
-from eligibility_gw.channels.console.records import ConsoleStore, Role
-from eligibility_gw.channels.console.state import open_console_store
-from eligibility_gw.settings import Settings, parse_settings
+from eligibility_gw.ports.casework import ConsoleStore, Role
 from tests.channels.sms.support import ACCOUNT_SID, SHORT_NUMBER
-from tests.channels.web.portal.support import TIME_ZONE, Visitor, csrf_of
-from tests.channels.web.portal.support import seed as seed_portal
 
 AGENT = "amina"
 AGENT_PASSWORD = "agent-password-for-tests"
@@ -34,41 +32,19 @@ SIGNIN = "__Host-egw-console-signin"
 #: The son of 20 without a student certificate, in the Rezaei family.
 SON = "rezaei-son-no-cert"
 REZAEI_PHONE = "+989121110001"
+#: The channel the demo pharmacy's checks come through in these tests.
+PORTAL = "portal"
 
 
-def settings_data(
-    db: Path,
-    twilio_url: str = "http://127.0.0.1:9",
-    languages: tuple[str, ...] = ("en", "fa"),
-    port: int | None = None,
-    sms: dict[str, Any] | None = None,
-    **console: Any,
-) -> dict[str, Any]:
-    """The settings the tests run under, as TOML data (``sms`` replaces the SMS knobs)."""
-    data: dict[str, Any] = {
-        "gateway": {"rule_pack": "ir-tamin", "time_zone": TIME_ZONE, "languages": list(languages)},
-        "store": {"url": f"sqlite:///{db}"},
-        "channels": {
-            "console": dict(console),
-            "sms": {
-                "account_sid": ACCOUNT_SID,
-                "from_number": SHORT_NUMBER,
-                "api_base_url": twilio_url,
-                "retry_backoff_ms": 1,
-                "send_timeout_ms": 5000,
-            },
-        },
+def twilio_table(api_base_url: str) -> dict[str, Any]:
+    """``[twilio]`` pointed at a fake of its REST API, retrying fast."""
+    return {
+        "account_sid": ACCOUNT_SID,
+        "from_number": SHORT_NUMBER,
+        "api_base_url": api_base_url,
+        "retry_backoff_ms": 1,
+        "send_timeout_ms": 5000,
     }
-    if sms is not None:
-        data["channels"]["sms"] = sms
-    if port is not None:
-        data["server"] = {"host": "127.0.0.1", "port": port}
-    return data
-
-
-def console_test_settings(db: Path, twilio_url: str = "http://127.0.0.1:9", **kw: Any) -> Settings:
-    """Settings over an SQLite file, English first, Persian offered."""
-    return parse_settings(settings_data(db, twilio_url, **kw), source="<console tests>")
 
 
 def toml_value(value: Any) -> str:
@@ -110,20 +86,16 @@ async def add_staff(store: ConsoleStore) -> None:
     await store.set_staff_active(DISABLED, False)
 
 
-async def seed(core: Core) -> dict[str, str]:
-    """Personas, providers and staff; the personas' national ids by key."""
-    ids = await seed_portal(core)
-    store = await open_console_store(core.store)
-    assert store is not None
-    try:
-        await add_staff(store)
-    finally:
-        await store.close()
-    return ids
-
-
+_CSRF = re.compile(r'name="csrf" value="([^"]*)"')
 _DISPUTE_LINK = re.compile(r'href="/console/disputes/(\d{8})"')
 _RECORD_LINK = re.compile(r'href="/console/people/([0-9a-f]{20})"')
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token of the first form on a page."""
+    m = _CSRF.search(html)
+    assert m, "no CSRF field on the page"
+    return m.group(1)
 
 
 def dispute_codes_of(html: str) -> list[str]:
@@ -146,8 +118,53 @@ def record_link_for(html: str, name: str) -> str:
     return m.group(1)
 
 
-class StaffVisitor(Visitor):
-    """A browser stand-in at the console (the portal tests' visitor, console pages)."""
+class StaffVisitor:
+    """A browser stand-in at the console: keeps cookies itself, follows no redirect.
+
+    It sends back every cookie it was given, Secure ones too (the test server speaks plain
+    HTTP), so tests can read each cookie's flags and still walk through the pages.
+    """
+
+    def __init__(self, client: TestClient[Any, Any], headers: Mapping[str, str] | None = None):
+        self.client = client
+        self.cookies: dict[str, Morsel[str]] = {}
+        self.headers = dict(headers or {})
+
+    def _remember(self, response: ClientResponse) -> None:
+        for name, morsel in response.cookies.items():
+            if morsel["max-age"] == "0" or not morsel.value:
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = morsel
+
+    def _headers(self, extra: Mapping[str, str] | None) -> dict[str, str]:
+        headers = dict(self.headers)
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{n}={m.value}" for n, m in self.cookies.items())
+        headers.update(extra or {})
+        return headers
+
+    async def get(
+        self, path: str, headers: Mapping[str, str] | None = None
+    ) -> tuple[ClientResponse, str]:
+        """GET ``path``; the response and its text."""
+        response = await self.client.get(
+            path, headers=self._headers(headers), allow_redirects=False
+        )
+        body = await response.text()
+        self._remember(response)
+        return response, body
+
+    async def post(
+        self, path: str, data: Mapping[str, str], headers: Mapping[str, str] | None = None
+    ) -> tuple[ClientResponse, str]:
+        """POST a form to ``path``; the response and its text."""
+        response = await self.client.post(
+            path, data=dict(data), headers=self._headers(headers), allow_redirects=False
+        )
+        body = await response.text()
+        self._remember(response)
+        return response, body
 
     async def sign_in(self, key: str = AGENT, password: str = AGENT_PASSWORD) -> ClientResponse:
         """Open the sign-in page and sign in as ``key`` (a user name)."""

@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from aiohttp import web
-from pytest_aiohttp import AiohttpClient
+from structlog.testing import capture_logs
 
-from eligibility_gw.app import create_app
-from eligibility_gw.bootstrap import open_core
-from eligibility_gw.settings import parse_settings
-from tests.channels.console.conftest import Console
-from tests.channels.console.support import SESSION, settings_data
+from eligibility_gw.ports import StoreUnavailable
+from tests.channels.console.conftest import Console, MakeConsole
+from tests.channels.console.support import SESSION
 
 #: Stand-ins for the dynamic parts of console routes.
 _SAMPLES = {"{ref}": "0" * 20, "{code}": "12345679"}
 #: Routes anyone may reach: the sign-in (home) page, the sign-in form, the stylesheet.
 _OPEN = {("GET", "/console/"), ("POST", "/console/signin"), ("GET", "/console/static/console.css")}
-SUPERVISOR_PAGES = ["/console/disputes/overdue", "/console/access-log", "/console/dashboard"]
+SUPERVISOR_PAGES = [
+    "/console/disputes/overdue",
+    "/console/reports",
+    "/console/access-log",
+    "/console/dashboard",
+]
 
 
 def console_routes(app: web.Application) -> list[tuple[str, str]]:
@@ -41,7 +42,7 @@ def console_routes(app: web.Application) -> list[tuple[str, str]]:
 
 async def test_the_route_table_is_what_the_tests_expect(console: Console) -> None:
     routes = console_routes(console.client.app)
-    assert len(routes) == 21
+    assert len(routes) == 23
     assert set(routes) >= _OPEN
     assert {("GET", p) for p in SUPERVISOR_PAGES} <= set(routes)
 
@@ -63,7 +64,7 @@ async def test_an_unsigned_visitor_reaches_nothing(console: Console) -> None:
             assert 'action="/console/signin"' in body, path
             assert "Your session has ended" in body
         assert "Rezaei" not in body
-    assert checked == 18
+    assert checked == 20
     # What is open gives nothing away either.
     response, body = await visitor.get("/console/")
     assert response.status == 200
@@ -178,19 +179,46 @@ async def test_a_failing_dependency_is_a_503_page(
     assert "could not answer" in body
 
 
-async def test_a_store_without_console_tables_is_said_in_words(
-    tmp_path: Path, aiohttp_client: AiohttpClient
+async def test_a_store_that_cannot_answer_is_a_polite_503(
+    console: Console, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    data = settings_data(tmp_path / "unused.sqlite3")
-    data["store"]["url"] = "sqlite:///:memory:"
-    settings = parse_settings(data)
-    core = await open_core(settings)
-    try:
-        client = await aiohttp_client(create_app(settings, core))
-        for path in ("/console/", "/console/disputes"):
-            response = await client.get(path, allow_redirects=False)
-            assert response.status == 503
-            assert "needs a store on disk or PostgreSQL" in await response.text()
-        await client.close()
-    finally:
-        await core.close()
+    agent = await console.agent()
+    _, page = await agent.search(console.ids["rezaei"])
+
+    async def unavailable(*_args: object, **_kwargs: object) -> None:
+        raise StoreUnavailable("database is locked")
+
+    monkeypatch.setattr(console.tg.store.registry, "find_family", unavailable)
+    monkeypatch.setattr(console.store, "list_disputes", unavailable)
+    with capture_logs() as logs:
+        for path in (
+            "/console/disputes",
+            "/console/people/" + page.split("/console/people/")[1][:20],
+        ):
+            response, body = await agent.get(path)
+            assert response.status == 503, path
+            assert response.headers["Retry-After"] == "5"
+            assert "could not answer" in body
+            assert 'class="errors"' in body
+    # Said as what it is, not as a bug with a traceback.
+    assert {e["event"] for e in logs} == {"console_store_unavailable"}
+
+
+async def test_a_spent_staff_quota_is_a_page_in_words(make_console: MakeConsole) -> None:
+    console = await make_console(gateway={"inquiries": {"staff_per_hour": 2}})
+    code = (await console.provider_check("rezaei")).tracking_code.grouped()
+    agent = await console.agent()
+    for _ in range(2):  # each search by tracking code is an answer read back: one each
+        response, page = await agent.search(code)
+        assert response.status == 200
+        assert f"Answer {code}" in page
+    response, page = await agent.search(code)
+    assert response.status == 429
+    assert int(response.headers["Retry-After"]) > 0
+    assert "Too many inquiries from you. Try again in" in page
+    assert 'class="errors"' in page
+    assert "Rezaei" not in page
+    # The supervisor has a budget of their own.
+    supervisor = await console.supervisor()
+    response, _ = await supervisor.search(code)
+    assert response.status == 200

@@ -7,11 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from eligibility_gw.channels.console.disputes import DisputeCode, DisputeStatus
-from eligibility_gw.channels.console.records import DisputeDraft
+from eligibility_gw.domain.disputes import DisputeCode, DisputeStatus
 from eligibility_gw.domain.tracking import TrackingCode
+from eligibility_gw.policy.askers import Asker
+from eligibility_gw.policy.disclosure import Disclosure
 from eligibility_gw.ports import RegistryRow
-from eligibility_gw.service import Asker
+from eligibility_gw.ports.casework import DisputeDraft
 from tests.channels.console.conftest import Console, MakeConsole
 from tests.channels.console.support import (
     AGENT,
@@ -24,13 +25,16 @@ from tests.channels.console.support import (
 )
 from tests.channels.sms.support import SHORT_NUMBER
 
-PROVIDER = Asker("portal", "provider", "demo-pharmacy")
-
 
 async def provider_code(console: Console, key: str = SON) -> str:
     """A provider's check of a persona; its tracking code's digits."""
-    answer = await console.core.service.ask(console.ids[key], PROVIDER)
+    answer = await console.provider_check(key)
     return answer.tracking_code.digits
+
+
+async def checked(console: Console, national_id: str) -> Disclosure:
+    """What the demo pharmacy is answered about ``national_id`` now."""
+    return await console.inquiries.ask(await console.provider(), national_id)
 
 
 async def open_dispute(
@@ -194,7 +198,11 @@ async def test_an_unknown_tracking_code_is_refused(console: Console) -> None:
 # --- moving on ------------------------------------------------------------------------------
 
 
-async def test_the_whole_road_with_the_resolution_sms(console: Console) -> None:
+@pytest.mark.parametrize("store", ["memory", "sqlite"])
+async def test_the_whole_road_with_the_resolution_sms(
+    make_console: MakeConsole, store: str
+) -> None:
+    console = await make_console(store=store)
     son = console.ids[SON]
     code = await provider_code(console)
     agent = await console.agent()
@@ -208,7 +216,7 @@ async def test_the_whole_road_with_the_resolution_sms(console: Console) -> None:
     assert "moved it from Received to In progress" in page
 
     # Put it right: the certificate, for this dispute.
-    until = (console.core.settings.today() + timedelta(days=200)).isoformat()
+    until = (console.inquiries.today() + timedelta(days=200)).isoformat()
     status, record = await record_certificate(agent, page, until, DisputeCode(digits).grouped())
     assert status == 200, record
     assert "The document is on file" in record
@@ -218,7 +226,7 @@ async def test_the_whole_road_with_the_resolution_sms(console: Console) -> None:
     assert son_row and son_row.group(1) == "eligible"  # today's status, already
 
     # The next inquiry answers accordingly.
-    again = await console.core.service.ask(son, PROVIDER)
+    again = await checked(console, son)
     assert again.status.value == "eligible"
 
     status, page = await act(agent, digits, "resolve", "Certificate recorded; cover restored.")
@@ -245,17 +253,13 @@ async def test_the_whole_road_with_the_resolution_sms(console: Console) -> None:
     assert fresh.grouped() in sms["Body"]
     assert f"Hamid: Covered until {until}" in sms["Body"]
     assert "Hamid" in sms["Body"]
-    fresh_record = await console.core.service.recorded(fresh)
+    fresh_record = await console.tg.store.answers.find(fresh)
     assert fresh_record is not None
     assert (
         fresh_record.draft.channel,
         fresh_record.draft.asker_kind,
         fresh_record.draft.asker_id,
-    ) == (
-        "console",
-        "staff",
-        AGENT,
-    )
+    ) == ("console", "staff", AGENT)
     assert fresh_record.status.value == "eligible"
     assert fresh.grouped() in page
 
@@ -279,6 +283,24 @@ async def test_the_sms_is_in_the_language_of_the_dispute(console: Console) -> No
     assert "۱۴۲۰" in body
     grouped = DisputeCode(digits).grouped().translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
     assert grouped in body
+
+
+async def test_the_sms_says_when_cover_ended(console: Console) -> None:
+    agent = await console.agent()
+    digits, _ = await open_dispute(
+        console,
+        agent,
+        await provider_code(console, "ahmadi"),
+        caller_phone="+989121110003",
+        summary="Says his cover was renewed.",
+    )
+    await act(agent, digits, "reject", "The cover period on file has ended.")
+    (sms,) = console.twilio.posts
+    assert sms["To"] == "+989121110003"
+    fresh = await console.inquiries.ask(Asker.for_staff(AGENT), console.ids["ahmadi"])
+    assert fresh.cover_ended is not None
+    assert f"Saman: NOT covered ended {fresh.cover_ended.isoformat()}" in sms["Body"]
+    assert "until" not in sms["Body"]
 
 
 async def test_resolving_needs_the_outcome_in_words(console: Console) -> None:
@@ -321,7 +343,7 @@ async def test_notes(console: Console) -> None:
 
 
 async def test_sms_not_configured_is_said_on_the_page(make_console: MakeConsole) -> None:
-    console = await make_console(sms={"enabled": False})
+    console = await make_console(sms=False)
     agent = await console.agent()
     digits, _ = await open_dispute(console, agent, await provider_code(console))
     await act(agent, digits, "start")
@@ -334,15 +356,6 @@ async def test_sms_not_configured_is_said_on_the_page(make_console: MakeConsole)
     assert stored is not None
     assert (stored.sms_status, stored.sms_message_sid) == ("not_configured", None)
     assert stored.resolution_code is not None  # the fresh answer was given all the same
-
-
-async def test_sms_without_an_account_is_not_configured_either(make_console: MakeConsole) -> None:
-    console = await make_console(sms={})
-    agent = await console.agent()
-    digits, _ = await open_dispute(console, agent, await provider_code(console))
-    await act(agent, digits, "start")
-    _, page = await act(agent, digits, "resolve", "Certificate recorded.")
-    assert "SMS is not configured on this gateway" in page
 
 
 async def test_a_failed_sms_can_be_sent_again(console: Console) -> None:
@@ -367,9 +380,9 @@ async def test_a_failed_sms_can_be_sent_again(console: Console) -> None:
 
 
 async def test_no_phone_on_file(console: Console) -> None:
-    today = console.core.settings.today()
+    today = console.inquiries.today()
     lone = "0499370899"
-    await console.core.store.registry.upsert_rows(
+    await console.tg.store.registry.upsert_rows(
         [
             RegistryRow(
                 national_id=lone,
@@ -391,7 +404,7 @@ async def test_no_phone_on_file(console: Console) -> None:
             )
         ]
     )
-    answer = await console.core.service.ask(lone, PROVIDER)
+    answer = await checked(console, lone)
     agent = await console.agent()
     digits, _ = await open_dispute(console, agent, answer.tracking_code.digits)
     await act(agent, digits, "start")
@@ -456,19 +469,19 @@ async def test_lists_and_the_overdue_list(console: Console) -> None:
 
 async def test_a_recorded_document_changes_the_next_answer(console: Console) -> None:
     son = console.ids[SON]
-    before = await console.core.service.ask(son, PROVIDER)
+    before = await checked(console, son)
     assert before.status.value == "not_eligible"
     agent = await console.agent()
     _, page = await agent.search(son)
-    until = (console.core.settings.today() + timedelta(days=90)).isoformat()
+    until = (console.inquiries.today() + timedelta(days=90)).isoformat()
     status, record = await record_certificate(agent, page, until)
     assert status == 200
     assert "The document is on file" in record
-    after = await console.core.service.ask(son, PROVIDER)
+    after = await console.inquiries.ask(Asker.for_staff(AGENT), son)
     assert after.status.value == "eligible"
     assert after.cover_end is not None
     assert after.cover_end.isoformat() <= until
-    family = await console.core.service.find_family(son)
+    family = await console.tg.store.registry.find_family(son)
     assert family is not None
     member = family.member(son)
     assert member is not None
@@ -481,11 +494,11 @@ async def test_a_recorded_document_changes_the_next_answer(console: Console) -> 
 async def test_a_lapsed_certificate_does_not_count(console: Console) -> None:
     agent = await console.agent()
     _, page = await agent.search(console.ids[SON])
-    yesterday = (console.core.settings.today() - timedelta(days=1)).isoformat()
+    yesterday = (console.inquiries.today() - timedelta(days=1)).isoformat()
     status, record = await record_certificate(agent, page, yesterday)
     assert status == 200
     assert "lapsed" in record
-    after = await console.core.service.ask(console.ids[SON], PROVIDER)
+    after = await checked(console, console.ids[SON])
     assert after.status.value == "not_eligible"
     assert after.reasons[0].code == "STUDENT_CERTIFICATE_EXPIRED"
 
@@ -501,7 +514,7 @@ async def test_a_birth_certificate_seen_at_the_branch(console: Console) -> None:
     )
     assert response.status == 200, record
     assert "no end" in record
-    assert (await console.core.service.ask(daughter, PROVIDER)).status.value == "eligible"
+    assert (await checked(console, daughter)).status.value == "eligible"
 
 
 @pytest.mark.parametrize(
@@ -559,7 +572,7 @@ async def test_a_phone_correction_is_kept_with_who_when_why(console: Console) ->
         (REZAEI_PHONE, "+989122220001", AGENT)
     ]
     assert changes[0].reason.startswith("New SIM card")
-    family = await console.core.service.find_family(principal)
+    family = await console.tg.store.registry.find_family(principal)
     assert family is not None and family.principal.phone == "+989122220001"
     _, dispute = await agent.get(f"/console/disputes/{digits}")
     assert "corrected the phone number" in dispute

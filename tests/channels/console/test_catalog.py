@@ -8,10 +8,11 @@ from importlib import resources
 import pytest
 
 from eligibility_gw.channels.console.casework import CALLER_CHANNELS, LIST_FILTERS
-from eligibility_gw.channels.console.disputes import OUTCOMES, DisputeAction, DisputeStatus
 from eligibility_gw.channels.console.lookup import QueryKind
-from eligibility_gw.channels.console.records import EventKind, Role
 from eligibility_gw.channels.console.resolution import SmsOutcome
+from eligibility_gw.domain.disputes import OUTCOMES, DisputeAction, DisputeStatus
+from eligibility_gw.domain.model import ServiceSetting
+from eligibility_gw.ports.casework import EventKind, Role
 from eligibility_gw.wording import available_languages, catalogs, placeholders
 
 LANGUAGES = available_languages()
@@ -51,7 +52,9 @@ def family_ids() -> set[str]:
     ids |= {f"console.search.kind.{k.value}" for k in QueryKind}
     ids |= {f"console.document.state.{s}" for s in ("valid", "lapsed", "not_yet")}
     ids |= {f"console.document.source.{s}" for s in ("registry", "branch")}
-    ids |= {f"console.access.action.{a}" for a in ("search", "record", "family", "dispute")}
+    actions = ("search", "record", "family", "dispute", "reports")
+    ids |= {f"console.access.action.{a}" for a in actions}
+    ids |= {f"console.setting.{s.value}" for s in ServiceSetting}
     ids |= {f"console.person.saved.{s}" for s in ("document", "phone")}
     return ids
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from eligibility_gw.channels.console.passwords import password_matches
-from eligibility_gw.channels.console.records import Role, StaffAccount
 from eligibility_gw.cli.main import main
+from eligibility_gw.ports.casework import Role, StaffAccount
 from eligibility_gw.settings import CONFIG_ENV
 
 PASSWORD = "a long staff password"
@@ -39,16 +39,13 @@ def _cli(
 
 def _account(db: Path, username: str) -> StaffAccount | None:
     from eligibility_gw.adapters.sqlite import open_sqlite_store
-    from eligibility_gw.adapters.sqlite.console import open_sqlite_console_store
 
     async def read() -> StaffAccount | None:
         store = await open_sqlite_store(db)  # migrates a fresh file
-        await store.close()
-        console = await open_sqlite_console_store(db)
         try:
-            return await console.get_staff(username)
+            return await store.casework.get_staff(username)
         finally:
-            await console.close()
+            await store.close()
 
     return asyncio.run(read())
 
@@ -178,3 +175,25 @@ def test_list_disable_enable_and_a_new_password(
     assert account is not None
     assert password_matches(account.password_hash, "another long password")
     assert not password_matches(account.password_hash, PASSWORD)
+
+
+def test_an_in_memory_store_is_refused_in_words(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "memory.toml"
+    config.write_text('[store]\nurl = "memory://"\n', "utf-8")
+    code, _, err = _cli(
+        capsys,
+        monkeypatch,
+        "staff",
+        "add",
+        "amina",
+        "--role",
+        "agent",
+        "--password-stdin",
+        "--config",
+        str(config),
+        stdin=PASSWORD,
+    )
+    assert code == 2
+    assert "memory://" in err and "SQLite file or PostgreSQL" in err

@@ -1,11 +1,12 @@
 """The call-centre console in a real browser: Debian's Chromium driven by Playwright.
 
-The gateway runs as ``python -m eligibility_gw serve`` over a seeded SQLite file, its SMS
-channel pointed at a fake of Twilio's REST API served from this test process. The walk is
-the issue's: an agent signs in, finds a son shown as not covered for lack of a student
+The gateway runs as ``python -m eligibility_gw serve`` over a seeded SQLite file, its
+outbound SMS pointed at a fake of Twilio's REST API served from this test process. The walk
+is the issue's: an agent signs in, finds a son shown as not covered for lack of a student
 certificate, opens a dispute from his tracking code, records the certificate, resolves the
-dispute; the next inquiry says eligible and the resolution SMS is caught by the fake.
-Screenshots go to ``tests/artifacts/console/``.
+dispute; the next inquiry says eligible and the resolution SMS is caught by the fake. A
+supervisor then finds a reported check (a NO to a check notice) and opens a dispute from it
+in one click. Screenshots go to ``tests/artifacts/console/``.
 """
 
 from __future__ import annotations
@@ -22,27 +23,30 @@ import pytest
 from aiohttp import web
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from eligibility_gw.bootstrap import open_core
-from eligibility_gw.service import Asker
+from eligibility_gw.bootstrap import open_gateway
+from eligibility_gw.demo import DEMO_PROVIDER_ID, DEMO_PROVIDER_KEY
+from eligibility_gw.policy.askers import Asker
 from eligibility_gw.settings import load_settings
 from tests.channels.browser import BROWSER_MARKS, chromium, free_port, serve_gateway
 from tests.channels.console.support import (
     AGENT,
     AGENT_PASSWORD,
+    PORTAL,
     REZAEI_PHONE,
     SON,
     SUPERVISOR,
     SUPERVISOR_PASSWORD,
-    seed,
-    settings_data,
+    add_staff,
     to_toml,
+    twilio_table,
 )
-from tests.channels.sms.support import TOKEN, FakeTwilio
-from tests.channels.web.portal.support import PROVIDER_KEY
+from tests.channels.sms.support import TOKEN, FakeTwilio, new_sid
+from tests.gateway import seed
 
 pytestmark = BROWSER_MARKS
 
 PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+AHMADI_PHONE = "+989121110003"
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,8 @@ class Gateway:
     base: str
     ids: dict[str, str]
     son_code: str
+    #: The pharmacy's check of the Ahmadi boy his father said NO to.
+    reported_code: str
     today: date
 
 
@@ -84,15 +90,31 @@ def twilio() -> Iterator[FakeTwilio]:
         thread.join(10)
 
 
-async def _seed(config: Path) -> tuple[dict[str, str], str, date]:
-    core = await open_core(load_settings(config))
+async def _seed(config: Path) -> tuple[dict[str, str], str, str, date]:
+    gateway = await open_gateway(load_settings(config))
     try:
-        ids = await seed(core)
+        people = await seed(gateway)
+        ids = {key: p.row.national_id for key, p in people.items()}
+        await add_staff(gateway.store.casework)
+        provider = await gateway.inquiries.provider(DEMO_PROVIDER_ID)
+        assert provider is not None
+        pharmacy = Asker.for_provider(PORTAL, provider)
         # The pharmacy checked the son before he called the hotline.
-        answer = await core.service.ask(ids[SON], Asker("portal", "provider", "demo-pharmacy"))
-        return ids, answer.tracking_code.grouped(), core.settings.today()
+        son = await gateway.inquiries.ask(pharmacy, ids[SON])
+        # And checked the Ahmadi boy: his father was told by SMS, and answered NO.
+        reported = await gateway.inquiries.ask(pharmacy, ids["ahmadi-son"])
+        assert gateway.sms_sender is not None
+        await gateway.sms_sender.drain()
+        report = await gateway.inquiries.report_unasked_check(AHMADI_PHONE, new_sid())
+        assert report is not None
+        return (
+            ids,
+            son.tracking_code.grouped(),
+            reported.tracking_code.grouped(),
+            gateway.settings.today(),
+        )
     finally:
-        await core.close()
+        await gateway.close()
 
 
 @pytest.fixture(scope="module")
@@ -101,12 +123,20 @@ def gateway(tmp_path_factory: pytest.TempPathFactory, twilio: FakeTwilio) -> Ite
     port = free_port()
     config = folder / "gateway.toml"
     # Persian first, as shipped for ir-tamin: the insured person's SMS is in Persian.
-    data = settings_data(folder / "console.sqlite3", twilio.base_url, ("fa", "en"), port)
+    data = {
+        "gateway": {"rule_pack": "ir-tamin", "time_zone": "Asia/Tehran", "languages": ["fa", "en"]},
+        "store": {"url": f"sqlite:///{folder / 'console.sqlite3'}"},
+        "server": {"host": "127.0.0.1", "port": port},
+        "notices": {"check_notices": True},
+        "twilio": twilio_table(twilio.base_url),
+    }
     config.write_text(to_toml(data), "utf-8")
-    ids, son_code, today = asyncio.run(_seed(config))
     env = {"TWILIO_AUTH_TOKEN": TOKEN}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TWILIO_AUTH_TOKEN", TOKEN)
+        ids, son_code, reported_code, today = asyncio.run(_seed(config))
     with serve_gateway(config, port, folder / "gateway.log", env) as base:
-        yield Gateway(base, ids, son_code, today)
+        yield Gateway(base, ids, son_code, reported_code, today)
 
 
 @pytest.fixture(scope="module")
@@ -172,7 +202,7 @@ def test_agent_walk(
         # His tracking code, as the caller reads it out: the answer, and a dispute from it.
         _search(page, gateway.son_code)
         expect(page.locator(".found-answer")).to_contain_text(gateway.son_code)
-        expect(page.locator(".found-answer")).to_contain_text("provider demo-pharmacy")
+        expect(page.locator(".found-answer")).to_contain_text("Not eligible")
         page.screenshot(path=artifacts / "03-search-tracking-code.png", full_page=True)
         page.click("#open-dispute")
         expect(page.locator("#tracking_code")).to_have_value(gateway.son_code.replace("-", ""))
@@ -216,14 +246,12 @@ def test_agent_walk(
         page.screenshot(path=artifacts / "06-dispute-resolved-sms-sent.png", full_page=True)
 
         # The fake Twilio caught the SMS: to the principal's phone on file, in Persian.
-        assert len(twilio.posts) == 1
-        sms = twilio.posts[0]
-        assert sms["To"] == REZAEI_PHONE
+        (sms,) = [p for p in twilio.posts if p["To"] == REZAEI_PHONE]
         assert "درخواست" in sms["Body"]
         assert dispute_code.translate(PERSIAN_DIGITS) in sms["Body"]
         assert new_code.translate(PERSIAN_DIGITS) in sms["Body"]
         assert "دارای اعتبار" in sms["Body"]
-        expect(page.locator("#sms-status")).to_contain_text(twilio.created[0])
+        expect(page.locator("#sms-status")).to_contain_text(twilio.created[-1])
 
         # An agent cannot open supervisor pages.
         response = page.goto(gateway.base + "/console/dashboard")
@@ -240,7 +268,7 @@ def test_agent_walk(
     page = context.new_page()
     try:
         page.goto(gateway.base + "/portal/")
-        page.fill("#api_key", PROVIDER_KEY)
+        page.fill("#api_key", DEMO_PROVIDER_KEY)
         page.click("form[action='/portal/signin'] button")
         page.fill("#national_id", son_id)
         page.click("form[action='/portal/inquiries'] button[type=submit]")
@@ -257,10 +285,28 @@ def test_agent_walk(
         _sign_in(page, gateway.base, SUPERVISOR, SUPERVISOR_PASSWORD)
         page.click("nav a[href='/console/dashboard']")
         expect(page.locator("#open-disputes")).to_have_text("0")
+        expect(page.locator("#reported-checks")).to_have_text("1")
         expect(page.locator("svg")).not_to_have_count(0)
         expect(page.locator("#channel-totals")).to_contain_text("provider portal")
         expect(page.locator("#channel-totals")).to_contain_text("console")
         page.screenshot(path=artifacts / "09-supervisor-dashboard.png", full_page=True)
+
+        # The reported check: listed with the provider and the masked member, one click away
+        # from a dispute about it.
+        page.click("nav a[href='/console/reports']")
+        report = page.locator("table.reports tr.report")
+        expect(report).to_have_count(1)
+        expect(report).to_contain_text("Demo Pharmacy")
+        expect(report).to_contain_text("Arman Ahmadi")
+        expect(report).to_contain_text(gateway.reported_code)
+        expect(report.locator(".nid")).to_have_text("******" + gateway.ids["ahmadi-son"][-4:])
+        page.screenshot(path=artifacts / "09b-reported-checks.png", full_page=True)
+        report.locator("button.open-report-dispute").click()
+        page.wait_for_url(re.compile(r"/console/disputes/\d{8}$"))
+        expect(page.locator("#dispute-status")).to_have_text("Received")
+        expect(page.locator("#dispute-person")).to_contain_text("Arman Ahmadi")
+        expect(page.locator("dd.summary")).to_contain_text("did not ask for the check")
+        page.screenshot(path=artifacts / "09c-dispute-from-report.png", full_page=True)
         page.click("nav a[href='/console/access-log']")
         page.fill("#person", son_id)
         page.click("#access-filter")
@@ -274,7 +320,7 @@ def test_agent_walk(
         page.goto(gateway.base + "/console/disputes?status=all")
         page.click(".languages button[lang=fa]")
         expect(page.locator("html")).to_have_attribute("dir", "rtl")
-        page.click("table.disputes a.dispute-code")
+        page.click(f"table.disputes a.dispute-code:text('{dispute_code}')")
         expect(page.locator("#dispute-status")).to_have_text("رسیدگی‌شده")
         page.screenshot(path=artifacts / "11-dispute-persian.png", full_page=True)
         page.set_viewport_size({"width": 390, "height": 844})

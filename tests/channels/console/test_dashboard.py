@@ -8,14 +8,14 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from eligibility_gw.channels.console.chart import stacked_bars
-from eligibility_gw.channels.console.records import DayCount, DisputeDraft
 from eligibility_gw.channels.console.supervision import day_windows, share_text, summarise
 from eligibility_gw.domain.answer import AnswerDraft
 from eligibility_gw.domain.model import Decision, Reason, ServiceSetting, Status
-from eligibility_gw.service import Asker
+from eligibility_gw.policy.askers import Asker
+from eligibility_gw.ports.casework import DayCount, DisputeDraft
 from eligibility_gw.wording import Wording
 from tests.channels.console.conftest import Console
-from tests.channels.console.support import AGENT, SON
+from tests.channels.console.support import AGENT, REZAEI_PHONE, SON
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 BUCHAREST = ZoneInfo("Europe/Bucharest")
@@ -120,14 +120,10 @@ def _undetermined(national_id: str) -> AnswerDraft:
 
 
 async def test_the_dashboard_page(console: Console) -> None:
-    service = console.core.service
-    for key, asker in (
-        ("rezaei", Asker("portal", "provider", "demo-pharmacy")),
-        (SON, Asker("portal", "provider", "demo-pharmacy")),
-        ("rezaei", Asker("sms", "insured", "")),
-    ):
-        await service.ask(console.ids[key], asker)
-    await console.core.store.answers.append(_undetermined(console.ids[SON]))
+    await console.provider_check("rezaei")
+    await console.provider_check(SON)
+    await console.inquiries.ask(Asker.for_insured("sms", REZAEI_PHONE), console.ids["rezaei"])
+    await console.tg.store.answers.append(_undetermined(console.ids[SON]))
     late = datetime.now(UTC) - timedelta(hours=60)
     for opened in (late, datetime.now(UTC)):
         await console.store.open_dispute(
@@ -161,9 +157,7 @@ async def test_the_dashboard_page(console: Console) -> None:
 
 
 async def test_the_dashboard_in_persian(console: Console) -> None:
-    await console.core.service.ask(
-        console.ids["rezaei"], Asker("portal", "provider", "demo-pharmacy")
-    )
+    await console.provider_check("rezaei")
     supervisor = await console.supervisor(**{"Accept-Language": "fa"})
     response, page = await supervisor.get("/console/dashboard")
     assert response.status == 200

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from eligibility_gw.channels.console.disputes import (
+from eligibility_gw.domain.disputes import (
     OPEN_STATUSES,
     OUTCOMES,
     TRANSITIONS,

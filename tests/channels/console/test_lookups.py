@@ -6,8 +6,7 @@ import re
 
 import pytest
 
-from eligibility_gw.channels.console.records import AccessQuery
-from eligibility_gw.service import Asker
+from eligibility_gw.ports.casework import AccessQuery
 from tests.channels.console.conftest import Console
 from tests.channels.console.support import (
     AGENT,
@@ -36,9 +35,7 @@ def member_row(html: str, name: str) -> str:
 
 
 async def _provider_code(console: Console, key: str) -> str:
-    answer = await console.core.service.ask(
-        console.ids[key], Asker("portal", "provider", "demo-pharmacy")
-    )
+    answer = await console.provider_check(key)
     return answer.tracking_code.grouped()
 
 
@@ -65,6 +62,10 @@ async def test_search_by_national_id_shows_the_family_with_todays_status(console
     assert "Eligible" in principal_row
     assert re.search(r"\d{4}-\d{2}-\d{2}", principal_row)  # the cover end date, for staff
     assert len(record_links_of(page)) == len(REZAEI_FAMILY)
+    # Said on the page: a preview, worked out now, not logged, no tracking code.
+    assert 'class="hint preview-note"' in page
+    assert "not logged" in page
+    assert await console.tg.answers() == 0
 
 
 @pytest.mark.parametrize(
@@ -92,8 +93,9 @@ async def test_search_by_tracking_code_shows_the_answer_and_the_family(console: 
     response, page = await agent.search(code.replace("-", " "))
     assert response.status == 200
     assert f"Answer {code}" in page
-    assert "provider demo-pharmacy" in page
-    assert "provider portal" in page
+    answer = page.split('class="card found-answer')[1].split("</section>")[0]
+    assert "Not eligible" in answer and "student certificate" in answer
+    assert "outpatient" in answer
     assert f'href="/console/disputes/new?code={code.replace("-", "")}"' in page
     assert 'id="open-answer-record"' in page
     assert "Family of Ali Rezaei" in page
@@ -190,7 +192,6 @@ async def test_the_record_shows_documents_history_and_phones(console: Console) -
     assert "Student certificate" in record or "student certificate" in record
     assert "registry" in record and "valid" in record
     assert code in record  # the inquiry history
-    assert "provider demo-pharmacy" in record
     assert REZAEI_PHONE in record  # the principal's phone, on an opened record
     assert "Family, status today" in record
 

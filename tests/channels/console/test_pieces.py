@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from eligibility_gw.adapters.memory import MemoryKeyValueStore
+from eligibility_gw.adapters.memory.state import MemoryKeyValueStore
 from eligibility_gw.channels.console import sessions
 from eligibility_gw.channels.console.lookup import (
     QueryKind,

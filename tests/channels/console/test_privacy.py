@@ -13,7 +13,7 @@ from tests.channels.console.test_casework import act, open_dispute, provider_cod
 
 
 async def test_a_whole_case_logs_nothing_personal(console: Console) -> None:
-    people = personas(console.core.pack, console.core.settings.today())
+    people = personas(console.inquiries.pack, console.inquiries.today())
     secrets = {p.row.national_id for p in people}
     secrets |= {p.row.given_name for p in people} | {p.row.family_name for p in people}
     secrets |= {p.row.phone for p in people if p.row.phone} | {"+989122220001"}
@@ -24,7 +24,7 @@ async def test_a_whole_case_logs_nothing_personal(console: Console) -> None:
         _, page = await agent.search(REZAEI_PHONE)
         digits, _ = await open_dispute(console, agent, code)
         await act(agent, digits, "start")
-        until = (console.core.settings.today() + timedelta(days=30)).isoformat()
+        until = (console.inquiries.today() + timedelta(days=30)).isoformat()
         await agent.form(
             f"/console/people/{record_link_for(page, 'Hamid Rezaei')}/documents",
             {"kind": "student_certificate", "valid_until": until, "note": "seen", "dispute": ""},

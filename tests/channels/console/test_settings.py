@@ -44,6 +44,8 @@ def test_defaults_follow_the_issue() -> None:
         ({"cookie_secure": "yes"}, "expected bool"),
         ({"service_level_hours": "48"}, "expected int"),
         ({"no_such_knob": 1}, "unknown setting"),
+        ({"hotline": ""}, "hotline"),
+        ({"hotline": "1" * 21}, "hotline"),
     ],
 )
 def test_bad_knobs_are_refused_in_words(table: dict[str, Any], message: str) -> None:
@@ -52,8 +54,10 @@ def test_bad_knobs_are_refused_in_words(table: dict[str, Any], message: str) -> 
 
 
 def test_a_disabled_console_is_not_mounted() -> None:
-    from eligibility_gw.app import create_app
+    from eligibility_gw.channels import gateway_app
 
-    app = create_app(parse_settings({"channels": {"console": {"enabled": False}}}))
+    app = gateway_app(parse_settings({"channels": {"console": {"enabled": False}}}))
     paths = {r.canonical for r in app.router.resources()}
     assert "/console" not in paths
+    on = gateway_app(parse_settings({}))
+    assert "/console" in {r.canonical for r in on.router.resources()}

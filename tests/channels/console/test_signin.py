@@ -21,8 +21,8 @@ from tests.channels.console.support import (
     SIGNIN,
     SUPERVISOR,
     SUPERVISOR_PASSWORD,
+    csrf_of,
 )
-from tests.channels.web.portal.support import csrf_of
 
 COOKIE_FLAGS = {"httponly": True, "secure": True, "samesite": "Strict", "path": "/", "max-age": ""}
 

@@ -1,12 +1,15 @@
-"""The console store's contract: the same tests against SQLite and PostgreSQL.
+"""The casework store's contract: the same tests against SQLite, PostgreSQL and memory://.
 
-PostgreSQL cases skip with a reason where no server listens on 127.0.0.1:5432 (CI has one).
+The console keeps its tables in the gateway's store (``Store.casework``), next to the
+registry its corrections change. PostgreSQL cases skip with a reason where no server listens
+on 127.0.0.1:5432 (CI has one).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -14,8 +17,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from eligibility_gw.channels.console.disputes import DisputeCode, DisputeStatus
-from eligibility_gw.channels.console.records import (
+from eligibility_gw.channels.console.supervision import day_windows
+from eligibility_gw.demo import personas
+from eligibility_gw.domain.answer import AnswerDraft
+from eligibility_gw.domain.disputes import DisputeCode, DisputeStatus
+from eligibility_gw.domain.model import Decision, ServiceSetting, Status
+from eligibility_gw.ports.casework import (
     AccessEntry,
     AccessQuery,
     ConsoleStore,
@@ -26,11 +33,6 @@ from eligibility_gw.channels.console.records import (
     EventKind,
     Role,
 )
-from eligibility_gw.channels.console.state import open_console_store
-from eligibility_gw.channels.console.supervision import day_windows
-from eligibility_gw.demo import personas
-from eligibility_gw.domain.answer import AnswerDraft
-from eligibility_gw.domain.model import Decision, ServiceSetting, Status
 from eligibility_gw.rulepacks import load_rule_pack
 from tests.channels.console.support import password_hash
 from tests.contract.stores import Backend, postgres_backend, postgres_reachable, sqlite_backend
@@ -52,22 +54,35 @@ class Stores:
     console: ConsoleStore
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@asynccontextmanager
+async def memory_backend() -> AsyncIterator[Backend]:
+    """The in-memory store (no SQL to tamper with)."""
+    from eligibility_gw.adapters.memory.store import MemoryStore
+
+    store = MemoryStore()
+
+    async def raw(_sql: str) -> None:
+        raise AssertionError("the memory store speaks no SQL")
+
+    try:
+        yield Backend(store, raw, "memory://")
+    finally:
+        await store.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres", "memory"])
 async def stores(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Stores]:
     if request.param == "sqlite":
         opened = sqlite_backend(tmp_path)
+    elif request.param == "memory":
+        opened = memory_backend()
     else:
         if not postgres_reachable():
             pytest.skip("no PostgreSQL server on 127.0.0.1:5432 (CI runs one)")
         opened = postgres_backend()
     async with opened as backend:
         await backend.store.registry.upsert_rows([p.row for p in personas(PACK, TODAY)])
-        console = await open_console_store(backend.store)
-        assert console is not None
-        try:
-            yield Stores(backend, console)
-        finally:
-            await console.close()
+        yield Stores(backend, backend.store.casework)
 
 
 def _draft(opened: datetime = T0, hours: int = 48, national_id: str = SON) -> DisputeDraft:

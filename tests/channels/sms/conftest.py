@@ -1,31 +1,31 @@
-"""Fixtures of the SMS channel tests: a demo registry on disk, a fake Twilio, the gateway."""
+"""Fixtures of the SMS channel tests: a fake Twilio, and gateways from the suite's factory."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from pathlib import Path
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
-from pytest_aiohttp import AiohttpClient, AiohttpServer
+from aiohttp.test_utils import TestServer
+from pytest_aiohttp import AiohttpServer
 
-from eligibility_gw.app import create_app
-from eligibility_gw.demo import Persona
+from eligibility_gw.domain.provider import ProviderKind
 from tests.channels.sms.support import (
+    INACTIVE_PROVIDER_ID,
+    PROVIDER_OFF,
     TOKEN,
     FakeTwilio,
-    SmsClient,
-    fill_registry,
-    gateway_settings,
+    SmsGateway,
+    twilio_settings,
 )
+from tests.conftest import MakeGateway
 
-MakeGateway = Callable[..., Awaitable[SmsClient]]
+#: ``make_sms(store="memory", languages=("en", "fa"), sms={...}, twilio={...}, **options)``.
+MakeSms = Callable[..., Awaitable[SmsGateway]]
 
 
 @pytest.fixture(autouse=True)
 def twilio_token(monkeypatch: pytest.MonkeyPatch) -> str:
-    """The auth token the gateway reads from its environment."""
+    """The auth token the gateway reads from its environment (``[twilio] auth_token_env``)."""
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", TOKEN)
     return TOKEN
 
@@ -45,44 +45,47 @@ async def twilio_server(aiohttp_server: AiohttpServer, fake_twilio: FakeTwilio) 
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    """A fresh SQLite file."""
-    return tmp_path / "gateway.sqlite3"
+def make_sms(
+    make_gateway: MakeGateway, twilio_server: TestServer, fake_twilio: FakeTwilio
+) -> MakeSms:
+    """Start a seeded gateway (memory store unless told) whose outbound SMS go to the fake.
 
-
-@pytest.fixture
-def people() -> list[Persona]:
-    """Filled in by ``make_gateway``: the personas in the registry."""
-    return []
-
-
-@pytest.fixture
-def make_gateway(
-    aiohttp_client: AiohttpClient,
-    db_path: Path,
-    twilio_server: TestServer,
-    fake_twilio: FakeTwilio,
-    people: list[Persona],
-) -> MakeGateway:
-    """Start a gateway on the demo registry with SMS knobs as given."""
+    English is the default language unless ``languages`` says otherwise; the demo pharmacy
+    is active and a clinic (``PROVIDER_OFF``) deactivated.
+    """
+    assert twilio_server is not None
 
     async def make(
-        languages: tuple[str, ...] = ("en", "fa"),
-        server: dict[str, object] | None = None,
-        **sms: object,
-    ) -> SmsClient:
-        settings = gateway_settings(db_path, fake_twilio.base_url, languages, server, **sms)
-        if not people:
-            people.extend(await fill_registry(settings))
-        client: TestClient[web.Request, web.Application] = await aiohttp_client(
-            create_app(settings)
+        *,
+        store: str = "memory",
+        languages: Sequence[str] = ("en", "fa"),
+        sms: Mapping[str, object] | None = None,
+        twilio: Mapping[str, object] | None = None,
+        channels: Mapping[str, Mapping[str, object]] | None = None,
+        **options: object,
+    ) -> SmsGateway:
+        tables = {name: dict(table) for name, table in (channels or {}).items()}
+        tables["sms"] = dict(sms or {})
+        gw = await make_gateway(
+            store=store,
+            languages=languages,
+            channels=tables,
+            twilio=twilio_settings(fake_twilio.base_url, **(twilio or {})),
+            **options,
         )
-        return SmsClient(client)
+        await gw.add_provider(
+            INACTIVE_PROVIDER_ID,
+            kind=ProviderKind.CLINIC,
+            phone=PROVIDER_OFF,
+            active=False,
+            name="Closed Clinic",
+        )
+        return SmsGateway(gw)
 
     return make
 
 
 @pytest.fixture
-async def gateway(make_gateway: MakeGateway) -> SmsClient:
-    """A gateway with the default SMS knobs (English first, Persian second)."""
-    return await make_gateway()
+async def gateway(make_sms: MakeSms) -> SmsGateway:
+    """A gateway on the memory store with the default SMS knobs (English first)."""
+    return await make_sms()

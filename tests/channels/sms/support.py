@@ -1,4 +1,10 @@
-"""Helpers of the SMS channel tests: signed Twilio posts, a fake Twilio REST API, the registry."""
+"""Helpers of the SMS channel tests: signed Twilio posts, a fake Twilio REST API, the gateway.
+
+``SmsGateway`` wraps the suite's ``TestGateway`` (``make_gateway``) with Twilio's side of the
+channel: inbound SMS signed with Twilio's own ``RequestValidator``. ``FakeTwilio`` stands in
+for the REST API the core's sender (``adapters/twilio``) posts to; the console tests use it
+too.
+"""
 
 from __future__ import annotations
 
@@ -7,28 +13,23 @@ import secrets
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
-from pathlib import Path
 from typing import Any
 
 from aiohttp import web
-from aiohttp.test_utils import TestClient
 from twilio.request_validator import RequestValidator
 
-from eligibility_gw.adapters.sqlite import open_sqlite_store
-from eligibility_gw.appkeys import CORE
-from eligibility_gw.bootstrap import Core
-from eligibility_gw.demo import DEMO_PROVIDER_PHONE, Persona, seed_demo
+from eligibility_gw.demo import DEMO_PROVIDER_PHONE
 from eligibility_gw.domain.answer import AnswerRecord
-from eligibility_gw.domain.provider import ProviderKind
-from eligibility_gw.providers import hash_api_key
-from eligibility_gw.rulepacks import rule_pack_for
-from eligibility_gw.settings import Settings, parse_settings
+from eligibility_gw.inquiries import Inquiries
+from eligibility_gw.ports import Store
+from eligibility_gw.ports.outbound import SmsSender
+from eligibility_gw.settings import Settings
 from eligibility_gw.textbudget import sms_segments
+from tests.gateway import Client, TestGateway
 
 TOKEN = "test-auth-token-0123456789abcdef"
 ACCOUNT_SID = "AC" + "1" * 32
-PUBLIC = "https://gw.example.org"
+PUBLIC = "https://gw.example.org"  # the public base URL of ``tests.gateway.gateway_settings``
 INBOUND = "/channels/sms/twilio"
 STATUS = "/channels/sms/twilio/status"
 SHORT_NUMBER = "+98300001420"
@@ -94,6 +95,19 @@ def twilio_form(sender: str, body: str, sid: str | None = None) -> dict[str, str
     }
 
 
+def twilio_settings(api_base_url: str, /, **overrides: object) -> dict[str, object]:
+    """A ``[twilio]`` table for a fake Twilio at ``api_base_url``, fast retries."""
+    table: dict[str, object] = {
+        "account_sid": ACCOUNT_SID,
+        "from_number": SHORT_NUMBER,
+        "api_base_url": api_base_url,
+        "retry_backoff_ms": 1,
+        "send_timeout_ms": 2000,
+    }
+    table.update(overrides)
+    return table
+
+
 @dataclass(frozen=True)
 class Reply:
     """What the webhook answered."""
@@ -117,25 +131,55 @@ class Reply:
         return sms_segments(self.message or "")
 
 
-class SmsClient:
-    """Posts signed Twilio webhooks to the app under test."""
+@dataclass
+class SmsGateway:
+    """A test gateway seen from Twilio: signed webhooks in, the core's ports to look at."""
 
-    def __init__(self, client: TestClient[web.Request, web.Application]) -> None:
-        self.client = client
+    gw: TestGateway
+
+    @property
+    def client(self) -> Client:
+        """The HTTP client of the gateway's app."""
+        return self.gw.client
 
     @property
     def app(self) -> web.Application:
         """The gateway's main app."""
-        return self.client.app
+        return self.gw.app
 
     @property
-    def core(self) -> Core:
-        """The gateway's core (store, service, limiter)."""
-        return self.app[CORE]
+    def settings(self) -> Settings:
+        """The gateway's settings."""
+        return self.gw.settings
+
+    @property
+    def store(self) -> Store:
+        """Every port of the store."""
+        return self.gw.store
+
+    @property
+    def inquiries(self) -> Inquiries:
+        """The inquiry policy's door."""
+        return self.gw.inquiries
+
+    @property
+    def sender(self) -> SmsSender:
+        """The core's outbound SMS (configured towards the fake Twilio)."""
+        sender = self.gw.gateway.sms_sender
+        assert sender is not None, "outbound SMS is not configured"
+        return sender
+
+    def nid(self, persona: str) -> str:
+        """A demo persona's national id."""
+        return self.gw.nid(persona)
 
     async def answers(self) -> int:
         """How many answers the log holds."""
-        return (await self.core.store.answers.verify()).rows
+        return await self.gw.answers()
+
+    async def answers_to(self, kind: str, asker_id: str, limit: int = 10) -> list[AnswerRecord]:
+        """The latest answers given to one asker, newest first."""
+        return await self.store.answers.by_asker(kind, asker_id, limit=limit)
 
     async def post(
         self,
@@ -208,62 +252,3 @@ class FakeTwilio:
         app = web.Application()
         app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", self.create_message)
         return app
-
-
-def gateway_settings(
-    db: Path,
-    twilio_url: str = "http://127.0.0.1:9",
-    languages: Sequence[str] = ("en", "fa"),
-    server: Mapping[str, object] | None = None,
-    **sms: object,
-) -> Settings:
-    """Settings of a test gateway on ``db``, its SMS channel pointed at a fake Twilio."""
-    channel: dict[str, object] = {
-        "account_sid": ACCOUNT_SID,
-        "from_number": SHORT_NUMBER,
-        "api_base_url": twilio_url,
-        "retry_backoff_ms": 1,
-        "send_timeout_ms": 2000,
-    }
-    channel.update(sms)
-    return parse_settings(
-        {
-            "gateway": {
-                "rule_pack": "ir-tamin",
-                "time_zone": "Asia/Tehran",
-                "languages": list(languages),
-            },
-            "store": {"url": f"sqlite:///{db}"},
-            "server": {"public_base_url": PUBLIC, **(server or {})},
-            "channels": {"sms": channel},
-        },
-        source="<sms tests>",
-    )
-
-
-async def fill_registry(settings: Settings) -> list[Persona]:
-    """The demo personas, the demo pharmacy (active) and a deactivated clinic, on disk."""
-    store = await open_sqlite_store(settings.store.url.removeprefix("sqlite:///"))
-    try:
-        people = await seed_demo(store, rule_pack_for(settings), settings.today(), "demo", PROVIDER)
-        await store.providers.add(
-            INACTIVE_PROVIDER_ID,
-            "Closed Clinic",
-            ProviderKind.CLINIC,
-            PROVIDER_OFF,
-            hash_api_key("closed"),
-        )
-        await store.providers.set_active(INACTIVE_PROVIDER_ID, False)
-    finally:
-        await store.close()
-    return people
-
-
-def persona(people: Sequence[Persona], key: str) -> Persona:
-    """One persona by key."""
-    return next(p for p in people if p.key == key)
-
-
-def cover_end_of(record: AnswerRecord) -> date | None:
-    """The cover end the log holds for an answer."""
-    return record.draft.decision.cover_end

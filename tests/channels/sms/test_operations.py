@@ -8,15 +8,16 @@ import pytest
 from structlog.testing import capture_logs
 
 from eligibility_gw.logs import redact
+from eligibility_gw.ports import StoreUnavailable
 from eligibility_gw.wording import Wording
-from tests.channels.sms.conftest import MakeGateway
+from tests.channels.sms.conftest import MakeSms
 from tests.channels.sms.support import (
     KARIMI,
     PROVIDER,
     REZAEI,
     STATUS,
     STRANGER,
-    SmsClient,
+    SmsGateway,
     new_sid,
     twilio_form,
 )
@@ -25,7 +26,7 @@ PERSONAL = ["1000000052", "1000000011", "1000000079", "Hamid", "Rezaei", "Karimi
 PHONES = [REZAEI, KARIMI, PROVIDER, STRANGER]
 
 
-async def test_logs_hold_no_phone_id_name_or_body(gateway: SmsClient) -> None:
+async def test_logs_hold_no_phone_id_name_or_body(gateway: SmsGateway) -> None:
     with capture_logs() as logs:
         await gateway.text(REZAEI, "1000000052")
         await gateway.text(PROVIDER, "1000000052 2026-11-20")
@@ -42,10 +43,8 @@ async def test_logs_hold_no_phone_id_name_or_body(gateway: SmsClient) -> None:
             assert value not in rendered, (value, rendered)
 
 
-async def test_shed_sms_are_answered_busy_in_the_senders_language(
-    make_gateway: MakeGateway,
-) -> None:
-    gw = await make_gateway(server={"max_in_flight": 0})
+async def test_shed_sms_are_answered_busy_in_the_senders_language(make_sms: MakeSms) -> None:
+    gw = await make_sms(server={"max_in_flight": 0})
     reply = await gw.text(REZAEI, "۱۰۰۰۰۰۰۰۱۱")
     assert reply.status == 200
     assert reply.message == Wording("fa").t("sms.busy")
@@ -58,12 +57,12 @@ async def test_shed_sms_are_answered_busy_in_the_senders_language(
 
 
 async def test_a_failure_inside_gets_words_not_a_traceback(
-    gateway: SmsClient, monkeypatch: pytest.MonkeyPatch
+    gateway: SmsGateway, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async def broken(_phone: str) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(gateway.core.store.registry, "people_by_phone", broken)
+    monkeypatch.setattr(gateway.store.registry, "people_by_phone", broken)
     with capture_logs() as logs:
         reply = await gateway.text(REZAEI, "1000000011")
     assert reply.status == 200
@@ -73,12 +72,30 @@ async def test_a_failure_inside_gets_words_not_a_traceback(
     assert "boom" not in repr(failed)
 
 
-async def test_registry_errors_are_answered_in_words(
-    gateway: SmsClient, monkeypatch: pytest.MonkeyPatch
+async def test_a_store_that_cannot_answer_is_told_politely(
+    gateway: SmsGateway, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async def down(_phone: str) -> None:
-        raise OSError("disk")
+    """The store's one error is "cannot answer now": words, a 200, and no failure logged."""
 
-    monkeypatch.setattr(gateway.core.store.registry, "people_by_phone", down)
-    reply = await gateway.text(REZAEI, "1000000011")
+    async def down(*_args: object) -> None:
+        raise StoreUnavailable("disk")
+
+    monkeypatch.setattr(gateway.store.registry, "people_by_phone", down)
+    with capture_logs() as logs:
+        reply = await gateway.text(REZAEI, "1000000011")
+    assert reply.status == 200
     assert reply.message == Wording("en").t("reason.REGISTRY_UNAVAILABLE")
+    events = [e["event"] for e in logs]
+    assert "sms_store_unavailable" in events
+    assert "sms_failed" not in events
+
+
+async def test_a_no_is_answered_politely_when_the_records_are_down(
+    gateway: SmsGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def down(*_args: object) -> None:
+        raise StoreUnavailable("pool")
+
+    monkeypatch.setattr(gateway.store.sms, "latest_outbound", down)
+    reply = await gateway.text(REZAEI, "نه")
+    assert reply.message == Wording("fa").t("reason.REGISTRY_UNAVAILABLE")

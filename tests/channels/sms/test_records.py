@@ -1,23 +1,20 @@
-"""The ``SmsRecords`` contract, run unchanged against memory, SQLite and PostgreSQL.
+"""The ``SmsRecords`` contract, run unchanged against the memory, SQLite and PostgreSQL stores.
 
-PostgreSQL cases skip with a reason where no server listens on 127.0.0.1:5432 (CI has one).
+The records are one port of the store that ``bootstrap`` opens (``store.sms``): on the
+store's own database handle or pool. PostgreSQL cases skip with a reason where no server
+listens on 127.0.0.1:5432 (CI has one).
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from eligibility_gw.adapters.postgres import PostgresStore
-from eligibility_gw.adapters.postgres.sms import open_postgres_sms_records
-from eligibility_gw.adapters.sqlite import open_sqlite_store
-from eligibility_gw.adapters.sqlite.sms import open_sqlite_sms_records
-from eligibility_gw.channels.sms.records import (
-    MemorySmsRecords,
+from eligibility_gw.bootstrap import open_store
+from eligibility_gw.ports.messages import (
     OutboundSms,
     SmsRecords,
     StatusEvent,
@@ -25,6 +22,7 @@ from eligibility_gw.channels.sms.records import (
 )
 from tests.channels.sms.support import new_sid
 from tests.contract.stores import postgres_backend, postgres_reachable
+from tests.gateway import gateway_settings
 
 T0 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
@@ -35,20 +33,14 @@ async def records(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
         if not postgres_reachable():
             pytest.skip("no PostgreSQL server on 127.0.0.1:5432 (CI runs one)")
         async with postgres_backend() as backend:  # a fresh, migrated schema
-            assert isinstance(backend.store, PostgresStore)
-            on_pool: SmsRecords = await open_postgres_sms_records(backend.store.pool)
-            yield on_pool
-            await on_pool.close()  # the pool stays the store's, closed by it
+            yield backend.store.sms
         return
-    if request.param == "memory":
-        found: SmsRecords = MemorySmsRecords()
-    else:
-        path = tmp_path / "records.sqlite3"
-        store = await open_sqlite_store(path)  # applies the migrations
+    url = "memory://" if request.param == "memory" else f"sqlite:///{tmp_path / 'r.sqlite3'}"
+    store = await open_store(gateway_settings(url))  # migrated as the gateway opens it
+    try:
+        yield store.sms
+    finally:
         await store.close()
-        found = await open_sqlite_sms_records(path)
-    yield found
-    await found.close()
 
 
 def _sms(
@@ -122,8 +114,3 @@ async def test_reports_once_per_inbound_message(records: SmsRecords) -> None:
     assert await records.add_report(second)
     assert await records.reports() == [second, report]
     assert await records.reports(limit=1) == [second]
-
-
-async def test_sqlite_records_need_the_migration(tmp_path: Path) -> None:
-    with pytest.raises(sqlite3.OperationalError, match="0002_sms"):
-        await open_sqlite_sms_records(tmp_path / "empty.sqlite3")

@@ -9,13 +9,13 @@ import aiohttp
 import pytest
 from structlog.testing import capture_logs
 
-from tests.channels.sms.conftest import MakeGateway
+from tests.channels.sms.conftest import MakeSms
 from tests.channels.sms.support import (
     INBOUND,
     PUBLIC,
     REZAEI,
     STATUS,
-    SmsClient,
+    SmsGateway,
     new_sid,
     sign,
     twilio_form,
@@ -96,7 +96,7 @@ FORGERIES = [
 
 
 @pytest.mark.parametrize("forgery", FORGERIES, ids=[f.id for f in FORGERIES])
-async def test_forged_requests_get_403(gateway: SmsClient, forgery: Forgery) -> None:
+async def test_forged_requests_get_403(gateway: SmsGateway, forgery: Forgery) -> None:
     form, signature = forgery.make()
     with capture_logs() as logs:
         reply = await gateway.post(form, path=forgery.path, signature=signature)
@@ -110,7 +110,7 @@ async def test_forged_requests_get_403(gateway: SmsClient, forgery: Forgery) -> 
             assert value not in logged  # neither the body nor the phone numbers
 
 
-async def test_signature_over_every_field_twilio_sent(gateway: SmsClient) -> None:
+async def test_signature_over_every_field_twilio_sent(gateway: SmsGateway) -> None:
     """Twilio adds fields without notice: they are signed, and accepted."""
     form = [*_form(), ("AddOns", '{"status":"successful"}'), ("NewField", "x")]
     reply = await gateway.post(form)
@@ -118,7 +118,7 @@ async def test_signature_over_every_field_twilio_sent(gateway: SmsClient) -> Non
     assert reply.message and "Code" in reply.message
 
 
-async def test_signature_covers_the_query_string(gateway: SmsClient) -> None:
+async def test_signature_covers_the_query_string(gateway: SmsGateway) -> None:
     form = _form()
     path = INBOUND + "?tenant=north"
     assert (await gateway.post(form, path=path)).status == 200
@@ -126,13 +126,13 @@ async def test_signature_covers_the_query_string(gateway: SmsClient) -> None:
     assert forged.status == 403
 
 
-async def test_signature_with_the_default_port_in_the_url(gateway: SmsClient) -> None:
+async def test_signature_with_the_default_port_in_the_url(gateway: SmsGateway) -> None:
     form = _form()
     reply = await gateway.post(form, signed_url="https://gw.example.org:443" + INBOUND)
     assert reply.status == 200
 
 
-async def test_signature_with_sha256_settings_header(gateway: SmsClient) -> None:
+async def test_signature_with_sha256_settings_header(gateway: SmsGateway) -> None:
     from twilio.request_validator import HMAC_SHA256, RequestValidator
 
     from tests.channels.sms.support import TOKEN
@@ -160,14 +160,14 @@ BAD_REQUESTS = [
 
 @pytest.mark.parametrize(("name", "form"), BAD_REQUESTS, ids=[n for n, _ in BAD_REQUESTS])
 async def test_signed_but_malformed_gets_400(
-    gateway: SmsClient, name: str, form: list[tuple[str, str]]
+    gateway: SmsGateway, name: str, form: list[tuple[str, str]]
 ) -> None:
     reply = await gateway.post(form)
     assert reply.status == 400, name
     assert await gateway.answers() == 0
 
 
-async def test_unreadable_sender_gets_no_reply(gateway: SmsClient) -> None:
+async def test_unreadable_sender_gets_no_reply(gateway: SmsGateway) -> None:
     """An alphanumeric sender cannot be answered or identified: ``<Response/>``."""
     reply = await gateway.post(twilio_form("VODAFONE", "1000000011"))
     assert reply.status == 200
@@ -175,7 +175,7 @@ async def test_unreadable_sender_gets_no_reply(gateway: SmsClient) -> None:
     assert await gateway.answers() == 0
 
 
-async def test_json_body_is_refused(gateway: SmsClient) -> None:
+async def test_json_body_is_refused(gateway: SmsGateway) -> None:
     signature = sign(PUBLIC + INBOUND, [])
     async with gateway.client.post(
         INBOUND, json={"Body": "1000000011"}, headers={"X-Twilio-Signature": signature}
@@ -184,7 +184,7 @@ async def test_json_body_is_refused(gateway: SmsClient) -> None:
         assert resp.status in (400, 403)
 
 
-async def test_multipart_with_a_file_is_refused(gateway: SmsClient) -> None:
+async def test_multipart_with_a_file_is_refused(gateway: SmsGateway) -> None:
     data = aiohttp.FormData()
     data.add_field("MessageSid", new_sid())
     data.add_field("From", REZAEI)
@@ -193,7 +193,7 @@ async def test_multipart_with_a_file_is_refused(gateway: SmsClient) -> None:
         assert resp.status == 400
 
 
-async def test_undecodable_form_is_refused(gateway: SmsClient) -> None:
+async def test_undecodable_form_is_refused(gateway: SmsGateway) -> None:
     async with gateway.client.post(
         INBOUND,
         data=b"Body=%FF%FE&From=%2B989121110001",
@@ -205,18 +205,31 @@ async def test_undecodable_form_is_refused(gateway: SmsClient) -> None:
         assert resp.status in (400, 403)
 
 
-async def test_oversized_body_gets_413(make_gateway: MakeGateway) -> None:
-    gw = await make_gateway(max_request_bytes=4096)
+async def test_oversized_body_gets_413(make_sms: MakeSms) -> None:
+    gw = await make_sms(sms={"max_request_bytes": 4096})
     form = twilio_form(REZAEI, "x" * 5000)
     reply = await gw.post(form)
     assert reply.status == 413
 
 
 async def test_without_auth_token_nothing_is_answered(
-    make_gateway: MakeGateway, monkeypatch: pytest.MonkeyPatch
+    make_sms: MakeSms, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("TWILIO_AUTH_TOKEN")
-    gw = await make_gateway()
+    gw = await make_sms()
     reply = await gw.post(twilio_form(REZAEI, "1000000011"))
     assert reply.status == 503
     assert await gw.answers() == 0
+
+
+async def test_the_token_is_read_from_the_twilio_section(
+    make_sms: MakeSms, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``[twilio] auth_token_env`` names the variable: inbound and outbound share the account."""
+    monkeypatch.delenv("TWILIO_AUTH_TOKEN")
+    monkeypatch.setenv("NORTH_TWILIO_TOKEN", "north-token")
+    gw = await make_sms(twilio={"auth_token_env": "NORTH_TWILIO_TOKEN"})
+    form = twilio_form(REZAEI, "1000000011")
+    assert (await gw.post(form, token="north-token")).status == 200
+    assert (await gw.post(twilio_form(REZAEI, "HELP"))).status == 403  # the default token
+    assert gw.sender.ready

@@ -1,30 +1,29 @@
-"""Fixtures of the Telegram channel tests: a fake Bot API, a demo registry, the gateway."""
+"""Fixtures of the Telegram channel tests: a fake Bot API and gateways from ``make_gateway``."""
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Awaitable, Callable
-from pathlib import Path
+from collections.abc import Awaitable, Callable, Mapping
 
 import pytest
 from aiohttp.test_utils import TestServer
-from pytest_aiohttp import AiohttpClient, AiohttpServer
+from pytest_aiohttp import AiohttpServer
 
-from eligibility_gw.app import create_app
-from eligibility_gw.demo import Persona
 from tests.channels.telegram.fakeapi import FakeBotApi
 from tests.channels.telegram.support import (
     SECRET,
     SECRET_ENV,
     TOKEN,
     TOKEN_ENV,
-    Client,
+    TelegramGateway,
     TelegramUser,
-    fill_registry,
-    gateway_settings,
+    add_test_people,
+    telegram_channels,
 )
+from tests.conftest import MakeGateway
 
-MakeGateway = Callable[..., Awaitable[Client]]
+#: ``make_telegram(store="memory", telegram={...}, crowd=0, fresh=True, **make_gateway
+#: options)``: a gateway with the Telegram channel on the fake Bot API.
+MakeTelegram = Callable[..., Awaitable[TelegramGateway]]
 MakeUser = Callable[..., TelegramUser]
 
 
@@ -54,45 +53,40 @@ def api_url(api_server: TestServer) -> str:
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    """A fresh SQLite file."""
-    return tmp_path / "gateway.sqlite3"
+def make_telegram(make_gateway: MakeGateway, api_url: str, fake_api: FakeBotApi) -> MakeTelegram:
+    """Start gateways with the Telegram channel (in memory unless a test asks otherwise).
 
+    ``fresh=False`` starts on a store that already holds the demo (a restart).
+    """
 
-@pytest.fixture
-def people() -> list[Persona]:
-    """Filled in by ``make_gateway``: the personas in the registry."""
-    return []
-
-
-@pytest.fixture
-def make_gateway(
-    aiohttp_client: AiohttpClient, db_path: Path, api_url: str, people: list[Persona]
-) -> MakeGateway:
-    """Start a gateway (``create_app``) on the demo registry with Telegram knobs as given."""
-
-    async def make(crowd: int = 0, **telegram: object) -> Client:
-        settings = gateway_settings(db_path, api_url, telegram)
-        if not people:
-            people.extend(await fill_registry(settings, crowd))
-        client: Client = await aiohttp_client(create_app(settings))
-        return client
+    async def make(
+        *,
+        store: str = "memory",
+        telegram: Mapping[str, object] | None = None,
+        crowd: int = 0,
+        fresh: bool = True,
+        **options: object,
+    ) -> TelegramGateway:
+        test = await make_gateway(
+            store=store,
+            seed_demo=fresh,
+            channels=telegram_channels(api_url, telegram),
+            **options,
+        )
+        if fresh:
+            await add_test_people(test, crowd)
+        return TelegramGateway(test, fake_api)
 
     return make
 
 
 @pytest.fixture
-async def gateway(make_gateway: MakeGateway) -> Client:
-    """A gateway with the default knobs."""
-    return await make_gateway()
+async def gateway(make_telegram: MakeTelegram) -> TelegramGateway:
+    """A gateway on the memory store with the default knobs."""
+    return await make_telegram()
 
 
 @pytest.fixture
-def make_user(gateway: Client, fake_api: FakeBotApi) -> MakeUser:
+def make_user(gateway: TelegramGateway) -> MakeUser:
     """A new Telegram user of ``gateway``, each with a user id of their own."""
-    ids = itertools.count(424_242_001)
-
-    def make(language_code: str | None = "en", chat_type: str = "private") -> TelegramUser:
-        return TelegramUser(gateway, fake_api, next(ids), language_code, chat_type)
-
-    return make
+    return gateway.user

@@ -1,25 +1,22 @@
-"""Reading what the bot said: tracking codes, answer records, expected shared wording."""
+"""Reading what the bot said: tracking codes, logged answers, the expected shared wording."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from eligibility_gw.adapters.sqlite import SqliteStore
-from eligibility_gw.appkeys import CORE
-from eligibility_gw.bootstrap import Core
 from eligibility_gw.channels.telegram.keyboards import Action, menu_label
 from eligibility_gw.domain.answer import AnswerRecord
-from eligibility_gw.domain.decide import decide
 from eligibility_gw.domain.digits import ascii_digits
-from eligibility_gw.domain.model import Decision, ServiceSetting
+from eligibility_gw.domain.model import Decision
 from eligibility_gw.domain.tracking import TrackingCode
+from eligibility_gw.policy.askers import Asker
+from eligibility_gw.policy.disclosure import undated
+from eligibility_gw.presenting import resolve_text
 from eligibility_gw.wording import Wording
-from tests.channels.telegram.support import CODE, Client
+from tests.channels.telegram.support import CODE, TelegramGateway
 
-
-def core_of(client: Client) -> Core:
-    """The running gateway's core."""
-    return client.app[CORE]
+#: Whoever reads the log and the registry in these tests (nothing it asks is logged).
+OPERATOR = Asker.for_operator("telegram-tests")
 
 
 def codes_in(text: str) -> list[str]:
@@ -27,40 +24,44 @@ def codes_in(text: str) -> list[str]:
     return [ascii_digits(c).replace("-", "") for c in CODE.findall(text)]
 
 
-async def record_of(client: Client, text: str) -> AnswerRecord:
+async def record_of(tg: TelegramGateway, text: str) -> AnswerRecord:
     """The logged answer whose (one) tracking code ``text`` quotes."""
     [code] = codes_in(text)
-    record = await core_of(client).service.recorded(TrackingCode(code))
+    record = await tg.test.store.answers.find(TrackingCode(code))
     assert record is not None
     return record
 
 
-async def logged_answers(client: Client) -> int:
+async def logged_answers(tg: TelegramGateway) -> int:
     """How many answers the log holds."""
-    store = core_of(client).store
-    assert isinstance(store, SqliteStore)
-    await store.answers.drain()  # answers are written by group commit
-    return (await store.answers.verify()).rows
+    return await tg.test.answers()
 
 
-async def expected_decision(client: Client, national_id: str) -> Decision:
-    """What the rules say today about ``national_id`` (decided directly, not logged)."""
-    core = core_of(client)
-    family = await core.store.registry.find_family(national_id)
+async def expected_decision(tg: TelegramGateway, national_id: str) -> Decision:
+    """What the rules say today about ``national_id`` (the staff preview: not logged)."""
+    family = await tg.inquiries.family_of(OPERATOR, national_id)
     assert family is not None
-    person = family.member(national_id)
-    assert person is not None
-    return decide(person, family, core.settings.today(), ServiceSetting.OUTPATIENT, core.pack)
+    [status] = [
+        s.decision
+        for s in await tg.inquiries.preview(OPERATOR, family)
+        if s.person.national_id == national_id
+    ]
+    return status
 
 
-def shared_wording(client: Client, w: Wording, decision: Decision) -> list[str]:
-    """The shared texts every channel shows for ``decision``: status, reasons, what to bring."""
-    pack = core_of(client).pack
+def shared_wording(
+    tg: TelegramGateway, w: Wording, decision: Decision, provider: bool = False
+) -> list[str]:
+    """The shared texts every channel shows for ``decision``: status, reasons, what to bring.
+
+    ``provider``: as a provider reads them, without the member's dates.
+    """
+    pack = tg.test.gateway.pack
     parts = [w.status(decision.status)]
     for reason in decision.reasons:
-        parts.append(w.reason(reason))
-        document = pack.documents.get(reason.resolve_with) if reason.resolve_with else None
-        resolve = w.resolve(reason, document.issued_by if document else None)
+        shown = undated(reason) if provider else reason
+        parts.append(w.reason(shown))
+        resolve = resolve_text(w, pack, shown)
         if resolve:
             parts.append(resolve)
     return parts
@@ -69,3 +70,10 @@ def shared_wording(client: Client, w: Wording, decision: Decision) -> list[str]:
 def labels(w: Wording, actions: Sequence[Action]) -> list[str]:
     """Menu labels in ``w``'s language."""
     return [menu_label(w, a) for a in actions]
+
+
+def worded(text: str, w: Wording, key: str) -> bool:
+    """Say whether ``text`` is message ``key`` with some number of minutes."""
+    before, after = w.t(key, minutes="\0").split("\0")
+    minutes = text.removeprefix(before).removesuffix(after)
+    return text.startswith(before) and text.endswith(after) and 1 <= len(minutes) <= 2

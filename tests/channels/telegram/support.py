@@ -1,5 +1,6 @@
-"""What the Telegram tests share: settings, the registry on disk, and a user who talks to the
-bot by posting updates to the webhook, as Telegram would."""
+"""What the Telegram tests share: the channel's settings, a gateway from the suite's one
+factory (``make_gateway``) with the demo registry, and a user who talks to the bot by posting
+updates to the webhook, as Telegram would."""
 
 from __future__ import annotations
 
@@ -9,22 +10,17 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Any, Literal
 
-from aiohttp import web
-from aiohttp.test_utils import TestClient
-
-from eligibility_gw.adapters.sqlite import open_sqlite_store
 from eligibility_gw.channels.telegram.webhook import SECRET_HEADER
-from eligibility_gw.demo import DEMO_PROVIDER_PHONE, Persona, seed_demo
+from eligibility_gw.demo import DEMO_PROVIDER_PHONE
 from eligibility_gw.domain.provider import ProviderKind
+from eligibility_gw.inquiries import Inquiries
 from eligibility_gw.ports import RegistryRow
-from eligibility_gw.providers import hash_api_key
-from eligibility_gw.rulepacks import rule_pack_for
-from eligibility_gw.settings import Settings, parse_settings
+from eligibility_gw.wording import Wording
 from tests.channels.telegram.fakeapi import Call, FakeBotApi
 from tests.conftest import ir_id
+from tests.gateway import Client, TestGateway
 
 TOKEN = "123456789:TEST-token_for_the-fake-bot-api"
 SECRET = "test-webhook-secret_42"
@@ -36,22 +32,26 @@ PUBLIC = "https://egw.example.org"
 PROVIDER_PHONE = DEMO_PROVIDER_PHONE
 INACTIVE_PROVIDER_ID = "closed-clinic"
 INACTIVE_PROVIDER_PHONE = "+989350000002"
+#: Principals' phones of the demo: Rezaei (a family of six), Karimi (eight: two pages of
+#: buttons), Ahmadi (whose cover ended).
+ALI_PHONE = "+989121110001"
+HOSSEIN_PHONE = "+989121110002"
+SAMAN_PHONE = "+989121110003"
 #: On file for many principals at once (a guardian's phone): long answers.
 CROWDED_PHONE = "+989121110099"
 UNKNOWN_PHONE = "+989121119999"
 #: Grouped tracking codes, in ASCII or Persian digits.
 CODE = re.compile(r"[0-9۰-۹]{4}-[0-9۰-۹]{4}-[0-9۰-۹]{4}")
+#: The other channels stay off: these tests start the Telegram channel alone.
+OTHER_CHANNELS_OFF: dict[str, dict[str, object]] = {
+    name: {"enabled": False} for name in ("web", "sms", "ussd", "console")
+}
 
-Client = TestClient[web.Request, web.Application]
 
-
-def gateway_settings(
-    db: Path,
-    api_url: str,
-    telegram: Mapping[str, object] | None = None,
-    languages: Sequence[str] = ("fa", "en"),
-) -> Settings:
-    """A test gateway on ``db`` with only the Telegram channel, pointed at the fake API."""
+def telegram_channels(
+    api_url: str, telegram: Mapping[str, object] | None = None
+) -> dict[str, dict[str, object]]:
+    """``[channels.*]`` of a test gateway: Telegram pointed at the fake Bot API, no other."""
     channel: dict[str, object] = {
         "token_env": TOKEN_ENV,
         "secret_env": SECRET_ENV,
@@ -59,24 +59,7 @@ def gateway_settings(
         "api_file_base_url": f"{api_url}/file/bot",
     }
     channel.update(telegram or {})
-    return parse_settings(
-        {
-            "gateway": {
-                "rule_pack": "ir-tamin",
-                "time_zone": "Asia/Tehran",
-                "languages": list(languages),
-            },
-            "store": {"url": f"sqlite:///{db}"},
-            "server": {"public_base_url": PUBLIC},
-            "channels": {
-                "telegram": channel,
-                "web": {"enabled": False},
-                "sms": {"enabled": False},
-                "ussd": {"enabled": False},
-            },
-        },
-        source="<telegram tests>",
-    )
+    return {**OTHER_CHANNELS_OFF, "telegram": channel}
 
 
 def crowd_rows(today: date, count: int) -> list[RegistryRow]:
@@ -104,29 +87,59 @@ def crowd_rows(today: date, count: int) -> list[RegistryRow]:
     ]
 
 
-async def fill_registry(settings: Settings, crowd: int = 0) -> list[Persona]:
-    """The demo personas, the demo pharmacy, a deactivated clinic and a crowd, on disk."""
-    today = settings.today()
-    store = await open_sqlite_store(settings.store.url.removeprefix("sqlite:///"))
-    try:
-        people = await seed_demo(store, rule_pack_for(settings), today, "a", PROVIDER_PHONE)
-        if crowd:
-            await store.registry.upsert_rows(crowd_rows(today, crowd))
-        await store.providers.add(
-            INACTIVE_PROVIDER_ID,
-            "Closed Clinic",
-            ProviderKind.CLINIC,
-            INACTIVE_PROVIDER_PHONE,
-            hash_api_key("b"),
+async def add_test_people(test: TestGateway, crowd: int = 0) -> None:
+    """Beside the demo: a deactivated clinic with a phone, and ``crowd`` guarded principals."""
+    await test.add_provider(
+        INACTIVE_PROVIDER_ID,
+        kind=ProviderKind.CLINIC,
+        phone=INACTIVE_PROVIDER_PHONE,
+        active=False,
+        name="Closed Clinic",
+    )
+    if crowd:
+        await test.store.registry.upsert_rows(crowd_rows(test.settings.today(), crowd))
+
+
+@dataclass
+class TelegramGateway:
+    """A running test gateway with the Telegram channel, and the fake Bot API it talks to."""
+
+    test: TestGateway
+    api: FakeBotApi
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(424_242_001))
+
+    @property
+    def client(self) -> Client:
+        """The HTTP client of the gateway."""
+        return self.test.client
+
+    @property
+    def inquiries(self) -> Inquiries:
+        """The gateway's one door to answers (what the API side of a test asks through)."""
+        return self.test.inquiries
+
+    def nid(self, persona: str) -> str:
+        """A demo persona's national id, by key."""
+        return self.test.nid(persona)
+
+    def row(self, persona: str) -> RegistryRow:
+        """A demo persona's registry row, by key."""
+        return self.test.people[persona].row
+
+    def user(
+        self, language_code: str | None = "en", chat_type: str = "private", user_id: int = 0
+    ) -> TelegramUser:
+        """A Telegram user of this gateway, with a user id of their own unless given one."""
+        return TelegramUser(
+            self.client, self.api, user_id or next(self._ids), language_code, chat_type
         )
-        await store.providers.set_active(INACTIVE_PROVIDER_ID, False)
-    finally:
-        await store.close()
-    return people
 
-
-_update_ids = itertools.count(1)
-_message_ids = itertools.count(1)
+    async def linked(self, phone: str, language_code: str = "en") -> TelegramUser:
+        """A new user whose private chat is linked to ``phone`` (their own contact shared)."""
+        user = self.user(language_code)
+        calls = await user.share_contact(phone)
+        assert only_text(calls) == Wording(language_code).t("telegram.contact.bound")
+        return user
 
 
 def texts(calls: Sequence[Call]) -> list[str]:
@@ -139,6 +152,10 @@ def only_text(calls: Sequence[Call]) -> str:
     sent = texts(calls)
     assert len(sent) == 1, sent
     return sent[0]
+
+
+_update_ids = itertools.count(1)
+_message_ids = itertools.count(1)
 
 
 @dataclass

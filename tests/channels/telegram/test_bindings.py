@@ -1,12 +1,11 @@
-"""The chat-to-phone bindings: the same behaviour in memory, SQLite and PostgreSQL, kept
-across restarts of the store and of the whole gateway.
+"""The chat-to-phone bindings (the store's ``chats`` port): the same behaviour in memory, on
+SQLite and on PostgreSQL, kept across reopening the store and restarting the gateway.
 
 PostgreSQL cases skip with a reason where no server listens on 127.0.0.1:5432 (CI has one).
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,20 +13,13 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from eligibility_gw.adapters.postgres.telegram import PostgresTelegramBindings
+from eligibility_gw.adapters.memory.store import MemoryStore
 from eligibility_gw.adapters.sqlite import open_sqlite_store
-from eligibility_gw.adapters.sqlite.telegram import open_sqlite_telegram_bindings
-from eligibility_gw.channels.telegram.bindings import (
-    Binding,
-    MemoryTelegramBindings,
-    TelegramBindings,
-    open_bindings,
-)
+from eligibility_gw.ports.chats import Binding, TelegramBindings
 from eligibility_gw.wording import Wording
-from tests.channels.telegram.conftest import MakeGateway
-from tests.channels.telegram.fakeapi import FakeBotApi
-from tests.channels.telegram.support import TelegramUser, only_text
-from tests.contract.stores import postgres_backend, postgres_reachable
+from tests.channels.telegram.conftest import MakeTelegram
+from tests.channels.telegram.support import ALI_PHONE, only_text
+from tests.contract.stores import postgres_backend, postgres_reachable, sqlite_backend
 
 BOUND_AT = datetime(2026, 11, 23, 8, 30, tzinfo=UTC)
 
@@ -36,26 +28,18 @@ BOUND_AT = datetime(2026, 11, 23, 8, 30, tzinfo=UTC)
 async def bindings(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> AsyncIterator[TelegramBindings]:
-    """Each implementation in turn: a migrated file for SQLite, a fresh schema for PostgreSQL."""
+    """Each store's ``chats`` in turn: a fresh SQLite file, a fresh PostgreSQL schema."""
     if request.param == "memory":
-        yield MemoryTelegramBindings()
+        yield MemoryStore().chats
         return
     if request.param == "postgres":
         if not postgres_reachable():
             pytest.skip("no PostgreSQL server on 127.0.0.1:5432 (CI runs one)")
         async with postgres_backend() as backend:
-            on_pool = await open_bindings(backend.store)
-            assert isinstance(on_pool, PostgresTelegramBindings)
-            yield on_pool
-            await on_pool.close()  # the pool stays the store's, closed by it
+            yield backend.store.chats
         return
-    path = tmp_path / "b.sqlite3"
-    await (await open_sqlite_store(path)).close()
-    found = await open_sqlite_telegram_bindings(path)
-    try:
-        yield found
-    finally:
-        await found.close()
+    async with sqlite_backend(tmp_path) as backend:
+        yield backend.store.chats
 
 
 async def test_bind_read_relanguage_forget(bindings: TelegramBindings) -> None:
@@ -74,15 +58,24 @@ async def test_bind_read_relanguage_forget(bindings: TelegramBindings) -> None:
     assert await bindings.get(11) is None
 
 
-async def test_sqlite_bindings_survive_reopening(tmp_path: Path) -> None:
+async def test_chat_ids_beyond_32_bits(bindings: TelegramBindings) -> None:
+    big = Binding(-1_002_000_000_001, 7_000_000_001, "+989121110001", "fa", BOUND_AT)
+    await bindings.bind(big)
+    assert await bindings.get(big.chat_id) == big
+
+
+async def test_sqlite_bindings_survive_reopening_the_store(tmp_path: Path) -> None:
     path = tmp_path / "b.sqlite3"
-    await (await open_sqlite_store(path)).close()
-    first = await open_sqlite_telegram_bindings(path)
-    await first.bind(Binding(5_000_000_001, 5_000_000_001, "+989121110001", "fa", BOUND_AT))
-    await first.close()
-    again = await open_sqlite_telegram_bindings(path)
+    first = await open_sqlite_store(path)
     try:
-        found = await again.get(5_000_000_001)
+        await first.chats.bind(
+            Binding(5_000_000_001, 5_000_000_001, "+989121110001", "fa", BOUND_AT)
+        )
+    finally:
+        await first.close()
+    again = await open_sqlite_store(path)
+    try:
+        found = await again.chats.get(5_000_000_001)
     finally:
         await again.close()
     assert found == Binding(5_000_000_001, 5_000_000_001, "+989121110001", "fa", BOUND_AT)
@@ -100,35 +93,17 @@ async def test_the_table_holds_only_what_answering_needs(tmp_path: Path) -> None
     assert migrations[4] == "telegram"
 
 
-async def test_opening_an_unmigrated_file_fails_clearly(tmp_path: Path) -> None:
-    with pytest.raises(sqlite3.OperationalError, match="0004_telegram"):
-        await open_sqlite_telegram_bindings(tmp_path / "empty.sqlite3")
-
-
-async def test_a_store_without_a_file_keeps_bindings_in_memory(tmp_path: Path) -> None:
-    store = await open_sqlite_store(":memory:")
-    try:
-        assert isinstance(await open_bindings(store), MemoryTelegramBindings)
-    finally:
-        await store.close()
-
-
-async def test_a_linked_chat_stays_linked_after_a_restart(
-    make_gateway: MakeGateway, fake_api: FakeBotApi
-) -> None:
-    client = await make_gateway()
-    user = TelegramUser(client, fake_api, 7001, "fa")
-    await user.share_contact("+989121110001")
+async def test_a_linked_chat_stays_linked_after_a_restart(make_telegram: MakeTelegram) -> None:
+    first = await make_telegram(store="sqlite")
+    user = first.user("fa", user_id=7001)
+    await user.share_contact(ALI_PHONE)
     await user.tap("l:en")
-    await client.close()
+    url = first.test.settings.store.url
+    await first.client.close()
+    await first.test.gateway.close()
 
-    restarted = await make_gateway()
-    user = TelegramUser(restarted, fake_api, 7001, "fa")
+    restarted = await make_telegram(store="sqlite", fresh=False, extra={"store": {"url": url}})
+    assert restarted.test.settings.store.url == url
+    user = restarted.user("fa", user_id=7001)
     text = only_text(await user.command("cover"))
     assert Wording("en").t("label.cover_end") in text  # linked, and still in English
-
-
-async def test_chat_ids_beyond_32_bits(bindings: TelegramBindings) -> None:
-    big = Binding(-1_002_000_000_001, 7_000_000_001, "+989121110001", "fa", BOUND_AT)
-    await bindings.bind(big)
-    assert await bindings.get(big.chat_id) == big

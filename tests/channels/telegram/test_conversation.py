@@ -1,22 +1,19 @@
 """Every path of the conversation, through the real PTB ``Application`` and the webhook, in
-English and Persian: what the bot sent back is read from the fake Bot API."""
+English and Persian, on the memory store: what the bot sent is read from the fake Bot API."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-from pathlib import Path
+from datetime import date, timedelta
 
 import pytest
 
-from eligibility_gw.adapters.sqlite.telegram import open_sqlite_telegram_bindings
 from eligibility_gw.channels.telegram.keyboards import Action
-from eligibility_gw.demo import DEMO_PROVIDER_ID, Persona
+from eligibility_gw.demo import DEMO_PROVIDER_ID
 from eligibility_gw.domain.model import Status
 from eligibility_gw.wording import Wording
 from tests.channels.telegram.conftest import MakeUser
 from tests.channels.telegram.helpers import (
     codes_in,
-    core_of,
     expected_decision,
     labels,
     logged_answers,
@@ -24,24 +21,19 @@ from tests.channels.telegram.helpers import (
     shared_wording,
 )
 from tests.channels.telegram.support import (
+    ALI_PHONE,
+    HOSSEIN_PHONE,
     INACTIVE_PROVIDER_PHONE,
     PROVIDER_PHONE,
+    SAMAN_PHONE,
     UNKNOWN_PHONE,
-    Client,
+    TelegramGateway,
     TelegramUser,
     only_text,
 )
 from tests.conftest import ir_id, with_bad_check_digit
 
 LANGS = ["en", "fa"]
-ALI_PHONE = "+989121110001"  # Rezaei, principal of six
-HOSSEIN_PHONE = "+989121110002"  # Karimi, principal of eight: two pages of buttons
-SAMAN_PHONE = "+989121110003"  # Ahmadi, cover ended
-
-
-def persona(people: list[Persona], key: str) -> Persona:
-    """A demo persona by key."""
-    return next(p for p in people if p.key == key)
 
 
 async def linked(make_user: MakeUser, phone: str, lang: str) -> TelegramUser:
@@ -144,12 +136,12 @@ NOT_YET_LINKED = [
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize(("how", "what"), NOT_YET_LINKED)
 async def test_no_personal_answer_before_the_phone_is_shared(
-    make_user: MakeUser, gateway: Client, people: list[Persona], lang: str, how: str, what: str
+    make_user: MakeUser, gateway: TelegramGateway, lang: str, how: str, what: str
 ) -> None:
     user = make_user(lang)
     w = Wording(lang)
     if how == "say":
-        text = persona(people, "rezaei").row.national_id if what == "persona" else what
+        text = gateway.nid("rezaei") if what == "persona" else what
         calls = await user.say(text)
     elif how == "command":
         calls = await user.command(what)
@@ -171,7 +163,7 @@ async def test_no_personal_answer_before_the_phone_is_shared(
     "owner", [999_000_111, None], ids=["someone-elses-account", "no-telegram-account"]
 )
 async def test_a_forged_contact_is_refused_and_links_nothing(
-    make_user: MakeUser, gateway: Client, lang: str, owner: int | None
+    make_user: MakeUser, gateway: TelegramGateway, lang: str, owner: int | None
 ) -> None:
     user = make_user(lang)
     w = Wording(lang)
@@ -243,8 +235,7 @@ async def test_an_unreadable_number_is_refused(make_user: MakeUser) -> None:
 )
 async def test_my_cover_answers_as_every_channel_does(
     make_user: MakeUser,
-    gateway: Client,
-    people: list[Persona],
+    gateway: TelegramGateway,
     lang: str,
     phone: str,
     key: str,
@@ -253,7 +244,7 @@ async def test_my_cover_answers_as_every_channel_does(
     user = await linked(make_user, phone, lang)
     w = Wording(lang)
     text = only_text(await user.say(labels(w, [Action.COVER])[0]))
-    row = persona(people, key).row
+    row = gateway.row(key)
     decision = await expected_decision(gateway, row.national_id)
     assert decision.status is status
     assert text.startswith(f"{row.given_name} {row.family_name} ({w.relationship('self')})")
@@ -269,6 +260,45 @@ async def test_my_cover_answers_as_every_channel_does(
 
 
 @pytest.mark.parametrize("lang", LANGS)
+async def test_a_principal_whose_cover_ended_is_told_when_it_ended(
+    make_user: MakeUser, gateway: TelegramGateway, lang: str
+) -> None:
+    user = await linked(make_user, SAMAN_PHONE, lang)
+    w = Wording(lang)
+    text = only_text(await user.say(labels(w, [Action.COVER])[0]))
+    decision = await expected_decision(gateway, gateway.nid("ahmadi"))
+    assert decision.status is Status.NOT_ELIGIBLE
+    assert decision.cover_ended is not None
+    lines = text.splitlines()
+    assert lines[:3] == [
+        f"{gateway.row('ahmadi').given_name} {gateway.row('ahmadi').family_name}"
+        f" ({w.relationship('self')})",
+        w.status(Status.NOT_ELIGIBLE),
+        f"{w.t('label.cover_ended')}: {w.date(decision.cover_ended)}",
+    ]
+    assert f"{w.t('label.cover_end')}:" not in text  # no cover ahead to speak of
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_member_whose_cover_ended_with_the_principals_is_told_when(
+    make_user: MakeUser, gateway: TelegramGateway, lang: str
+) -> None:
+    user = await linked(make_user, SAMAN_PHONE, lang)
+    w = Wording(lang)
+    buttons = [row[0] for row in (await user.command("family"))[0].inline()]
+    son = gateway.row("ahmadi-son")
+    [data] = [d for label, d in buttons if label.startswith(son.given_name)]
+    text = only_text(await user.tap(data))
+    decision = await expected_decision(gateway, son.national_id)
+    # The reason (the principal is not covered) names no date: the answer itself does.
+    assert [r.code for r in decision.reasons] == ["PRINCIPAL_NOT_COVERED"]
+    assert decision.cover_ended is not None
+    assert f"{w.t('label.cover_ended')}: {w.date(decision.cover_ended)}" in text
+    for part in shared_wording(gateway, w, decision):
+        assert part in text
+
+
+@pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize(
     ("key", "status"),
     [
@@ -279,8 +309,7 @@ async def test_my_cover_answers_as_every_channel_does(
 )
 async def test_a_family_member_from_the_buttons(
     make_user: MakeUser,
-    gateway: Client,
-    people: list[Persona],
+    gateway: TelegramGateway,
     lang: str,
     key: str,
     status: Status,
@@ -290,11 +319,11 @@ async def test_a_family_member_from_the_buttons(
     calls = await user.say(labels(w, [Action.FAMILY])[0])
     assert only_text(calls) == w.t("telegram.family.choose")
     buttons = [row[0] for row in calls[0].inline()]
-    family = [p for p in people if p.key.startswith("rezaei")]
+    family = [p for p in gateway.test.people.values() if p.key.startswith("rezaei")]
     assert [label for label, _ in buttons] == [
         f"{p.row.given_name} ({w.relationship(p.row.relationship)})" for p in family
     ]
-    row = persona(people, key).row
+    row = gateway.row(key)
     data = buttons[[p.key for p in family].index(key)][1]
     assert row.national_id not in data
     calls = await user.tap(data)
@@ -314,11 +343,11 @@ async def test_a_family_member_from_the_buttons(
 
 @pytest.mark.parametrize("lang", LANGS)
 async def test_family_buttons_are_paged(
-    make_user: MakeUser, gateway: Client, people: list[Persona], lang: str
+    make_user: MakeUser, gateway: TelegramGateway, lang: str
 ) -> None:
     user = await linked(make_user, HOSSEIN_PHONE, lang)
     w = Wording(lang)
-    family = [p.row for p in people if p.key.startswith("karimi")]
+    family = [p.row for p in gateway.test.people.values() if p.key.startswith("karimi")]
     assert len(family) == 8
     first = (await user.command("family"))[0].inline()
     assert [r[0][0] for r in first[:6]] == [
@@ -344,7 +373,7 @@ async def test_family_buttons_are_paged(
 
 
 async def test_a_button_of_another_family_or_forged_data_answers_nothing_personal(
-    make_user: MakeUser, gateway: Client
+    make_user: MakeUser, gateway: TelegramGateway
 ) -> None:
     ali = await linked(make_user, ALI_PHONE, "en")
     alis_button = (await ali.command("family"))[0].inline()[1][0][1]
@@ -371,25 +400,30 @@ async def test_a_providers_phone_has_no_cover_of_its_own(make_user: MakeUser) ->
 
 
 @pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("key", ["rezaei", "rezaei-son-no-cert", "karimi-wife"])
-async def test_a_provider_checks_a_national_id(
-    make_user: MakeUser,
-    gateway: Client,
-    people: list[Persona],
-    lang: str,
-    key: str,
+@pytest.mark.parametrize(
+    "key", ["rezaei", "rezaei-son-no-cert", "karimi-wife", "karimi-son-lapsed", "ahmadi"]
+)
+async def test_a_provider_checks_a_national_id_and_learns_no_date_of_the_members(
+    make_user: MakeUser, gateway: TelegramGateway, lang: str, key: str
 ) -> None:
     user = await linked(make_user, PROVIDER_PHONE, lang)
     w = Wording(lang)
     assert only_text(await user.say(labels(w, [Action.CHECK])[0])) == w.t("telegram.check.prompt")
-    row = persona(people, key).row
+    row = gateway.row(key)
     text = only_text(await user.say(w.digits(row.national_id)))
     decision = await expected_decision(gateway, row.national_id)
-    for part in shared_wording(gateway, w, decision):
+    for part in shared_wording(gateway, w, decision, provider=True):
         assert part in text
     assert text.startswith(f"{row.given_name[0]}*** {row.family_name[0]}***")
     assert row.given_name not in text
-    assert w.t("label.cover_end") not in text  # providers never learn the end date
+    # Providers never learn a date of the member's: no cover end, no "ended", no "expired on".
+    assert w.t("label.cover_end") not in text
+    assert w.t("label.cover_ended") not in text
+    member_dates = [decision.cover_end, decision.cover_ended]
+    member_dates += [
+        date.fromisoformat(v) for r in decision.reasons for k, v in r.params if k.endswith("_on")
+    ]
+    assert [d for d in member_dates if d is not None and w.date(d) in text] == []
     record = await record_of(gateway, text)
     draft = record.draft
     assert (draft.channel, draft.asker_kind, draft.asker_id) == (
@@ -401,13 +435,13 @@ async def test_a_provider_checks_a_national_id(
 
 @pytest.mark.parametrize("lang", LANGS)
 async def test_a_provider_checks_for_an_earlier_service_date(
-    make_user: MakeUser, gateway: Client, people: list[Persona], lang: str
+    make_user: MakeUser, gateway: TelegramGateway, lang: str
 ) -> None:
     user = await linked(make_user, PROVIDER_PHONE, lang)
     w = Wording(lang)
-    day = core_of(gateway).settings.today() - timedelta(days=10)
+    day = gateway.test.settings.today() - timedelta(days=10)
     await user.command("check")
-    nid = persona(people, "rezaei").row.national_id
+    nid = gateway.nid("rezaei")
     text = only_text(await user.say(f"{nid} {w.date(day)}"))
     assert f"{w.t('label.service_date')}: {w.date(day)}" in text
     assert (await record_of(gateway, text)).draft.service_date == day
@@ -415,7 +449,7 @@ async def test_a_provider_checks_for_an_earlier_service_date(
 
 @pytest.mark.parametrize("lang", LANGS)
 async def test_an_unknown_national_id_is_said_so_with_a_code(
-    make_user: MakeUser, gateway: Client, lang: str
+    make_user: MakeUser, gateway: TelegramGateway, lang: str
 ) -> None:
     user = await linked(make_user, PROVIDER_PHONE, lang)
     w = Wording(lang)
@@ -429,12 +463,12 @@ async def test_an_unknown_national_id_is_said_so_with_a_code(
 
 @pytest.mark.parametrize("lang", LANGS)
 async def test_a_mistyped_national_id_is_refused_in_words_and_may_be_corrected(
-    make_user: MakeUser, gateway: Client, people: list[Persona], lang: str
+    make_user: MakeUser, gateway: TelegramGateway, lang: str
 ) -> None:
     user = await linked(make_user, PROVIDER_PHONE, lang)
     w = Wording(lang)
     await user.command("check")
-    nid = persona(people, "rezaei").row.national_id
+    nid = gateway.nid("rezaei")
     text = only_text(await user.say(with_bad_check_digit(nid)))
     assert text == w.t("error.NATIONAL_ID_CHECK_DIGIT")
     assert await logged_answers(gateway) == 0
@@ -443,34 +477,34 @@ async def test_a_mistyped_national_id_is_refused_in_words_and_may_be_corrected(
 
 
 async def test_a_provider_may_type_an_id_without_the_button(
-    make_user: MakeUser, people: list[Persona]
+    make_user: MakeUser, gateway: TelegramGateway
 ) -> None:
     user = await linked(make_user, PROVIDER_PHONE, "en")
-    text = only_text(await user.say(persona(people, "ahmadi").row.national_id))
+    text = only_text(await user.say(gateway.nid("ahmadi")))
     assert Wording("en").status(Status.NOT_ELIGIBLE) in text
 
 
 @pytest.mark.parametrize("lang", LANGS)
 async def test_only_providers_phones_check_other_people(
-    make_user: MakeUser, gateway: Client, people: list[Persona], lang: str
+    make_user: MakeUser, gateway: TelegramGateway, lang: str
 ) -> None:
     user = await linked(make_user, ALI_PHONE, lang)
     w = Wording(lang)
     assert only_text(await user.command("check")) == w.t("telegram.check.providers_only")
-    text = only_text(await user.say(persona(people, "karimi").row.national_id))
+    text = only_text(await user.say(gateway.nid("karimi")))
     assert text == w.t("telegram.help")
     assert await logged_answers(gateway) == 0
 
 
 @pytest.mark.parametrize("lang", LANGS)
 async def test_a_deactivated_provider_is_refused(
-    make_user: MakeUser, gateway: Client, people: list[Persona], lang: str
+    make_user: MakeUser, gateway: TelegramGateway, lang: str
 ) -> None:
     user = make_user(lang)
     w = Wording(lang)
     await user.share_contact(INACTIVE_PROVIDER_PHONE)
     assert only_text(await user.command("check")) == w.t("telegram.provider_inactive")
-    text = only_text(await user.say(persona(people, "karimi").row.national_id))
+    text = only_text(await user.say(gateway.nid("karimi")))
     assert text == w.t("telegram.provider_inactive")
     assert await logged_answers(gateway) == 0
 
@@ -480,7 +514,7 @@ async def test_a_deactivated_provider_is_refused(
 
 @pytest.mark.parametrize("lang", LANGS)
 async def test_verify_a_code_this_phone_received(
-    make_user: MakeUser, gateway: Client, lang: str
+    make_user: MakeUser, gateway: TelegramGateway, lang: str
 ) -> None:
     user = await linked(make_user, ALI_PHONE, lang)
     w = Wording(lang)
@@ -499,10 +533,10 @@ async def test_verify_a_code_this_phone_received(
 
 @pytest.mark.parametrize("lang", LANGS)
 async def test_someone_elses_code_and_a_made_up_code_get_the_same_words(
-    make_user: MakeUser, gateway: Client, people: list[Persona], lang: str
+    make_user: MakeUser, gateway: TelegramGateway, lang: str
 ) -> None:
     provider = await linked(make_user, PROVIDER_PHONE, lang)
-    providers_answer = only_text(await provider.say(persona(people, "rezaei").row.national_id))
+    providers_answer = only_text(await provider.say(gateway.nid("rezaei")))
     [providers_code] = codes_in(providers_answer)
     user = await linked(make_user, ALI_PHONE, lang)
     w = Wording(lang)
@@ -530,19 +564,16 @@ async def test_a_mistyped_code_is_refused_in_words(make_user: MakeUser, lang: st
 
 @pytest.mark.parametrize("lang", LANGS)
 async def test_forget_me_removes_the_binding(
-    make_user: MakeUser, gateway: Client, db_path: Path, lang: str
+    make_user: MakeUser, gateway: TelegramGateway, lang: str
 ) -> None:
     user = await linked(make_user, ALI_PHONE, lang)
-    bindings = await open_sqlite_telegram_bindings(db_path)
-    try:
-        assert (await bindings.get(user.chat_id)) is not None
-        w = Wording(lang)
-        calls = await user.say(labels(w, [Action.FORGET])[0])
-        assert only_text(calls) == w.t("telegram.forget.done")
-        assert calls[0].markup == {"remove_keyboard": True}
-        assert await bindings.get(user.chat_id) is None
-    finally:
-        await bindings.close()
+    bindings = gateway.test.store.chats
+    assert (await bindings.get(user.chat_id)) is not None
+    w = Wording(lang)
+    calls = await user.say(labels(w, [Action.FORGET])[0])
+    assert only_text(calls) == w.t("telegram.forget.done")
+    assert calls[0].markup == {"remove_keyboard": True}
+    assert await bindings.get(user.chat_id) is None
     assert only_text(await user.command("cover")) == w.t("telegram.need_phone")
 
 

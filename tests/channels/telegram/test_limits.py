@@ -1,4 +1,5 @@
-"""Telegram's limits (4096 units a message, 64 bytes of button data) and the rate limits."""
+"""Telegram's limits (4096 units a message, 64 bytes of button data) and the per-sender flood
+guard (answers' quotas are the policy's: ``test_quotas``)."""
 
 from __future__ import annotations
 
@@ -15,18 +16,13 @@ from eligibility_gw.channels.telegram.keyboards import (
     parse_callback,
 )
 from eligibility_gw.wording import Wording
-from tests.channels.telegram.conftest import MakeGateway
-from tests.channels.telegram.fakeapi import Call, FakeBotApi, utf16_units
-from tests.channels.telegram.helpers import codes_in, core_of
-from tests.channels.telegram.support import (
-    CROWDED_PHONE,
-    PROVIDER_PHONE,
-    TelegramUser,
-    only_text,
-    texts,
-)
+from tests.channels.telegram.conftest import MakeTelegram
+from tests.channels.telegram.fakeapi import Call, utf16_units
+from tests.channels.telegram.helpers import codes_in, worded
+from tests.channels.telegram.support import ALI_PHONE, CROWDED_PHONE, only_text, texts
 
-ALI_PHONE = "+989121110001"
+#: Enough answers an hour for one phone to hear about sixty people at once.
+GENEROUS = {"insured_per_hour": 100}
 
 _text = st.lists(
     st.sampled_from(["a", "ب", "۱", "😀", " ", "\n", "\n\n", "-", "x" * 30]), max_size=300
@@ -64,22 +60,15 @@ def test_button_data_fits_64_bytes() -> None:
         assert parse_callback(junk) is None
 
 
-def worded(text: str, w: Wording, key: str) -> bool:
-    """Say whether ``text`` is message ``key`` with some number of minutes."""
-    before, after = w.t(key, minutes="\0").split("\0")
-    minutes = text.removeprefix(before).removesuffix(after)
-    return text.startswith(before) and text.endswith(after) and 1 <= len(minutes) <= 2
-
-
 def _every_button(calls: list[Call]) -> list[str]:
     return [data for c in calls for row in c.inline() for _, data in row]
 
 
 async def test_a_long_answer_is_sent_as_several_messages_of_at_most_4096(
-    make_gateway: MakeGateway, fake_api: FakeBotApi
+    make_telegram: MakeTelegram,
 ) -> None:
-    client = await make_gateway(crowd=60, inquiries_per_national_id=5)
-    user = TelegramUser(client, fake_api, 6001)
+    tg = await make_telegram(crowd=60, inquiries=GENEROUS)
+    user = tg.user()
     await user.share_contact(CROWDED_PHONE)
     sent = texts(await user.command("cover"))
     assert len(sent) > 1
@@ -89,15 +78,14 @@ async def test_a_long_answer_is_sent_as_several_messages_of_at_most_4096(
     for text in sent:  # cut between answers, never inside one
         assert text.startswith("Guarded")
         assert text.count("Guarded") == len(codes_in(text))
-    identity = await core_of(client).store.registry.people_by_phone(CROWDED_PHONE)
-    assert len(identity) == 60
+    assert len(await tg.test.store.registry.people_by_phone(CROWDED_PHONE)) == 60
 
 
 async def test_sixty_family_buttons_page_through_with_short_button_data(
-    make_gateway: MakeGateway, fake_api: FakeBotApi
+    make_telegram: MakeTelegram,
 ) -> None:
-    client = await make_gateway(crowd=60, page_size=7)
-    user = TelegramUser(client, fake_api, 6002)
+    tg = await make_telegram(crowd=60, telegram={"page_size": 7})
+    user = tg.user()
     await user.share_contact(CROWDED_PHONE)
     calls = await user.command("family")
     seen = [label for row in calls[0].inline()[:7] for label, _ in row]
@@ -118,10 +106,10 @@ async def test_sixty_family_buttons_page_through_with_short_button_data(
 
 
 async def test_a_chat_over_its_message_budget_is_told_once_then_ignored(
-    make_gateway: MakeGateway, fake_api: FakeBotApi
+    make_telegram: MakeTelegram,
 ) -> None:
-    client = await make_gateway(updates_per_sender=3)
-    user = TelegramUser(client, fake_api, 6003, "fa")
+    tg = await make_telegram(telegram={"updates_per_sender": 3})
+    user = tg.user("fa")
     w = Wording("fa")
     for _ in range(3):
         assert only_text(await user.command("start")).startswith(w.t("telegram.greeting"))
@@ -134,34 +122,13 @@ async def test_a_chat_over_its_message_budget_is_told_once_then_ignored(
 
 
 async def test_a_linked_phone_is_limited_across_its_chats(
-    make_gateway: MakeGateway, fake_api: FakeBotApi
+    make_telegram: MakeTelegram,
 ) -> None:
-    client = await make_gateway(updates_per_sender=4)
-    first = TelegramUser(client, fake_api, 6004)
-    second = TelegramUser(client, fake_api, 6005)
+    tg = await make_telegram(telegram={"updates_per_sender": 4})
+    first, second = tg.user(), tg.user()
     await first.share_contact(ALI_PHONE)  # counted for the chat
     await second.share_contact(ALI_PHONE)
     for user in (first, second, first, second):
         assert "Code" not in only_text(await user.command("help"))
     text = only_text(await first.command("help"))
     assert worded(text, Wording("en"), "telegram.rate_limited.sender")
-
-
-async def test_answers_about_one_national_id_are_limited(
-    make_gateway: MakeGateway, fake_api: FakeBotApi
-) -> None:
-    client = await make_gateway(inquiries_per_national_id=2)
-    provider = TelegramUser(client, fake_api, 6006)
-    await provider.share_contact(PROVIDER_PHONE)
-    people = await core_of(client).store.registry.people_by_phone(ALI_PHONE)
-    nid = people[0].national_id
-    assert codes_in(only_text(await provider.say(nid)))
-    ali = TelegramUser(client, fake_api, 6007)
-    await ali.share_contact(ALI_PHONE)
-    assert codes_in(only_text(await ali.command("cover")))  # whoever asks counts
-    text = only_text(await provider.say(nid))
-    assert worded(text, Wording("en"), "telegram.rate_limited.national_id")
-    assert not codes_in(text)
-    # Another person is still answered.
-    other = await core_of(client).store.registry.people_by_phone("+989121110003")
-    assert codes_in(only_text(await provider.say(other[0].national_id)))

@@ -3,33 +3,27 @@ off, the Bot API unreachable at start-up, and failures answered in words."""
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
 from typing import Any
 
 import pytest
-from pytest_aiohttp import AiohttpClient
 from structlog.testing import capture_logs
 
-from eligibility_gw.app import create_app
 from eligibility_gw.channels.telegram import bot
 from eligibility_gw.channels.telegram.webhook import SECRET_HEADER
+from eligibility_gw.settings import SettingsError
 from eligibility_gw.wording import Wording
-from tests.channels.telegram.conftest import MakeGateway, MakeUser
+from tests.channels.telegram.conftest import MakeTelegram, MakeUser
 from tests.channels.telegram.fakeapi import FakeBotApi
-from tests.channels.telegram.helpers import core_of, logged_answers
+from tests.channels.telegram.helpers import logged_answers
 from tests.channels.telegram.support import (
+    ALI_PHONE,
     SECRET,
     SECRET_ENV,
     TOKEN_ENV,
     WEBHOOK,
-    Client,
-    TelegramUser,
-    gateway_settings,
+    TelegramGateway,
     only_text,
 )
-
-ALI_PHONE = "+989121110001"
 
 
 @pytest.mark.parametrize(
@@ -48,26 +42,26 @@ async def test_a_wrong_secret_is_refused_with_403_and_nothing_is_sent(
 
 
 async def test_without_a_configured_secret_every_update_is_refused(
-    make_gateway: MakeGateway, fake_api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+    make_telegram: MakeTelegram, fake_api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv(SECRET_ENV)
-    client = await make_gateway()
-    user = TelegramUser(client, fake_api, 5001)
+    tg = await make_telegram()
+    user = tg.user()
     for secret in (None, "", SECRET):
         assert await user.post(user.message(text="/start"), secret=secret) == 403
     assert fake_api.sent() == []
 
 
 async def test_a_malformed_secret_in_the_environment_stops_start_up(
-    make_gateway: MakeGateway, monkeypatch: pytest.MonkeyPatch
+    make_telegram: MakeTelegram, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(SECRET_ENV, "has spaces and ünïcode")
-    with pytest.raises(Exception, match=SECRET_ENV):
-        await make_gateway()
+    with pytest.raises(SettingsError, match=SECRET_ENV):
+        await make_telegram()
 
 
 async def test_a_redelivered_update_is_answered_once(
-    make_user: MakeUser, gateway: Client, fake_api: FakeBotApi
+    make_user: MakeUser, gateway: TelegramGateway, fake_api: FakeBotApi
 ) -> None:
     user = make_user("en")
     await user.share_contact(ALI_PHONE)
@@ -94,10 +88,10 @@ async def test_a_redelivered_update_is_answered_once(
     ],
 )
 async def test_a_malformed_update_is_a_400(
-    gateway: Client, fake_api: FakeBotApi, body: bytes, content_type: str
+    gateway: TelegramGateway, fake_api: FakeBotApi, body: bytes, content_type: str
 ) -> None:
     mark = len(fake_api.calls)
-    response = await gateway.post(
+    response = await gateway.client.post(
         WEBHOOK, data=body, headers={SECRET_HEADER: SECRET, "Content-Type": content_type}
     )
     assert response.status == 400
@@ -105,10 +99,10 @@ async def test_a_malformed_update_is_a_400(
 
 
 async def test_an_update_of_no_interest_is_acknowledged_silently(
-    gateway: Client, fake_api: FakeBotApi
+    gateway: TelegramGateway, fake_api: FakeBotApi
 ) -> None:
     mark = len(fake_api.calls)
-    response = await gateway.post(
+    response = await gateway.client.post(
         WEBHOOK, json={"update_id": 99_999}, headers={SECRET_HEADER: SECRET}
     )
     assert response.status == 200
@@ -116,36 +110,31 @@ async def test_an_update_of_no_interest_is_acknowledged_silently(
 
 
 async def test_without_a_token_the_channel_is_off_and_says_so(
-    aiohttp_client: AiohttpClient,
-    db_path: Path,
-    api_url: str,
-    fake_api: FakeBotApi,
-    monkeypatch: pytest.MonkeyPatch,
+    make_telegram: MakeTelegram, fake_api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv(TOKEN_ENV)
     with capture_logs() as logs:
-        app = create_app(gateway_settings(db_path, api_url))
+        tg = await make_telegram()
     off = [e for e in logs if e["event"] == "telegram_channel_off"]
     assert off == [
         {"event": "telegram_channel_off", "log_level": "info", "reason": f"${TOKEN_ENV} is not set"}
     ]
-    client = await aiohttp_client(app)
-    response = await client.post(WEBHOOK, json={"update_id": 1}, headers={SECRET_HEADER: SECRET})
+    response = await tg.client.post(WEBHOOK, json={"update_id": 1}, headers={SECRET_HEADER: SECRET})
     assert response.status == 404
     assert fake_api.calls == []  # not even getMe
 
 
 async def test_the_gateway_starts_while_the_bot_api_is_down_and_recovers(
-    make_gateway: MakeGateway, fake_api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+    make_telegram: MakeTelegram, fake_api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(bot, "RETRY_START_SECONDS", 0.0)
     fake_api.failing.add("getMe")
     with capture_logs() as logs:
-        client = await make_gateway()
+        tg = await make_telegram()
     assert {"event": "telegram_unreachable", "error": "NetworkError", "log_level": "error"} in logs
-    response = await client.get("/healthz")
+    response = await tg.client.get("/healthz")
     assert response.status == 200
-    user = TelegramUser(client, fake_api, 5002)
+    user = tg.user()
     assert await user.post(user.message(text="hi")) == 503  # Telegram delivers it again later
     fake_api.failing.clear()
     assert await user.post(user.message(text="hi")) == 200
@@ -153,7 +142,7 @@ async def test_the_gateway_starts_while_the_bot_api_is_down_and_recovers(
 
 
 async def test_a_failure_is_answered_in_words(
-    make_user: MakeUser, gateway: Client, monkeypatch: pytest.MonkeyPatch
+    make_user: MakeUser, gateway: TelegramGateway, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     user = make_user("fa")
     await user.share_contact(ALI_PHONE)
@@ -161,7 +150,7 @@ async def test_a_failure_is_answered_in_words(
     async def broken(*_args: Any, **_kwargs: Any) -> Any:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(core_of(gateway).service, "decide_for", broken)
+    monkeypatch.setattr(gateway.test.gateway.service, "decide_for", broken)
     w = Wording("fa")
     with capture_logs() as logs:
         calls = await user.command("cover")
@@ -173,19 +162,6 @@ async def test_a_failure_is_answered_in_words(
     calls = await user.tap(family[0].inline()[0][0][1])
     assert [c.method for c in calls] == ["answerCallbackQuery", "sendMessage"]
     assert calls[1].text == w.t("telegram.error", hotline=w.digits("1420"))
-
-
-async def test_a_registry_outage_is_answered_in_words(
-    make_user: MakeUser, gateway: Client, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    user = make_user("en")
-    await user.share_contact(ALI_PHONE)
-
-    async def unavailable(*_args: Any, **_kwargs: Any) -> Any:
-        raise sqlite3.OperationalError("database is locked")
-
-    monkeypatch.setattr(core_of(gateway).store.registry, "people_by_phone", unavailable)
-    assert only_text(await user.command("cover")) == Wording("en").t("reason.REGISTRY_UNAVAILABLE")
 
 
 async def test_when_telegram_refuses_a_message_the_webhook_still_answers(

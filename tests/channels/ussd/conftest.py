@@ -1,59 +1,70 @@
-"""Fixtures of the USSD tests: a demo registry on disk and the gateway serving it."""
+"""Fixtures of the USSD tests: the suite's gateway factory, serving the USSD channel alone."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from pathlib import Path
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from types import SimpleNamespace
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient
-from pytest_aiohttp import AiohttpClient
 
-from eligibility_gw.app import create_app
-from eligibility_gw.demo import Persona
-from tests.channels.ussd.support import Gateway, fill_registry, gateway_settings
+from eligibility_gw import keyvalue
+from tests.channels.ussd.support import UssdGateway, only_ussd, with_ussd_callers
+from tests.conftest import MakeGateway
 
-MakeGateway = Callable[..., Awaitable[Gateway]]
-
-
-@pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    """A fresh SQLite file."""
-    return tmp_path / "gateway.sqlite3"
+#: ``make_ussd(store="memory", languages=("en", "fa"), inquiries=None, options=None,
+#: **ussd_knobs)``; ``options``: any other keyword of ``tests.gateway.gateway_settings``.
+MakeUssd = Callable[..., Awaitable[UssdGateway]]
 
 
 @pytest.fixture
-def people() -> list[Persona]:
-    """Filled in by ``make_gateway``: the personas in the registry."""
-    return []
+def make_ussd(make_gateway: MakeGateway) -> MakeUssd:
+    """Start a gateway on the demo registry (in memory unless ``store`` says otherwise), in
+    ``languages``, with the core's ``inquiries`` limits and the USSD knobs as given."""
 
-
-@pytest.fixture
-def make_gateway(
-    aiohttp_client: AiohttpClient, db_path: Path, people: list[Persona]
-) -> MakeGateway:
-    """Start a gateway on the demo registry, in ``languages``, with USSD knobs as given."""
-
-    async def make(languages: tuple[str, ...] = ("en", "fa"), **ussd: object) -> Gateway:
-        settings = gateway_settings(db_path, languages, **ussd)
-        if not people:
-            people.extend(await fill_registry(settings))
-        client: TestClient[web.Request, web.Application] = await aiohttp_client(
-            create_app(settings)
+    async def make(
+        *,
+        store: str = "memory",
+        languages: Sequence[str] = ("en", "fa"),
+        inquiries: Mapping[str, object] | None = None,
+        options: Mapping[str, object] | None = None,
+        **knobs: object,
+    ) -> UssdGateway:
+        test = await make_gateway(
+            store=store,
+            languages=languages,
+            inquiries=dict(inquiries or {}),
+            channels=only_ussd(knobs),
+            **dict(options or {}),
         )
-        return Gateway(client)
+        return await with_ussd_callers(test)
 
     return make
 
 
 @pytest.fixture
-async def gateway(make_gateway: MakeGateway) -> Gateway:
-    """A gateway with the default knobs, English first."""
-    return await make_gateway()
+async def gateway(make_ussd: MakeUssd) -> UssdGateway:
+    """A gateway with the default knobs, English first, in memory."""
+    return await make_ussd()
 
 
 @pytest.fixture(params=["africastalking", "hubtel"])
 def dialect(request: pytest.FixtureRequest) -> str:
     """Each dialect in turn."""
     return str(request.param)
+
+
+#: Where ``pinned_clock`` stops the quotas' clock: 30 minutes and 30 seconds into an hour.
+PINNED_INTO_HOUR = 1830
+
+
+@pytest.fixture
+def pinned_clock(monkeypatch: pytest.MonkeyPatch) -> float:
+    """Stop the clock the quota counters read, well inside a minute and an hour.
+
+    Counters run in fixed windows: a test crossing a window's edge would see its count
+    start again. Pinned, the windows hold still and the time to wait is known exactly.
+    """
+    now = (int(time.time()) // 3600) * 3600 + PINNED_INTO_HOUR
+    monkeypatch.setattr(keyvalue, "time", SimpleNamespace(time=lambda: float(now)))
+    return float(now)

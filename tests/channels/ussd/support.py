@@ -1,32 +1,23 @@
-"""Helpers of the USSD tests: the registry on disk, and one caller per dialect, hop by hop."""
+"""Helpers of the USSD tests: the suite's test gateway, and one caller per dialect, hop by hop."""
 
 from __future__ import annotations
 
 import json
 import secrets
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Any, Protocol
 
-from aiohttp import web
-from aiohttp.test_utils import TestClient
-
-from eligibility_gw.adapters.sqlite import open_sqlite_store
-from eligibility_gw.appkeys import CORE
-from eligibility_gw.bootstrap import Core
-from eligibility_gw.channels import CHANNELS
-from eligibility_gw.demo import DEMO_PROVIDER_ID, DEMO_PROVIDER_PHONE, Persona, personas
+from eligibility_gw.demo import DEMO_PROVIDER_ID, DEMO_PROVIDER_PHONE
 from eligibility_gw.domain.dates import add_months, end_of_month
-from eligibility_gw.domain.provider import ProviderKind
+from eligibility_gw.domain.provider import Provider
 from eligibility_gw.domain.rulepack import RulePack
+from eligibility_gw.inquiries import Inquiries
 from eligibility_gw.ports import RegistryRow
-from eligibility_gw.providers import hash_api_key
-from eligibility_gw.rulepacks import rule_pack_for
-from eligibility_gw.settings import Settings, parse_settings
 from eligibility_gw.textbudget import fits_ussd
+from tests.gateway import Client, TestGateway
 
 AT_PATH = "/channels/ussd/africastalking"
 HUBTEL_PATH = "/channels/ussd/hubtel"
@@ -39,26 +30,14 @@ PROVIDER = DEMO_PROVIDER_PHONE  # the demo pharmacy, active
 PROVIDER_OFF = "+989350000002"  # a deactivated clinic
 STRANGER = "+989129999999"  # on file for nobody
 INACTIVE_PROVIDER_ID = "closed-clinic"
+OTHER_PROVIDER_ID = "other-clinic"
+OTHER_PROVIDER = "+989350000003"  # another active provider
 
 
-def gateway_settings(db: Path, languages: Sequence[str] = ("en", "fa"), **ussd: object) -> Settings:
-    """A test gateway on ``db`` serving only the USSD channel, with its knobs as given."""
-    channels: dict[str, dict[str, object]] = {
-        name: {"enabled": False} for name in CHANNELS if name != "ussd"
-    }
-    channels["ussd"] = dict(ussd)
-    return parse_settings(
-        {
-            "gateway": {
-                "rule_pack": "ir-tamin",
-                "time_zone": "Asia/Tehran",
-                "languages": list(languages),
-            },
-            "store": {"url": f"sqlite:///{db}"},
-            "channels": channels,
-        },
-        source="<ussd tests>",
-    )
+def only_ussd(knobs: Mapping[str, object]) -> dict[str, dict[str, object]]:
+    """``channels`` settings serving the USSD channel alone, with its knobs as given."""
+    others = ("web", "sms", "telegram", "console")
+    return {**{name: {"enabled": False} for name in others}, "ussd": dict(knobs)}
 
 
 def shared_phone_rows(pack: RulePack, today: date) -> list[RegistryRow]:
@@ -87,32 +66,6 @@ def shared_phone_rows(pack: RulePack, today: date) -> list[RegistryRow]:
             )
         )
     return rows
-
-
-async def fill_registry(settings: Settings) -> list[Persona]:
-    """The demo personas, two principals sharing a phone, an active and a deactivated provider."""
-    pack = rule_pack_for(settings)
-    today = settings.today()
-    people = personas(pack, today)
-    store = await open_sqlite_store(settings.store.url.removeprefix("sqlite:///"))
-    try:
-        await store.registry.upsert_rows([p.row for p in people])
-        await store.registry.upsert_rows(shared_phone_rows(pack, today))
-        await store.providers.add(
-            DEMO_PROVIDER_ID, "Demo Pharmacy", ProviderKind.PHARMACY, PROVIDER, hash_api_key("a")
-        )
-        await store.providers.add(
-            INACTIVE_PROVIDER_ID, "Closed Clinic", ProviderKind.CLINIC, PROVIDER_OFF, "0" * 64
-        )
-        await store.providers.set_active(INACTIVE_PROVIDER_ID, False)
-    finally:
-        await store.close()
-    return people
-
-
-def persona(people: Sequence[Persona], key: str) -> Persona:
-    """One persona by key."""
-    return next(p for p in people if p.key == key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,20 +101,42 @@ class Session(Protocol):
         """The network ends the session (None when the dialect has no such callback)."""
 
 
-class Gateway:
-    """The app under test, with helpers to open sessions."""
+@dataclass
+class UssdGateway:
+    """The suite's test gateway with the USSD callers' extra people, and sessions to open."""
 
-    def __init__(self, client: TestClient[web.Request, web.Application]) -> None:
-        self.client = client
+    test: TestGateway
+    #: Another active provider, with a phone of its own.
+    other: Provider
 
     @property
-    def core(self) -> Core:
-        """The gateway's core."""
-        return self.client.app[CORE]
+    def client(self) -> Client:
+        """The HTTP client of the gateway."""
+        return self.test.client
+
+    @property
+    def inquiries(self) -> Inquiries:
+        """The core's door to answers."""
+        return self.test.inquiries
+
+    @property
+    def pack(self) -> RulePack:
+        """The rule pack answering."""
+        return self.test.gateway.pack
+
+    def nid(self, persona: str) -> str:
+        """A demo persona's national id."""
+        return self.test.nid(persona)
 
     async def answers(self) -> int:
         """How many answers the log holds."""
-        return (await self.core.store.answers.verify()).rows
+        return await self.test.answers()
+
+    async def pharmacy(self) -> Provider:
+        """The demo pharmacy (the provider of ``PROVIDER``)."""
+        found = await self.test.store.providers.get(DEMO_PROVIDER_ID)
+        assert found is not None
+        return found
 
     def session(self, dialect: str, phone: str) -> Session:
         """A new session of ``dialect`` from ``phone``."""
@@ -170,9 +145,17 @@ class Gateway:
         return HubtelSession(self.client, phone)
 
 
-async def _timed_post(
-    client: TestClient[web.Request, web.Application], path: str, **kwargs: Any
-) -> tuple[int, str, str, float]:
+async def with_ussd_callers(test: TestGateway) -> UssdGateway:
+    """Add what the USSD paths dial from besides the demo: a household phone, a deactivated
+    clinic and another provider."""
+    pack = test.gateway.pack
+    await test.store.registry.upsert_rows(shared_phone_rows(pack, test.settings.today()))
+    await test.add_provider(INACTIVE_PROVIDER_ID, phone=PROVIDER_OFF, active=False)
+    other, _key = await test.add_provider(OTHER_PROVIDER_ID, phone=OTHER_PROVIDER)
+    return UssdGateway(test, other)
+
+
+async def _timed_post(client: Client, path: str, **kwargs: Any) -> tuple[int, str, str, float]:
     started = time.perf_counter()
     async with client.post(path, **kwargs) as resp:
         body = await resp.text()
@@ -183,7 +166,7 @@ async def _timed_post(
 class AtSession:
     """Africa's Talking: a form with the whole history in ``text``."""
 
-    client: TestClient[web.Request, web.Application]
+    client: Client
     phone: str
     session_id: str = field(default_factory=lambda: "ATUid_" + secrets.token_hex(8))
     history: list[str] = field(default_factory=list)
@@ -231,7 +214,7 @@ class AtSession:
 class HubtelSession:
     """Hubtel: JSON with the newest input only, hops numbered by ``Sequence``."""
 
-    client: TestClient[web.Request, web.Application]
+    client: Client
     phone: str
     session_id: str = field(default_factory=lambda: secrets.token_hex(16))
     sequence: int = 0
@@ -280,3 +263,14 @@ class HubtelSession:
         """Hubtel's ``timeout``."""
         self.sequence += 1
         return await self.post(self.payload("Timeout", ""))
+
+
+async def provider_check(
+    gateway: UssdGateway, dialect: str, national_id: str, phone: str = PROVIDER, day: str = "1"
+) -> Screen:
+    """A provider's check of ``national_id`` through the menus; the last screen."""
+    session = gateway.session(dialect, phone)
+    await session.dial()
+    await session.send("1")
+    await session.send(national_id)
+    return await session.send(day)

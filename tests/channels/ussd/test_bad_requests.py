@@ -10,8 +10,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.channels.ussd.conftest import MakeGateway
-from tests.channels.ussd.support import AT_PATH, HUBTEL_PATH, REZAEI, Gateway
+from tests.channels.ussd.conftest import MakeUssd
+from tests.channels.ussd.support import AT_PATH, HUBTEL_PATH, REZAEI, UssdGateway
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +104,7 @@ BAD = (
 
 
 @pytest.mark.parametrize("bad", BAD, ids=[b.name for b in BAD])
-async def test_malformed_requests_get_a_clear_refusal(gateway: Gateway, bad: Bad) -> None:
+async def test_malformed_requests_get_a_clear_refusal(gateway: UssdGateway, bad: Bad) -> None:
     headers = {"Content-Type": bad.content_type} if bad.content_type else {}
     async with gateway.client.request(
         bad.method, bad.path, data=bad.body, headers={**headers, **bad.headers}
@@ -123,13 +123,13 @@ async def test_malformed_requests_get_a_clear_refusal(gateway: Gateway, bad: Bad
 
 
 @pytest.mark.parametrize("path", [AT_PATH, HUBTEL_PATH])
-async def test_other_methods_are_refused(gateway: Gateway, path: str) -> None:
+async def test_other_methods_are_refused(gateway: UssdGateway, path: str) -> None:
     async with gateway.client.get(path) as resp:
         assert resp.status == 405
 
 
 async def test_a_hop_that_fails_inside_ends_politely(
-    gateway: Gateway, monkeypatch: pytest.MonkeyPatch
+    gateway: UssdGateway, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("the registry exploded")
@@ -141,9 +141,9 @@ async def test_a_hop_that_fails_inside_ends_politely(
 
 
 async def test_a_hop_that_takes_too_long_ends_politely(
-    make_gateway: MakeGateway, monkeypatch: pytest.MonkeyPatch
+    make_ussd: MakeUssd, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    gateway = await make_gateway(hop_timeout=1)
+    gateway = await make_ussd(hop_timeout=1)
 
     async def slow(*_args: object, **_kwargs: object) -> None:
         await asyncio.sleep(5)

@@ -1,25 +1,26 @@
 """Every path through the menus, hop after hop, in both dialects, as the gateways call us.
 
 Each case is data: the phone that dials, the gateway's knobs, and each hop with what the
-screen must and must not say. ``{name}`` in an input or expectation is filled from the
-registry (national ids, dates) once the gateway is up.
+screen must and must not say, and which dates it may show. ``{name}`` in an input or
+expectation is filled from the registry (national ids, dates) once the gateway is up. Most
+paths run on the in-memory store; a few go end to end on SQLite.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
 
-from eligibility_gw.demo import Persona
 from eligibility_gw.domain.dates import add_months
 from eligibility_gw.domain.tracking import TrackingCode
 from eligibility_gw.textbudget import fits_ussd
 from eligibility_gw.wording import Wording
-from tests.channels.ussd.conftest import MakeGateway
+from tests.channels.ussd.conftest import MakeUssd
 from tests.channels.ussd.support import (
     AHMADI,
     KARIMI,
@@ -28,10 +29,9 @@ from tests.channels.ussd.support import (
     REZAEI,
     SHARED,
     STRANGER,
-    Gateway,
     Screen,
     Session,
-    persona,
+    UssdGateway,
 )
 
 DIAL = "<dial>"
@@ -43,15 +43,23 @@ BOTH = ("africastalking", "hubtel")
 HOP_LIMIT_SECONDS = 2.0
 
 
+#: A date as screens write them: ISO 8601, or Solar Hijri in Persian digits.
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}|[۰-۹]{4}/[۰-۹]{2}/[۰-۹]{2}")
+
+
 @dataclass(frozen=True, slots=True)
 class Hop:
-    """What the caller does, and what the screen must show."""
+    """What the caller does, and what the screen must show.
+
+    ``dates``, when given, are every date the screen may show (none: no date at all).
+    """
 
     send: str
     end: bool = False
     has: tuple[str, ...] = ()
     lacks: tuple[str, ...] = ()
     same: bool = False
+    dates: tuple[str, ...] | None = None
 
 
 def hop(send: str, *has: str, end: bool = False, lacks: tuple[str, ...] = ()) -> Hop:
@@ -59,9 +67,11 @@ def hop(send: str, *has: str, end: bool = False, lacks: tuple[str, ...] = ()) ->
     return Hop(send, end, has, lacks)
 
 
-def last(send: str, *has: str, lacks: tuple[str, ...] = ()) -> Hop:
+def last(
+    send: str, *has: str, lacks: tuple[str, ...] = (), dates: tuple[str, ...] | None = None
+) -> Hop:
     """A hop whose screen ends the session."""
-    return Hop(send, True, has, lacks)
+    return Hop(send, True, has, lacks, dates=dates)
 
 
 def again(end: bool = False) -> Hop:
@@ -80,6 +90,7 @@ class Path:
     languages: tuple[str, ...] = ("en", "fa")
     knobs: Mapping[str, object] = field(default_factory=dict)
     dialects: tuple[str, ...] = BOTH
+    store: str = "memory"
 
 
 REZAEI_HOME = ("1. My cover", "2. A family member", "3. Verify a tracking code", "4. Language")
@@ -92,15 +103,32 @@ PATHS = (
         REZAEI,
         (
             hop(DIAL, "Treatment eligibility", *REZAEI_HOME, lacks=("national id", "Register")),
-            last("1", "Ali: Eligible until", "Code "),
+            last("1", "Ali: Eligible until {rezaei_end}", "Code ", dates=("{rezaei_end}",)),
+        ),
+        answers=1,
+        store="sqlite",
+    ),
+    Path(
+        "my cover: cover ended, and when",
+        AHMADI,
+        (
+            hop(DIAL),
+            last(
+                "1",
+                "Saman: Not eligible (ended {ahmadi_ended})",
+                "no cover on this date",
+                "Code ",
+                dates=("{ahmadi_ended}",),
+            ),
         ),
         answers=1,
     ),
     Path(
-        "my cover: cover ended",
+        "my cover: when it ended, in Persian",
         AHMADI,
-        (hop(DIAL), last("1", "Saman: Not eligible", "no cover on this date", "Code ")),
+        (hop(DIAL), last("۱", "Saman: فاقد اعتبار (پایان {ahmadi_ended_fa})", "کد ")),
         answers=1,
+        languages=("fa", "en"),
     ),
     Path(
         "my cover: cover ends today",
@@ -125,6 +153,21 @@ PATHS = (
             hop(DIAL),
             hop("2", "Which family member?", "4. Hamid (child)", "0 Back  00 Main menu"),
             last("4", "Hamid: Not eligible", "student certificate needed", "bring it to a branch"),
+        ),
+        answers=1,
+    ),
+    Path(
+        "family member: a lapsed certificate, with its dates",
+        KARIMI,
+        (
+            hop(DIAL),
+            hop("2", "1. Mehdi (child)"),
+            last(
+                "1",
+                "Mehdi: Not eligible (ended {mehdi_ended})",
+                "student cert. expired {mehdi_expired}",
+                dates=("{mehdi_ended}", "{mehdi_expired}"),
+            ),
         ),
         answers=1,
     ),
@@ -238,7 +281,50 @@ PATHS = (
                 "student certificate needed",
                 "Code ",
                 lacks=("Hamid", "until"),
+                dates=("{today}",),
             ),
+        ),
+        answers=1,
+        store="sqlite",
+    ),
+    Path(
+        "provider: a lapsed certificate, and no date of the member's",
+        PROVIDER,
+        (
+            hop(DIAL),
+            hop("1"),
+            hop("{mehdi}"),
+            last(
+                "1",
+                "M*** K*** (child)",
+                "Not eligible on {today}",
+                "student cert. expired",
+                lacks=("Mehdi", "until", "ended", "{mehdi_expired}"),
+                dates=("{today}",),
+            ),
+        ),
+        answers=1,
+    ),
+    Path(
+        "provider: a lapsed certificate, in Persian",
+        PROVIDER,
+        (
+            hop(DIAL),
+            hop("۱"),
+            hop("{mehdi}"),
+            last("۱", "فاقد اعتبار در {today_fa}", "گواهی تحصیل منقضی", dates=("{today_fa}",)),
+        ),
+        answers=1,
+        languages=("fa", "en"),
+    ),
+    Path(
+        "provider: a lapsed cover, and no date of the member's",
+        PROVIDER,
+        (
+            hop(DIAL),
+            hop("1"),
+            hop("{ahmadi}"),
+            last("1", "Not eligible on {today}", "no cover on this date", dates=("{today}",)),
         ),
         answers=1,
     ),
@@ -376,13 +462,20 @@ PATHS = (
 )
 
 
-def facts(people: list[Persona], gateway: Gateway) -> dict[str, str]:
+def facts(gateway: UssdGateway) -> dict[str, str]:
     """What the cases refer to by name."""
-    core = gateway.core
-    today = core.service.today()
-    earliest, latest = core.service.window()
-    pack = core.pack
-    hamid = persona(people, "rezaei-son-no-cert").row.national_id
+    inquiries = gateway.inquiries
+    today = inquiries.today()
+    earliest, latest = inquiries.window()
+    pack = gateway.pack
+    hamid = gateway.nid("rezaei-son-no-cert")
+    rows = {key: p.row for key, p in gateway.test.people.items()}
+    # The principals' cover runs to the last day of their one period; Mehdi's certificate
+    # lapsed after its last valid day, his last covered day.
+    ahmadi_ended = rows["ahmadi"].cover_end
+    mehdi_expired = rows["karimi-son-lapsed"].student_until
+    rezaei_end = rows["rezaei"].cover_end
+    assert ahmadi_ended and mehdi_expired and rezaei_end
     fa = Wording("fa")
     return {
         "today": today.isoformat(),
@@ -394,7 +487,14 @@ def facts(people: list[Persona], gateway: Gateway) -> dict[str, str]:
         "hamid": hamid,
         "hamid_fa": fa.digits(f"{hamid[:3]} {hamid[3:]}"),
         "hamid_typo": hamid[:-1] + str((int(hamid[-1]) + 1) % 10),
-        "ali": persona(people, "rezaei").row.national_id,
+        "ali": gateway.nid("rezaei"),
+        "mehdi": gateway.nid("karimi-son-lapsed"),
+        "ahmadi": gateway.nid("ahmadi"),
+        "ahmadi_ended": ahmadi_ended.isoformat(),
+        "ahmadi_ended_fa": fa.date(ahmadi_ended),
+        "mehdi_expired": mehdi_expired.isoformat(),
+        "mehdi_ended": mehdi_expired.isoformat(),
+        "rezaei_end": rezaei_end.isoformat(),
         "nobody": pack.national_id.complete("987654321"),
         "unknown_code": TrackingCode.new().grouped(),
     }
@@ -420,11 +520,9 @@ CASES = [pytest.param(p, d, id=f"{d}: {p.name}") for p in PATHS for d in p.diale
 
 
 @pytest.mark.parametrize(("path", "dialect_name"), CASES)
-async def test_path(
-    path: Path, dialect_name: str, make_gateway: MakeGateway, people: list[Persona]
-) -> None:
-    gateway = await make_gateway(path.languages, **path.knobs)
-    known = facts(people, gateway)
+async def test_path(path: Path, dialect_name: str, make_ussd: MakeUssd) -> None:
+    gateway = await make_ussd(store=path.store, languages=path.languages, **path.knobs)
+    known = facts(gateway)
     session = gateway.session(dialect_name, path.phone)
     before = await gateway.answers()
     previous: Screen | None = None
@@ -442,6 +540,9 @@ async def test_path(
             assert text.format_map(known) in screen.text, f"{where}: {screen.text!r}"
         for text in step.lacks:
             assert text.format_map(known) not in screen.text, f"{where}: {screen.text!r}"
+        if step.dates is not None:
+            shown = set(DATE.findall(screen.text))
+            assert shown == {d.format_map(known) for d in step.dates}, f"{where}: {screen.text!r}"
         if step.same:
             assert previous is not None
             assert screen.text == previous.text, where

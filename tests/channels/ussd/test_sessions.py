@@ -1,4 +1,4 @@
-"""Sessions across hops and callers: codes checked later, remembered languages, limits, retries."""
+"""Sessions across hops and callers: codes checked later, remembered languages, quotas, retries."""
 
 from __future__ import annotations
 
@@ -6,33 +6,31 @@ import asyncio
 import re
 import secrets
 import socket
-from dataclasses import replace
-from pathlib import Path
 
 import pytest
 import structlog
-from pytest_aiohttp import AiohttpClient
 from structlog.testing import capture_logs
 
-from eligibility_gw.app import create_app
-from eligibility_gw.demo import Persona
-from eligibility_gw.settings import StateSettings
+from eligibility_gw.domain.errors import QuotaExceeded
+from eligibility_gw.domain.tracking import TrackingCode
+from eligibility_gw.policy.askers import Asker
+from eligibility_gw.ports import StoreUnavailable
 from eligibility_gw.wording import Wording
-from tests.channels.ussd.conftest import MakeGateway
+from tests.channels.ussd.conftest import MakeUssd
 from tests.channels.ussd.support import (
     KARIMI,
+    OTHER_PROVIDER,
     PROVIDER,
     REZAEI,
     STRANGER,
     AtSession,
-    Gateway,
     HubtelSession,
-    fill_registry,
-    gateway_settings,
-    persona,
+    UssdGateway,
+    provider_check,
 )
 
 _CODE = re.compile(r"(\d{4}-\d{4}-\d{4})")
+OTHER = OTHER_PROVIDER
 
 
 def code_in(text: str) -> str:
@@ -42,14 +40,14 @@ def code_in(text: str) -> str:
     return found.group(1)
 
 
-async def my_cover_code(gateway: Gateway, dialect: str, phone: str = REZAEI) -> str:
+async def my_cover_code(gateway: UssdGateway, dialect: str, phone: str = REZAEI) -> str:
     """Ask "my cover" and return the tracking code given."""
     session = gateway.session(dialect, phone)
     await session.dial()
     return code_in((await session.send("1")).text)
 
 
-async def verify(gateway: Gateway, dialect: str, phone: str, code: str) -> str:
+async def verify(gateway: UssdGateway, dialect: str, phone: str, code: str) -> str:
     """Check a code through the menu; the last screen."""
     session = gateway.session(dialect, phone)
     home = await session.dial()
@@ -61,10 +59,10 @@ async def verify(gateway: Gateway, dialect: str, phone: str, code: str) -> str:
 
 
 async def test_codes_are_shown_only_to_the_phone_that_received_them(
-    gateway: Gateway, dialect: str
+    gateway: UssdGateway, dialect: str
 ) -> None:
     code = await my_cover_code(gateway, dialect)
-    today = gateway.core.service.today().isoformat()
+    today = gateway.inquiries.today().isoformat()
     own = await verify(gateway, dialect, REZAEI, code)
     assert own == f"Code {code}\nCovered on {today}"
     persian_digits = Wording("fa").digits(code.replace("-", " "))
@@ -75,19 +73,17 @@ async def test_codes_are_shown_only_to_the_phone_that_received_them(
         )
 
 
-async def test_a_provider_sees_its_own_codes(
-    gateway: Gateway, dialect: str, people: list[Persona]
-) -> None:
-    session = gateway.session(dialect, PROVIDER)
-    await session.dial()
-    await session.send("1")
-    await session.send(persona(people, "karimi-daughter").row.national_id)
-    code = code_in((await session.send("1")).text)
+async def test_a_provider_sees_its_own_codes(gateway: UssdGateway, dialect: str) -> None:
+    code = code_in((await provider_check(gateway, dialect, gateway.nid("karimi-daughter"))).text)
     assert "Covered on" in await verify(gateway, dialect, PROVIDER, code)
     assert "cannot be shown" in await verify(gateway, dialect, KARIMI, code)
+    # Another provider's code is not this provider's to see, nor the other way round.
+    other = code_in((await provider_check(gateway, dialect, gateway.nid("rezaei"), OTHER)).text)
+    assert "cannot be shown" in await verify(gateway, dialect, PROVIDER, other)
+    assert "Covered on" in await verify(gateway, dialect, OTHER, other)
 
 
-async def test_the_chosen_language_is_remembered(gateway: Gateway, dialect: str) -> None:
+async def test_the_chosen_language_is_remembered(gateway: UssdGateway, dialect: str) -> None:
     session = gateway.session(dialect, REZAEI)
     await session.dial()
     await session.send("4")
@@ -98,38 +94,141 @@ async def test_the_chosen_language_is_remembered(gateway: Gateway, dialect: str)
     assert "Treatment eligibility" in (await other.dial()).text
 
 
-async def test_answers_per_phone_are_limited(make_gateway: MakeGateway, dialect: str) -> None:
-    gateway = await make_gateway(answers_per_hour=2)
-    for _ in range(2):
-        await my_cover_code(gateway, dialect)
+QUOTA_SCREENS = {
+    "asker": "Too many inquiries. Please try again in {minutes} min.",
+    "provider_national_id": "You checked this person too often. Please try again in {minutes} min.",
+    "national_id": "This person was checked too often. Please try again in {minutes} min.",
+}
+
+
+#: What is left of the hour the pinned clock stands in (30 min 30 s in), rounded up.
+HALF_AN_HOUR = 30
+
+
+@pytest.mark.usefixtures("pinned_clock")
+async def test_answers_and_code_checks_of_one_phone_share_the_core_quota(
+    make_ussd: MakeUssd, dialect: str
+) -> None:
+    gateway = await make_ussd(inquiries={"insured_per_hour": 3})
+    code = await my_cover_code(gateway, dialect)
+    await my_cover_code(gateway, dialect)
+    assert "Covered on" in await verify(gateway, dialect, REZAEI, code)
     session = gateway.session(dialect, REZAEI)
     await session.dial()
     screen = await session.send("1")
     assert screen.end
-    assert screen.text == "Too many requests from this phone. Please try again later."
+    assert screen.text == QUOTA_SCREENS["asker"].format(minutes=HALF_AN_HOUR)
     assert await gateway.answers() == 2
+    # Another phone has a budget of its own.
+    assert "Hossein: Eligible" in (await my_cover_answer(gateway, dialect, KARIMI))
 
 
-async def test_checks_of_one_national_id_are_limited(
-    make_gateway: MakeGateway, dialect: str, people: list[Persona]
+async def my_cover_answer(gateway: UssdGateway, dialect: str, phone: str) -> str:
+    """The "my cover" screen of ``phone``."""
+    session = gateway.session(dialect, phone)
+    await session.dial()
+    return (await session.send("1")).text
+
+
+@pytest.mark.usefixtures("pinned_clock")
+async def test_a_provider_checks_one_person_within_one_quota_for_every_channel(
+    make_ussd: MakeUssd, dialect: str
 ) -> None:
-    gateway = await make_gateway(asks_per_national_id_per_hour=1)
-    hamid = persona(people, "rezaei-son-no-cert").row.national_id
-    screens = []
-    for typed in (hamid, hamid[:3] + " " + hamid[3:]):
-        session = gateway.session(dialect, PROVIDER)
-        await session.dial()
-        await session.send("1")
-        await session.send(typed)
-        screens.append(await session.send("1"))
-    assert "Code " in screens[0].text
-    assert screens[1].end
-    assert screens[1].text == "This person was checked too often. Please try again later."
-    assert await gateway.answers() == 1
+    """End to end on SQLite: the count is the core's, whichever channel the checks came by."""
+    gateway = await make_ussd(store="sqlite", inquiries={"provider_per_national_id": 3})
+    hamid = gateway.nid("rezaei-son-no-cert")
+    pharmacy = await gateway.pharmacy()
+    web = Asker.for_provider("web", pharmacy)
+    for _ in range(2):  # the same provider's checks through the API (or SMS, or the pages)
+        await gateway.inquiries.ask(web, hamid)
+    third = await provider_check(gateway, dialect, hamid[:3] + " " + hamid[3:])
+    assert "Not eligible on" in third.text
+    refused = await provider_check(gateway, dialect, hamid)
+    assert refused.end
+    assert refused.text == QUOTA_SCREENS["provider_national_id"].format(minutes=HALF_AN_HOUR)
+    with pytest.raises(QuotaExceeded) as raised:
+        await gateway.inquiries.ask(web, hamid)
+    assert raised.value.scope == "provider_national_id"
+    assert await gateway.answers() == 3
+    # Nobody else is locked out: another provider about Hamid, the pharmacy about others.
+    assert "Not eligible on" in (await provider_check(gateway, dialect, hamid, OTHER)).text
+    ali = gateway.nid("rezaei")
+    assert "Eligible on" in (await provider_check(gateway, dialect, ali)).text
+    assert await gateway.answers() == 5
+
+
+@pytest.mark.usefixtures("pinned_clock")
+async def test_all_providers_together_stop_at_the_ceiling_for_one_person(
+    make_ussd: MakeUssd, dialect: str
+) -> None:
+    gateway = await make_ussd(inquiries={"provider_per_national_id": 5, "national_id_ceiling": 3})
+    hamid = gateway.nid("rezaei-son-no-cert")
+    await gateway.inquiries.ask(Asker.for_provider("sms", await gateway.pharmacy()), hamid)
+    await gateway.inquiries.ask(Asker.for_provider("web", gateway.other), hamid)
+    assert "Code " in (await provider_check(gateway, dialect, hamid)).text
+    refused = await provider_check(gateway, dialect, hamid, OTHER)
+    assert refused.text == QUOTA_SCREENS["national_id"].format(minutes=HALF_AN_HOUR)
+    assert await gateway.answers() == 3
+    # The person themself still learns their own cover: the ceiling is on providers.
+    assert "Hamid: Not eligible" in await family_answer(gateway, dialect, REZAEI, "4")
+
+
+async def family_answer(gateway: UssdGateway, dialect: str, phone: str, number: str) -> str:
+    """The answer about the family member listed as ``number``."""
+    session = gateway.session(dialect, phone)
+    await session.dial()
+    await session.send("2")
+    return (await session.send(number)).text
+
+
+@pytest.mark.usefixtures("pinned_clock")
+async def test_a_provider_past_its_own_budget_is_told_so(make_ussd: MakeUssd, dialect: str) -> None:
+    gateway = await make_ussd(inquiries={"provider_per_minute": 2})
+    pharmacy = await gateway.pharmacy()
+    await gateway.inquiries.ask(Asker.for_provider("web", pharmacy), gateway.nid("rezaei"))
+    assert "Code " in (await provider_check(gateway, dialect, gateway.nid("karimi"))).text
+    refused = await provider_check(gateway, dialect, gateway.nid("ahmadi"))
+    assert refused.text == QUOTA_SCREENS["asker"].format(minutes=1)
+    # Codes count too: the pharmacy cannot even verify one until the minute is over.
+    code = TrackingCode.new().grouped()
+    assert await verify(gateway, dialect, PROVIDER, code) == QUOTA_SCREENS["asker"].format(
+        minutes=1
+    )
+
+
+async def test_a_deactivated_provider_is_refused_by_the_core(
+    gateway: UssdGateway, dialect: str
+) -> None:
+    """The menu offered the check while active; deactivated since, the core refuses it."""
+    pharmacy = await gateway.pharmacy()
+    session = gateway.session(dialect, PROVIDER)
+    await session.dial()
+    await session.send("1")
+    await session.send(gateway.nid("rezaei"))
+    await gateway.test.store.providers.set_active(pharmacy.provider_id, False)
+    screen = await session.send("1")
+    assert screen.end
+    assert screen.text.startswith("This provider is deactivated")
+    assert await gateway.answers() == 0
+
+
+async def test_an_answer_that_cannot_be_logged_ends_politely(
+    gateway: UssdGateway, dialect: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*_args: object, **_kwargs: object) -> None:
+        raise StoreUnavailable("disk full")
+
+    monkeypatch.setattr(gateway.test.store.answers, "append", broken)
+    with capture_logs() as logs:
+        screen = await my_cover_answer(gateway, dialect, REZAEI)
+    assert screen == "The service is busy. Please try again shortly."
+    events = [entry["event"] for entry in logs]
+    assert "ussd_store_unavailable" in events
+    assert "ussd_hop_failed" not in events  # no traceback: the store's failure is no bug
 
 
 async def test_a_retry_racing_the_first_callback_gets_the_same_answer(
-    gateway: Gateway, dialect: str
+    gateway: UssdGateway, dialect: str
 ) -> None:
     session = gateway.session(dialect, REZAEI)
     await session.dial()
@@ -149,7 +248,7 @@ async def test_a_retry_racing_the_first_callback_gets_the_same_answer(
     assert await gateway.answers() == 1
 
 
-async def test_a_session_answers_only_the_phone_that_opened_it(gateway: Gateway) -> None:
+async def test_a_session_answers_only_the_phone_that_opened_it(gateway: UssdGateway) -> None:
     mine = AtSession(gateway.client, REZAEI)
     await mine.dial()
     thief = AtSession(gateway.client, STRANGER, session_id=mine.session_id)
@@ -160,7 +259,7 @@ async def test_a_session_answers_only_the_phone_that_opened_it(gateway: Gateway)
     assert "Ali" in (await mine.send("1")).text
 
 
-async def test_a_history_that_does_not_follow_ends_the_session(gateway: Gateway) -> None:
+async def test_a_history_that_does_not_follow_ends_the_session(gateway: UssdGateway) -> None:
     session = AtSession(gateway.client, REZAEI)
     await session.dial()
     await session.send("2")
@@ -169,7 +268,7 @@ async def test_a_history_that_does_not_follow_ends_the_session(gateway: Gateway)
     assert screen.text == "This session cannot go on. Please dial again."
 
 
-async def test_hubtel_repeats_by_sequence(gateway: Gateway) -> None:
+async def test_hubtel_repeats_by_sequence(gateway: UssdGateway) -> None:
     session = HubtelSession(gateway.client, REZAEI)
     home = await session.dial()
     assert (await session.repeat()).text == home.text
@@ -181,7 +280,7 @@ async def test_hubtel_repeats_by_sequence(gateway: Gateway) -> None:
     assert "cannot go on" in screen.text
 
 
-async def test_hubtel_release_ends_the_session(gateway: Gateway) -> None:
+async def test_hubtel_release_ends_the_session(gateway: UssdGateway) -> None:
     session = HubtelSession(gateway.client, REZAEI)
     await session.dial()
     session.sequence += 1
@@ -191,7 +290,7 @@ async def test_hubtel_release_ends_the_session(gateway: Gateway) -> None:
     assert "expired" in (await session.send("1")).text
 
 
-async def test_hubtel_numbers_with_or_without_plus(gateway: Gateway) -> None:
+async def test_hubtel_numbers_with_or_without_plus(gateway: UssdGateway) -> None:
     for mobile in ("989121110001", "+989121110001", "09121110001"):
         session = HubtelSession(gateway.client, REZAEI)
         session.sequence = 1
@@ -199,10 +298,8 @@ async def test_hubtel_numbers_with_or_without_plus(gateway: Gateway) -> None:
         assert "1. My cover" in (await session.post(payload)).text
 
 
-async def test_logs_hold_no_phone_national_id_or_name(
-    gateway: Gateway, dialect: str, people: list[Persona]
-) -> None:
-    hamid = persona(people, "rezaei-son-no-cert").row
+async def test_logs_hold_no_phone_national_id_or_name(gateway: UssdGateway, dialect: str) -> None:
+    hamid = gateway.test.people["rezaei-son-no-cert"].row
     with capture_logs() as logs:
         structlog.contextvars.clear_contextvars()
         await my_cover_code(gateway, dialect)
@@ -240,17 +337,14 @@ def _redis_reachable() -> bool:
 
 
 async def test_sessions_work_over_redis(
-    aiohttp_client: AiohttpClient, db_path: Path, dialect: str, monkeypatch: pytest.MonkeyPatch
+    make_ussd: MakeUssd, dialect: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Session state is plain JSON in any key-value store: the scale-out store works too."""
     monkeypatch.setenv("ELIGIBILITY_GW_PSEUDONYM_KEY", "shared-by-every-process")
     if not _redis_reachable():
         pytest.skip("no Redis server on 127.0.0.1:6379 (CI runs one)")
-    settings = gateway_settings(db_path, ("en", "fa"))
-    state = StateSettings("redis://127.0.0.1:6379/15", f"test-ussd-{secrets.token_hex(4)}:")
-    settings = replace(settings, state=state)
-    await fill_registry(settings)
-    gateway = Gateway(await aiohttp_client(create_app(settings)))
+    state = {"url": "redis://127.0.0.1:6379/15", "key_prefix": f"test-{secrets.token_hex(4)}:"}
+    gateway = await make_ussd(store="sqlite", options={"extra": {"state": state}})
     session = gateway.session(dialect, REZAEI)
     await session.dial()
     await session.send("2")

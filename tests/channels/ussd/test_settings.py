@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import re
 import tomllib
-from pathlib import Path
 
 import pytest
 
-from eligibility_gw.app import create_app
+from eligibility_gw.channels import gateway_app
 from eligibility_gw.channels.ussd.settings import UssdSettings, ussd_settings
-from eligibility_gw.settings import SettingsError, default_config_text
-from tests.channels.ussd.support import gateway_settings
+from eligibility_gw.settings import Settings, SettingsError, default_config_text
+from tests.channels.ussd.support import only_ussd
+from tests.gateway import gateway_settings
+
+
+def settings_with(*languages: str, **knobs: object) -> Settings:
+    """Settings of an in-memory gateway with the USSD knobs as given."""
+    return gateway_settings("memory://", languages=languages or ("en",), channels=only_ussd(knobs))
 
 
 def test_defaults_follow_the_operators_limits() -> None:
@@ -29,7 +34,7 @@ def test_the_documented_section_lists_every_knob_with_its_default() -> None:
         line.removeprefix("# ") for line in section.splitlines() if re.match(r"# (\[|\w+ = )", line)
     )
     table = tomllib.loads(uncommented)["channels"]["ussd"]
-    assert ussd_settings(gateway_settings(Path("x.sqlite3"), ("en",), **table)) == UssdSettings()
+    assert ussd_settings(settings_with(**table)) == UssdSettings()
     assert set(table) == set(UssdSettings.__dataclass_fields__)
 
 
@@ -48,19 +53,46 @@ def test_the_documented_section_lists_every_knob_with_its_default() -> None:
         ({"colour": "blue"}, "unknown setting"),
     ],
 )
-def test_bad_knobs_are_refused(tmp_path: Path, knobs: dict[str, object], message: str) -> None:
+def test_bad_knobs_are_refused(knobs: dict[str, object], message: str) -> None:
     with pytest.raises(SettingsError, match=message):
-        ussd_settings(gateway_settings(tmp_path / "db.sqlite3", ("en",), **knobs))
+        ussd_settings(settings_with(**knobs))
 
 
-def test_a_budget_too_small_for_the_texts_refuses_to_start(tmp_path: Path) -> None:
-    settings = gateway_settings(tmp_path / "db.sqlite3", ("fa", "en"), ucs2_budget=50)
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("answers_per_hour", r"answers_per_hour is now \[inquiries\] insured_per_hour"),
+        (
+            "asks_per_national_id_per_hour",
+            r"asks_per_national_id_per_hour is now \[inquiries\] provider_per_national_id",
+        ),
+    ],
+)
+def test_knobs_that_moved_to_the_core_name_their_new_place(old: str, new: str) -> None:
+    """An old settings file fails at start-up with the way out, not as an unknown key."""
+    settings = settings_with(**{old: 10})
+    with pytest.raises(SettingsError, match=r"\[channels\.ussd\]: " + new):
+        ussd_settings(settings)
+    with pytest.raises(SettingsError, match=new):
+        gateway_app(settings)
+
+
+def test_the_documented_section_names_where_the_quotas_went() -> None:
+    text = default_config_text()
+    section = text[text.index("# [channels.ussd]") :].split("\n\n", 1)[0]
+    assert "[inquiries] insured_per_hour" in section
+    assert "[inquiries] provider_per_national_id" in section
+    assert not re.search(r"^# (answers_per_hour|asks_per_national_id_per_hour) =", section, re.M)
+
+
+def test_a_budget_too_small_for_the_texts_refuses_to_start() -> None:
+    settings = settings_with("fa", "en", ucs2_budget=50)
     with pytest.raises(SettingsError, match="does not fit"):
-        create_app(settings)
+        gateway_app(settings)
 
 
-def test_the_channel_can_be_switched_off(tmp_path: Path) -> None:
-    settings = gateway_settings(tmp_path / "db.sqlite3", ("en",), enabled=False)
-    app = create_app(settings)
+def test_the_channel_can_be_switched_off() -> None:
+    settings = settings_with(enabled=False)
+    app = gateway_app(settings)
     paths = {r.canonical for r in app.router.resources()}
     assert not any(p.startswith("/channels/ussd") for p in paths)

@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-from pytest_aiohttp import AiohttpClient
-
-from eligibility_gw.app import create_app
 from eligibility_gw.shedding import SHEDDER
-from tests.channels.ussd.support import fill_registry, gateway_settings
+from tests.channels.ussd.support import UssdGateway
 
 
-async def test_shed_hops_end_politely_in_both_dialects(
-    aiohttp_client: AiohttpClient, db_path: Path
-) -> None:
-    settings = gateway_settings(db_path, ("en", "fa"))
-    await fill_registry(settings)
-    app = create_app(settings)
-    client = await aiohttp_client(app)
-    app[SHEDDER].max_in_flight = 0  # every new request is over capacity
+async def test_shed_hops_end_politely_in_both_dialects(gateway: UssdGateway) -> None:
+    client = gateway.client
+    client.app[SHEDDER].max_in_flight = 0  # every new request is over capacity
     at = await client.post(
         "/channels/ussd/africastalking",
         data={

@@ -1,7 +1,9 @@
 """A seeded gateway served on 127.0.0.1 from a thread with its own event loop.
 
 For clients that block (schemathesis' ``requests`` transport): the test thread talks HTTP to
-the server, and runs store queries on the server's loop with ``run``.
+the server, and runs store queries on the server's loop with ``run``. The gateway is built as
+the suite's factory builds it (``tests.gateway``), on the ``memory://`` store, with the
+demo personas, the demo pharmacy and another provider.
 """
 
 from __future__ import annotations
@@ -9,35 +11,60 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Coroutine, Mapping
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from aiohttp import web
 
-from tests.channels.web.support import Gateway, open_gateway
+from eligibility_gw.bootstrap import open_gateway
+from eligibility_gw.channels import gateway_app
+from eligibility_gw.demo import DEMO_PROVIDER_KEY, Persona
+from eligibility_gw.domain.provider import Provider, ProviderKind
+from eligibility_gw.gateway import Gateway
+from eligibility_gw.providers import hash_api_key, new_api_key
+from tests.channels.web.support import OTHER_ID
+from tests.gateway import gateway_settings, seed
 
 T = TypeVar("T")
 
 
-class ServedGateway:
-    """Start with ``start()``, stop with ``stop()``; ``url`` and ``gateway`` in between."""
+@dataclass(frozen=True, slots=True)
+class Served:
+    """What the served gateway holds: the gateway, its people and two providers' keys."""
 
-    def __init__(self, tmp_path: Path, web_settings: Mapping[str, Any] | None = None) -> None:
-        self._tmp_path = tmp_path
-        self._web_settings = web_settings
+    gateway: Gateway
+    people: Mapping[str, Persona]
+    other: Provider
+    active_key: str
+    other_key: str
+
+    def auth(self, key: str) -> dict[str, str]:
+        """The Authorization header for ``key``."""
+        return {"Authorization": f"Bearer {key}"}
+
+    def nid(self, persona: str) -> str:
+        """A persona's national id."""
+        return self.people[persona].row.national_id
+
+
+class ServedGateway:
+    """Start with ``start()``, stop with ``stop()``; ``url`` and ``served`` in between."""
+
+    def __init__(self, inquiries: Mapping[str, Any] | None = None) -> None:
+        self._inquiries = inquiries
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._serve, name="served-gateway", daemon=True)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
-        self._gateway: Gateway | None = None
+        self._served: Served | None = None
         self._failure: BaseException | None = None
         self.url = ""
 
     @property
-    def gateway(self) -> Gateway:
+    def served(self) -> Served:
         """The seeded gateway being served."""
-        assert self._gateway is not None, "not started"
-        return self._gateway
+        assert self._served is not None, "not started"
+        return self._served
 
     def start(self, timeout: float = 30) -> None:
         """Serve, and return once the port listens."""
@@ -68,16 +95,25 @@ class ServedGateway:
     async def _main(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
-        async with open_gateway(self._tmp_path, self._web_settings) as gateway:
-            runner = web.AppRunner(gateway.app)
+        settings = gateway_settings("memory://", inquiries=self._inquiries)
+        gateway = await open_gateway(settings)
+        try:
+            people = await seed(gateway)
+            other_key = new_api_key()
+            other = await gateway.store.providers.add(
+                OTHER_ID, "Other Lab", ProviderKind.PARACLINIC, None, hash_api_key(other_key)
+            )
+            runner = web.AppRunner(gateway_app(settings, gateway))
             await runner.setup()
             try:
                 site = web.TCPSite(runner, "127.0.0.1", 0)
                 await site.start()
                 port = runner.addresses[0][1]
                 self.url = f"http://127.0.0.1:{port}"
-                self._gateway = gateway
+                self._served = Served(gateway, people, other, DEMO_PROVIDER_KEY, other_key)
                 self._ready.set()
                 await self._stop.wait()
             finally:
                 await runner.cleanup()
+        finally:
+            await gateway.close()

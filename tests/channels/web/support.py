@@ -1,25 +1,28 @@
-"""A gateway on a temporary SQLite file with the demo personas and two providers."""
+"""The web channel's tests over the suite's gateway factory: three providers and their keys.
+
+``open_web(make_gateway, ...)`` starts a gateway (the ``memory://`` store unless asked
+otherwise) holding the demo personas and the demo pharmacy, and adds a deactivated clinic and
+another provider, so that every test can ask as the active one, a deactivated one, or another.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from datetime import date
 from typing import Any
 
-from aiohttp import web
-
-from eligibility_gw.app import create_app
-from eligibility_gw.bootstrap import Core, open_core
-from eligibility_gw.demo import Persona, personas
-from eligibility_gw.domain.provider import ProviderKind
+from eligibility_gw.demo import DEMO_PROVIDER_ID, Persona, personas
+from eligibility_gw.domain.provider import Provider, ProviderKind
 from eligibility_gw.domain.tracking import TrackingCode
-from eligibility_gw.providers import hash_api_key, new_api_key
+from eligibility_gw.policy.disclosure import Disclosure
+from eligibility_gw.ports import Store
 from eligibility_gw.rulepacks import load_rule_pack
-from eligibility_gw.settings import Settings, parse_settings
+from eligibility_gw.wording import Wording
+from tests.conftest import MakeGateway
+from tests.gateway import Client, TestGateway, gateway_settings
 
-ACTIVE_ID = "pharmacy-active"
+ACTIVE_ID = DEMO_PROVIDER_ID
 INACTIVE_ID = "clinic-deactivated"
 OTHER_ID = "lab-other"
 #: Well-formed but never issued.
@@ -27,82 +30,84 @@ UNKNOWN_KEY = "egw_" + "x" * 43
 
 
 @dataclass(frozen=True, slots=True)
-class Gateway:
-    """A seeded core, its app, and the keys of its providers."""
+class WebGateway:
+    """A running gateway, its client, and the keys of its three providers."""
 
-    settings: Settings
-    core: Core
-    app: web.Application
-    personas: Mapping[str, Persona]
+    tg: TestGateway
+    other: Provider
     active_key: str
     inactive_key: str
     other_key: str
 
+    @property
+    def client(self) -> Client:
+        """The HTTP client of the gateway's app."""
+        return self.tg.client
+
+    @property
+    def store(self) -> Store:
+        """Every port of the store (to read the answer log)."""
+        return self.tg.store
+
     def auth(self, key: str) -> dict[str, str]:
         """The Authorization header for ``key``."""
-        return {"Authorization": f"Bearer {key}"}
+        return self.tg.auth(key)
 
     def nid(self, persona: str) -> str:
         """A persona's national id."""
-        return self.personas[persona].row.national_id
+        return self.tg.nid(persona)
+
+    async def mine(self, provider_id: str = ACTIVE_ID) -> list[str]:
+        """The tracking codes of a provider's answers in the log, newest first."""
+        found = await self.store.answers.by_asker("provider", provider_id)
+        return [r.tracking_code.grouped() for r in found]
 
 
-def gateway_settings(db: Path, web_settings: Mapping[str, Any] | None = None) -> Settings:
-    """The shipped defaults (ir-tamin, Tehran, fa then en) on ``db``, with web knobs."""
-    return parse_settings(
-        {
-            "gateway": {
-                "rule_pack": "ir-tamin",
-                "time_zone": "Asia/Tehran",
-                "languages": ["fa", "en"],
-            },
-            "store": {"url": f"sqlite:///{db}"},
-            "channels": {"web": dict(web_settings or {})},
-        },
-        source="<web tests>",
-    )
+async def open_web(
+    make_gateway: MakeGateway,
+    web: Mapping[str, Any] | None = None,
+    *,
+    store: str = "memory",
+    **options: Any,
+) -> WebGateway:
+    """A gateway with ``[channels.web]`` set to ``web``; ``options`` go to ``make_gateway``."""
+    tg = await make_gateway(store=store, channels={"web": dict(web or {})}, **options)
+    _, inactive_key = await tg.add_provider(INACTIVE_ID, active=False)
+    other, other_key = await tg.add_provider(OTHER_ID, kind=ProviderKind.PARACLINIC)
+    return WebGateway(tg, other, tg.api_key, inactive_key, other_key)
 
 
-def persona_table(today_settings: Settings | None = None) -> list[Persona]:
-    """The ir-tamin personas as the fixture stores them (for parametrising at collection)."""
-    settings = today_settings or gateway_settings(Path("unused.sqlite3"))
-    return personas(load_rule_pack("ir-tamin"), settings.today())
+def today() -> date:
+    """Today where the test gateways are (Asia/Tehran)."""
+    return gateway_settings("memory://").today()
 
 
-@asynccontextmanager
-async def open_gateway(
-    tmp_path: Path, web_settings: Mapping[str, Any] | None = None
-) -> AsyncIterator[Gateway]:
-    """Open a seeded gateway; close its stores afterwards."""
-    settings = gateway_settings(tmp_path / "web.sqlite3", web_settings)
-    core = await open_core(settings)
-    try:
-        found = personas(core.pack, settings.today())
-        await core.store.registry.upsert_rows([p.row for p in found])
-        keys = {}
-        for provider_id, kind in (
-            (ACTIVE_ID, ProviderKind.PHARMACY),
-            (INACTIVE_ID, ProviderKind.CLINIC),
-            (OTHER_ID, ProviderKind.PARACLINIC),
-        ):
-            keys[provider_id] = new_api_key()
-            await core.store.providers.add(
-                provider_id, provider_id.title(), kind, None, hash_api_key(keys[provider_id])
-            )
-        await core.store.providers.set_active(INACTIVE_ID, False)
-        yield Gateway(
-            settings,
-            core,
-            create_app(settings, core),
-            {p.key: p for p in found},
-            keys[ACTIVE_ID],
-            keys[INACTIVE_ID],
-            keys[OTHER_ID],
-        )
-    finally:
-        await core.close()
+def persona_table() -> list[Persona]:
+    """The ir-tamin personas as the factory stores them (for parametrising at collection)."""
+    return personas(load_rule_pack("ir-tamin"), today())
 
 
-async def logged(core: Core, code: str) -> bool:
+async def logged(store: Store, code: str) -> bool:
     """Say whether the answer log holds ``code`` (as shown, grouped or not)."""
-    return await core.store.answers.find(TrackingCode.parse(code)) is not None
+    return await store.answers.find(TrackingCode.parse(code)) is not None
+
+
+def member_dates(persona: Persona, staff_view: Disclosure | None = None) -> set[date]:
+    """Every date of the member's a provider must never read: birth, study, cover, its end.
+
+    ``staff_view`` (the same answer as staff read it) adds the day cover ended.
+    """
+    row = persona.row
+    found = {row.birth_date, row.cover_end, row.student_until}
+    if staff_view is not None:
+        found |= {staff_view.cover_end, staff_view.cover_ended}
+    return {d for d in found if d is not None}
+
+
+def written_forms(day: date) -> set[str]:
+    """``day`` as any reader's page could write it (ISO, Solar Hijri, Persian digits)."""
+    forms = {day.isoformat(), day.strftime("%Y/%m/%d")}
+    for lang in ("en", "fa"):
+        written = Wording(lang).date(day)
+        forms |= {written, written.translate(str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789"))}
+    return forms

@@ -1,8 +1,8 @@
-"""The provider JSON API end to end: statuses, refusals, languages, batches, health.
+"""The provider JSON API end to end: statuses, refusals, quotas, languages, batches, health.
 
 Tests are tables: each case is data (method, path, key, headers, body, expected status and
-problem type or JSON fields), sent through ``aiohttp_client`` to the app built by
-``create_app`` on a temporary SQLite file holding the demo personas.
+problem type or JSON fields), sent to a gateway from the suite's factory holding the demo
+personas: the ``memory://`` store for most, a real SQLite file for a few end-to-end runs.
 """
 
 from __future__ import annotations
@@ -10,36 +10,41 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient
-from pytest_aiohttp import AiohttpClient
 
 from eligibility_gw.channels.web.problems import PROBLEM_TYPES
 from eligibility_gw.domain.tracking import TrackingCode
-from eligibility_gw.presenting import Audience, present
-from eligibility_gw.service import Asker
+from eligibility_gw.policy.askers import Asker
+from eligibility_gw.ports import StoreUnavailable
+from eligibility_gw.presenting import present
+from eligibility_gw.settings import SettingsError
 from eligibility_gw.wording import Wording
 from tests.channels.web.support import (
+    ACTIVE_ID,
+    INACTIVE_ID,
     UNKNOWN_KEY,
-    Gateway,
-    gateway_settings,
+    WebGateway,
     logged,
-    open_gateway,
+    member_dates,
+    open_web,
     persona_table,
+    today,
+    written_forms,
 )
+from tests.conftest import MakeGateway
+from tests.gateway import Client
 
-Client = TestClient[web.Request, web.Application]
 PERSONAS = persona_table()
+BY_KEY = {p.key: p for p in PERSONAS}
 IDS = {p.key: p.row.national_id for p in PERSONAS}
-TODAY = gateway_settings(Path("unused.sqlite3")).today()
+TODAY = today()
 #: Small limits, so that 413 is reachable with small bodies.
 WEB = {"batch_max_items": 5, "max_body_bytes": 4096, "batch_max_bytes": 16 * 1024}
 NO_BODY = object()
@@ -51,19 +56,18 @@ def typo(national_id: str) -> str:
 
 
 @pytest.fixture
-async def gw(tmp_path: Path) -> AsyncIterator[Gateway]:
+async def gw(make_gateway: MakeGateway) -> WebGateway:
     """A gateway with the demo personas, an active, a deactivated and another provider."""
-    async with open_gateway(tmp_path, WEB) as gateway:
-        yield gateway
+    return await open_web(make_gateway, WEB)
 
 
 @pytest.fixture
-async def client(gw: Gateway, aiohttp_client: AiohttpClient) -> Client:
+def client(gw: WebGateway) -> Client:
     """An HTTP client of the gateway's app."""
-    return await aiohttp_client(gw.app)
+    return gw.client
 
 
-def key_of(gw: Gateway, name: str | None) -> dict[str, str]:
+def key_of(gw: WebGateway, name: str | None) -> dict[str, str]:
     """The Authorization header for a named key (None: no header)."""
     keys = {
         "active": gw.active_key,
@@ -85,26 +89,24 @@ def check_problem(response: aiohttp.ClientResponse, body: Any, slug: str) -> Non
     assert isinstance(body["detail"], str) and body["detail"]
 
 
-async def cover_end_dates(gw: Gateway, answer: Mapping[str, Any]) -> set[date]:
-    """Cover end dates a provider must not learn from ``answer`` (other than its own date)."""
-    record = await gw.core.store.answers.find(TrackingCode.parse(answer["tracking_code"]))
-    assert record is not None
-    ends = {p.row.cover_end for p in PERSONAS if p.row.cover_end is not None}
-    if record.draft.decision.cover_end is not None:
-        ends.add(record.draft.decision.cover_end)
-    return {d for d in ends if d.isoformat() != answer["service_date"]}
-
-
-async def check_provider_answer(gw: Gateway, text: str, answer: Mapping[str, Any]) -> None:
-    """A logged answer that names no cover end date and masks the member's name."""
+async def check_provider_answer(gw: WebGateway, text: str, answer: Mapping[str, Any]) -> None:
+    """A logged answer that names no date of any member's and masks the member's name."""
     assert set(answer) >= {"tracking_code", "status", "service_date", "reasons", "member"}
     assert "cover_end" not in text
-    assert await logged(gw.core, answer["tracking_code"])
-    # When it was asked is no secret (and may be the day cover ends): leave it out.
-    shown = json.dumps({k: v for k, v in answer.items() if k != "asked_at"}, ensure_ascii=False)
-    for day in await cover_end_dates(gw, answer):
-        for lang in ("en", "fa"):
-            assert Wording(lang).date(day) not in shown, (day, shown)
+    assert "cover_ended" not in text
+    record = await gw.store.answers.find(TrackingCode.parse(answer["tracking_code"]))
+    assert record is not None
+    # When it was asked, and for which day, are no secret (and may be the day cover ends).
+    shown = json.dumps(
+        {k: v for k, v in answer.items() if k not in ("asked_at", "service_date")},
+        ensure_ascii=False,
+    )
+    dates = set().union(*(member_dates(p) for p in PERSONAS))
+    if record.draft.decision.cover_end is not None:
+        dates.add(record.draft.decision.cover_end)
+    for day in dates - {record.draft.service_date}:
+        for written in written_forms(day):
+            assert written not in shown, (day, shown)
     for p in PERSONAS:
         assert p.row.given_name not in shown, shown
         assert p.row.family_name not in shown, shown
@@ -502,7 +504,7 @@ CASES = [
 ]
 
 
-async def send(client: Client, gw: Gateway, case: ApiCase) -> tuple[aiohttp.ClientResponse, str]:
+async def send(client: Client, gw: WebGateway, case: ApiCase) -> tuple[aiohttp.ClientResponse, str]:
     """Send ``case``; return the response and its text."""
     headers = {**key_of(gw, case.key), **case.headers}
     kwargs: dict[str, Any] = {"headers": headers}
@@ -515,7 +517,7 @@ async def send(client: Client, gw: Gateway, case: ApiCase) -> tuple[aiohttp.Clie
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-async def test_api_case(client: Client, gw: Gateway, case: ApiCase) -> None:
+async def test_api_case(client: Client, gw: WebGateway, case: ApiCase) -> None:
     response, text = await send(client, gw, case)
     assert response.status == case.status, text
     body = json.loads(text)
@@ -534,7 +536,7 @@ async def test_api_case(client: Client, gw: Gateway, case: ApiCase) -> None:
             assert body[name] == expected, body
 
 
-async def test_unauthorized_names_the_scheme(client: Client, gw: Gateway) -> None:
+async def test_unauthorized_names_the_scheme(client: Client, gw: WebGateway) -> None:
     for key in (None, "unknown"):
         response = await client.post(INQ, json={}, headers=key_of(gw, key))
         assert response.status == 401
@@ -542,25 +544,25 @@ async def test_unauthorized_names_the_scheme(client: Client, gw: Gateway) -> Non
 
 
 async def test_deactivated_provider_is_told_how_to_be_active_again(
-    client: Client, gw: Gateway
+    client: Client, gw: WebGateway
 ) -> None:
     response = await client.post(INQ, json={"national_id": REZAEI}, headers=key_of(gw, "inactive"))
     detail = (await response.json())["detail"]
     assert "deactivated" in detail
     assert "activated again" in detail
     # Nothing was asked, so nothing was logged on its behalf.
-    assert await gw.core.store.answers.by_asker("provider", "clinic-deactivated") == []
+    assert await gw.store.answers.by_asker("provider", INACTIVE_ID) == []
 
 
 async def test_reactivated_provider_is_answered_with_the_same_key(
-    client: Client, gw: Gateway
+    client: Client, gw: WebGateway
 ) -> None:
-    await gw.core.store.providers.set_active("clinic-deactivated", True)
+    await gw.store.providers.set_active(INACTIVE_ID, True)
     response = await client.post(INQ, json={"national_id": REZAEI}, headers=key_of(gw, "inactive"))
     assert response.status == 200
 
 
-async def test_chunked_body_over_the_limit_is_413(client: Client, gw: Gateway) -> None:
+async def test_chunked_body_over_the_limit_is_413(client: Client, gw: WebGateway) -> None:
     async def chunks() -> AsyncIterator[bytes]:
         yield b'{"national_id": "'
         for _ in range(10):
@@ -601,7 +603,7 @@ LANGUAGE_CASES = [
 
 @pytest.mark.parametrize(("accept", "language"), LANGUAGE_CASES)
 async def test_messages_in_the_accepted_language(
-    client: Client, gw: Gateway, accept: str | None, language: str
+    client: Client, gw: WebGateway, accept: str | None, language: str
 ) -> None:
     headers = key_of(gw, "active")
     if accept is not None:
@@ -618,7 +620,7 @@ async def test_messages_in_the_accepted_language(
     assert (await refused.json())["errors"][0]["detail"] == w.t("error.NATIONAL_ID_CHECK_DIGIT")
 
 
-async def test_english_and_persian_differ(client: Client, gw: Gateway) -> None:
+async def test_english_and_persian_differ(client: Client, gw: WebGateway) -> None:
     """The catalogs are not the same text (else the table above proves nothing)."""
     assert Wording("fa").t("reason.STUDENT_CERTIFICATE_REQUIRED") != Wording("en").t(
         "reason.STUDENT_CERTIFICATE_REQUIRED"
@@ -629,7 +631,7 @@ async def test_english_and_persian_differ(client: Client, gw: Gateway) -> None:
 # Recorded answers: only for the provider that asked.
 
 
-async def test_recorded_answer_only_for_its_provider(client: Client, gw: Gateway) -> None:
+async def test_recorded_answer_only_for_its_provider(client: Client, gw: WebGateway) -> None:
     asked = await client.post(
         INQ,
         json={"national_id": IDS["ahmadi"]},
@@ -654,23 +656,29 @@ async def test_recorded_answer_only_for_its_provider(client: Client, gw: Gateway
     assert IDS["ahmadi"] not in json.dumps(body)
 
 
-async def test_answers_of_other_channels_are_not_served(client: Client, gw: Gateway) -> None:
+async def test_answers_of_other_channels_are_not_served(client: Client, gw: WebGateway) -> None:
     """A code an insured person got (same digits, other asker) is 404 to a provider."""
-    answer = await gw.core.service.ask(REZAEI, Asker("sms", "insured", REZAEI))
+    principal = BY_KEY["rezaei"].row.phone
+    assert principal is not None
+    answer = await gw.tg.inquiries.ask(Asker.for_insured("sms", principal), REZAEI)
+    assert answer.cover_end is not None  # the insured view: with the date cover ends
     response = await client.get(f"{INQ}/{answer.tracking_code}", headers=key_of(gw, "active"))
-    assert response.status == 404
+    body = await response.json(content_type=None)
+    check_problem(response, body, "not-found")
+    assert answer.cover_end.isoformat() not in json.dumps(body)
 
 
-async def test_recorded_answer_in_another_language(client: Client, gw: Gateway) -> None:
+async def test_recorded_answer_in_another_language(client: Client, gw: WebGateway) -> None:
     """A code asked in Persian reads back in English: words follow the reader, not the log."""
     asked = await client.post(
         INQ, json={"national_id": IDS["karimi-son-lapsed"]}, headers=key_of(gw, "active")
     )
     code = (await asked.json())["tracking_code"]
-    record = await gw.core.store.answers.find(TrackingCode.parse(code))
-    assert record is not None
+    asker = Asker.for_provider("web", await provider(gw, ACTIVE_ID))
+    shown = await gw.tg.inquiries.recorded(asker, TrackingCode.parse(code))
+    assert shown is not None
     words = {
-        lang: present(record, Wording(lang), gw.core.pack, Audience.PROVIDER).reasons[0].message
+        lang: present(shown, Wording(lang), gw.tg.gateway.pack).reasons[0].message
         for lang in ("en", "fa")
     }
     assert words["en"] != words["fa"]
@@ -682,45 +690,266 @@ async def test_recorded_answer_in_another_language(client: Client, gw: Gateway) 
 
 
 # ---------------------------------------------------------------------------------------
-# Rate limit: 429 with Retry-After, per provider, shared by the JSON and FHIR APIs.
+# Quotas ([inquiries]): 429 with Retry-After, worded for whose quota it was. One provider's
+# API and FHIR checks count together; another provider is not refused for one's excess.
+
+FHIR = "/fhir/r4/CoverageEligibilityRequest"
 
 
-async def test_rate_limit(tmp_path: Path, aiohttp_client: AiohttpClient) -> None:
-    async with open_gateway(tmp_path, {"requests_per_minute": 3}) as gw:
-        client = await aiohttp_client(gw.app)
-        headers = key_of(gw, "active")
-        statuses = []
-        for _ in range(3):
-            response = await client.post(INQ, json={"national_id": REZAEI}, headers=headers)
-            statuses.append(response.status)
-        limited = await client.post(INQ, json={"national_id": REZAEI}, headers=headers)
-        body = await limited.json(content_type=None)
-        fhir = await client.post(
-            "/fhir/r4/CoverageEligibilityRequest",
-            data="{}",
-            headers={**headers, "Content-Type": "application/fhir+json"},
+def fhir_body(national_id: str) -> str:
+    """A minimal CoverageEligibilityRequest about ``national_id``."""
+    return json.dumps(
+        {
+            "resourceType": "CoverageEligibilityRequest",
+            "purpose": ["validation"],
+            "patient": {"identifier": {"value": national_id}},
+        }
+    )
+
+
+async def ask_fhir(gw: WebGateway, key: str, national_id: str) -> aiohttp.ClientResponse:
+    """Send a FHIR check about ``national_id`` with ``key`` (answers in English)."""
+    return await gw.client.post(
+        FHIR,
+        data=fhir_body(national_id),
+        headers={
+            **gw.auth(key),
+            "Content-Type": "application/fhir+json",
+            "Accept-Language": "en",
+        },
+    )
+
+
+async def provider(gw: WebGateway, provider_id: str) -> Any:
+    """A provider as the store holds it."""
+    found = await gw.store.providers.get(provider_id)
+    assert found is not None
+    return found
+
+
+async def test_a_provider_past_its_share_of_one_person_does_not_lock_out_others(
+    make_gateway: MakeGateway,
+) -> None:
+    gw = await open_web(make_gateway, inquiries={"provider_per_national_id": 2})
+    english = {**key_of(gw, "active"), "Accept-Language": "en"}
+    for _ in range(2):
+        response = await gw.client.post(INQ, json={"national_id": REZAEI}, headers=english)
+        assert response.status == 200
+    refused = await gw.client.post(INQ, json={"national_id": REZAEI}, headers=english)
+    body = await refused.json(content_type=None)
+    check_problem(refused, body, "rate-limited")
+    assert body["scope"] == "provider_national_id"
+    assert body["detail"].startswith("You have checked this person too often.")
+    assert 1 <= int(refused.headers["Retry-After"]) <= 3600
+    # The same provider may still ask about someone else…
+    other_person = await gw.client.post(INQ, json={"national_id": IDS["ahmadi"]}, headers=english)
+    assert other_person.status == 200
+    # …and another provider about this person, through FHIR.
+    theirs = await ask_fhir(gw, gw.other_key, REZAEI)
+    assert theirs.status == 200
+    answer = await theirs.json(content_type=None)
+    assert answer["outcome"] == "complete"
+    assert answer["insurance"][0]["inforce"] is True
+    assert len(await gw.mine()) == 3
+    assert len(await gw.mine(gw.other.provider_id)) == 1
+
+
+async def test_api_and_fhir_checks_of_one_provider_share_one_quota_per_person(
+    make_gateway: MakeGateway,
+) -> None:
+    gw = await open_web(make_gateway, inquiries={"provider_per_national_id": 2})
+    headers = {**key_of(gw, "active"), "Accept-Language": "en"}
+    first = await gw.client.post(INQ, json={"national_id": REZAEI}, headers=headers)
+    second = await ask_fhir(gw, gw.active_key, REZAEI)
+    assert (first.status, second.status) == (200, 200)
+    by_fhir = await ask_fhir(gw, gw.active_key, REZAEI)
+    assert by_fhir.status == 429
+    assert by_fhir.content_type == "application/fhir+json"
+    outcome = await by_fhir.json(content_type=None)
+    assert outcome["resourceType"] == "OperationOutcome"
+    assert [i["code"] for i in outcome["issue"]] == ["throttled"]
+    assert outcome["issue"][0]["diagnostics"].startswith("You have checked this person too often")
+    assert int(by_fhir.headers["Retry-After"]) >= 1
+    by_api = await gw.client.post(INQ, json={"national_id": REZAEI}, headers=headers)
+    assert (await by_api.json(content_type=None))["scope"] == "provider_national_id"
+    assert len(await gw.mine()) == 2
+
+
+QUOTA_CASES = [
+    # (label, [inquiries], providers asking in turn, expected scope of the last refusal)
+    ("asker", {"provider_per_minute": 2}, ("active", "active", "active"), "asker"),
+    (
+        "ceiling",
+        {"provider_per_national_id": 5, "national_id_ceiling": 2},
+        ("active", "other", "active"),
+        "national_id",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("label", "limits", "askers", "scope"), QUOTA_CASES, ids=[c[0] for c in QUOTA_CASES]
+)
+async def test_each_quota_is_worded_for_its_scope(
+    make_gateway: MakeGateway,
+    label: str,
+    limits: dict[str, int],
+    askers: tuple[str, ...],
+    scope: str,
+) -> None:
+    gw = await open_web(make_gateway, inquiries=limits)
+    statuses = []
+    for name in askers:
+        response = await gw.client.post(
+            INQ, json={"national_id": REZAEI}, headers={**key_of(gw, name), "Accept-Language": "fa"}
         )
-        other = await client.post(INQ, json={"national_id": REZAEI}, headers=key_of(gw, "other"))
-        logged_count = len(await gw.core.store.answers.by_asker("provider", "pharmacy-active"))
-    assert statuses == [200, 200, 200]
+        statuses.append(response.status)
+    assert statuses == [200, 200, 429], label
+    body = await response.json(content_type=None)
+    assert body["scope"] == scope
+    minutes = Wording("fa").digits(str(max(1, -(-int(response.headers["Retry-After"]) // 60))))
+    assert body["detail"] == Wording("fa").t(f"error.RATE_LIMITED.{scope}", minutes=minutes)
+    assert response.headers["Content-Type"].startswith("application/problem+json")
+
+
+async def test_recorded_answers_count_against_the_providers_own_quota(
+    make_gateway: MakeGateway,
+) -> None:
+    gw = await open_web(make_gateway, inquiries={"provider_per_minute": 2})
+    asked = await gw.client.post(INQ, json={"national_id": REZAEI}, headers=key_of(gw, "active"))
+    code = (await asked.json())["tracking_code"]
+    again = await gw.client.get(f"{INQ}/{code}", headers=key_of(gw, "active"))
+    limited = await gw.client.get(f"{INQ}/{code}", headers=key_of(gw, "active"))
+    assert (asked.status, again.status) == (200, 200)
+    body = await limited.json(content_type=None)
     check_problem(limited, body, "rate-limited")
-    assert 1 <= int(limited.headers["Retry-After"]) <= 60
-    assert fhir.status == 429
-    assert int(fhir.headers["Retry-After"]) >= 1
-    assert (await fhir.json(content_type=None))["resourceType"] == "OperationOutcome"
+    assert body["scope"] == "asker"
+    other = await gw.client.post(INQ, json={"national_id": REZAEI}, headers=key_of(gw, "other"))
     assert other.status == 200
-    assert logged_count == 3
 
 
-async def test_batch_rate_limit(tmp_path: Path, aiohttp_client: AiohttpClient) -> None:
-    async with open_gateway(tmp_path, {"batches_per_hour": 1}) as gw:
-        client = await aiohttp_client(gw.app)
-        batch = [{"national_id": REZAEI}]
-        first = await client.post(f"{INQ}/batch", json=batch, headers=key_of(gw, "active"))
-        second = await client.post(f"{INQ}/batch", json=batch, headers=key_of(gw, "active"))
-        assert first.status == 200
-        check_problem(second, await second.json(content_type=None), "rate-limited")
-        assert int(second.headers["Retry-After"]) >= 1
+async def test_batch_items_past_a_quota_are_refused_one_by_one(make_gateway: MakeGateway) -> None:
+    gw = await open_web(make_gateway, WEB, inquiries={"provider_per_national_id": 2})
+    items = [{"national_id": REZAEI}] * 3 + [{"national_id": IDS["ahmadi"]}]
+    response = await gw.client.post(
+        f"{INQ}/batch", json=items, headers={**key_of(gw, "active"), "Accept-Language": "en"}
+    )
+    assert response.status == 200
+    body = await response.json()
+    assert (body["answered"], body["refused"]) == (3, 1)
+    [refusal] = [r["error"] for r in body["results"] if "error" in r]
+    assert refusal["code"] == "RATE_LIMITED"
+    assert refusal["scope"] == "provider_national_id"
+    assert refusal["retry_after"] >= 1
+    assert refusal["detail"].startswith("You have checked this person too often.")
+    assert refusal["errors"][0]["field"] == "national_id"
+    assert len(await gw.mine()) == 3
+
+
+async def test_a_batch_is_one_request_against_the_providers_own_quota(
+    make_gateway: MakeGateway,
+) -> None:
+    """A batch of many items is one request of the provider's per-minute budget (a full batch
+    of 10,000 items must not be cut at 600); past the budget the whole batch is refused."""
+    gw = await open_web(make_gateway, WEB, inquiries={"provider_per_minute": 2})
+    people = ("rezaei", "ahmadi", "karimi", "karimi-wife", "rezaei-wife")
+    headers = {**key_of(gw, "active"), "Accept-Language": "en"}
+    response = await gw.client.post(
+        f"{INQ}/batch", json=[{"national_id": IDS[p]} for p in people], headers=headers
+    )
+    body = await response.json()
+    assert (body["answered"], body["refused"]) == (5, 0)
+    single = await gw.client.post(INQ, json={"national_id": IDS["rezaei"]}, headers=headers)
+    assert single.status == 200
+    refused = await gw.client.post(
+        f"{INQ}/batch", json=[{"national_id": IDS["rezaei"]}], headers=headers
+    )
+    problem = await refused.json(content_type=None)
+    check_problem(refused, problem, "rate-limited")
+    assert problem["scope"] == "asker"
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert len(await gw.mine()) == 6
+
+
+async def test_batch_items_count_against_the_per_person_quotas(make_gateway: MakeGateway) -> None:
+    """Each item is an inquiry about its person: past one provider's share of a person, that
+    item is refused for that person only."""
+    gw = await open_web(make_gateway, WEB, inquiries={"provider_per_national_id": 2})
+    batch = [{"national_id": IDS[p]} for p in ("rezaei", "rezaei", "rezaei", "ahmadi")]
+    response = await gw.client.post(
+        f"{INQ}/batch", json=batch, headers={**key_of(gw, "active"), "Accept-Language": "en"}
+    )
+    body = await response.json()
+    assert (body["answered"], body["refused"]) == (3, 1)
+    (refusal,) = [r["error"] for r in body["results"] if "error" in r]
+    assert (refusal["scope"], refusal["errors"][0]["field"]) == (
+        "provider_national_id",
+        "national_id",
+    )
+
+
+async def test_batch_rate_limit(make_gateway: MakeGateway) -> None:
+    gw = await open_web(make_gateway, {"batches_per_hour": 1})
+    batch = [{"national_id": REZAEI}]
+    headers = {**key_of(gw, "active"), "Accept-Language": "en"}
+    first = await gw.client.post(f"{INQ}/batch", json=batch, headers=headers)
+    second = await gw.client.post(f"{INQ}/batch", json=batch, headers=headers)
+    assert first.status == 200
+    body = await second.json(content_type=None)
+    check_problem(second, body, "rate-limited")
+    assert body["scope"] == "batches"
+    assert "batches from this provider in an hour" in body["detail"]
+    assert int(second.headers["Retry-After"]) >= 1
+    # A refused batch answers nothing.
+    assert len(await gw.mine()) == 1
+
+
+async def test_a_moved_web_setting_stops_the_gateway_at_start_up(
+    make_gateway: MakeGateway,
+) -> None:
+    with pytest.raises(SettingsError, match=re.escape("[inquiries] provider_per_minute")):
+        await open_web(make_gateway, {"requests_per_minute": 10})
+
+
+# ---------------------------------------------------------------------------------------
+# A store that cannot answer: 503 with Retry-After, never a 500.
+
+
+async def test_an_answer_that_cannot_be_logged_is_a_503(
+    gw: WebGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def unavailable(*_args: object, **_kwargs: object) -> None:
+        raise StoreUnavailable("disk full")
+
+    monkeypatch.setattr(gw.store.answers, "append", unavailable)
+    headers = {**key_of(gw, "active"), "Accept-Language": "en"}
+    response = await gw.client.post(INQ, json={"national_id": REZAEI}, headers=headers)
+    body = await response.json(content_type=None)
+    check_problem(response, body, "unavailable")
+    assert response.headers["Retry-After"] == "5"
+    assert body["detail"] == "The service cannot answer just now; retry in 5 seconds."
+    assert "disk full" not in json.dumps(body)
+    batch = await gw.client.post(f"{INQ}/batch", json=[{"national_id": REZAEI}], headers=headers)
+    assert batch.status == 200  # the batch is kept; its item says it could not be answered
+    [item] = (await batch.json())["results"]
+    assert (item["error"]["code"], item["error"]["retry_after"]) == ("UNAVAILABLE", 5)
+
+
+async def test_a_closed_sqlite_store_is_a_503(make_gateway: MakeGateway) -> None:
+    gw = await open_web(make_gateway, store="sqlite")
+    await gw.tg.gateway.store.close()
+    response = await gw.client.post(
+        INQ, json={"national_id": REZAEI}, headers={**key_of(gw, "active"), "Accept-Language": "fa"}
+    )
+    body = await response.json(content_type=None)
+    check_problem(response, body, "unavailable")
+    assert int(response.headers["Retry-After"]) >= 1
+    assert body["detail"] == Wording("fa").t("web.unavailable", seconds=Wording("fa").digits("5"))
+    fhir = await ask_fhir(gw, gw.active_key, REZAEI)
+    assert fhir.status == 503
+    outcome = await fhir.json(content_type=None)
+    assert [i["code"] for i in outcome["issue"]] == ["transient"]
+    assert int(fhir.headers["Retry-After"]) >= 1
 
 
 # ---------------------------------------------------------------------------------------
@@ -765,7 +994,7 @@ BATCH_BODIES: dict[str, tuple[Any, dict[str, str]]] = {
 
 
 @pytest.mark.parametrize("kind", list(BATCH_BODIES))
-async def test_batch(client: Client, gw: Gateway, kind: str) -> None:
+async def test_batch(client: Client, gw: WebGateway, kind: str) -> None:
     data, headers = BATCH_BODIES[kind]
     response = await client.post(
         f"{INQ}/batch",
@@ -785,7 +1014,7 @@ async def test_batch(client: Client, gw: Gateway, kind: str) -> None:
     for r in results:
         if "tracking_code" in r:
             await check_provider_answer(gw, json.dumps(r, ensure_ascii=False), r)
-    mine = await gw.core.store.answers.by_asker("provider", "pharmacy-active")
+    mine = await gw.store.answers.by_asker("provider", ACTIVE_ID)
     assert {rec.tracking_code.grouped() for rec in mine} == set(codes)
     assert {rec.draft.channel for rec in mine} == {"web"}
     assert results[3]["error"]["errors"][0]["field"] == "national_id"
@@ -812,7 +1041,7 @@ async def test_batch(client: Client, gw: Gateway, kind: str) -> None:
     check_problem(not_theirs, await not_theirs.json(content_type=None), "not-found")
 
 
-async def test_batch_answered_as_csv_directly(client: Client, gw: Gateway) -> None:
+async def test_batch_answered_as_csv_directly(client: Client, gw: WebGateway) -> None:
     response = await client.post(
         f"{INQ}/batch?format=csv", json=BATCH_ITEMS[:2], headers=key_of(gw, "active")
     )
@@ -821,7 +1050,7 @@ async def test_batch_answered_as_csv_directly(client: Client, gw: Gateway) -> No
     rows = list(csv.DictReader(io.StringIO(await response.text())))
     assert [r["status"] for r in rows] == ["eligible", "not_eligible"]
     for row in rows:
-        assert await logged(gw.core, row["tracking_code"])
+        assert await logged(gw.store, row["tracking_code"])
 
 
 BATCH_REFUSALS = [
@@ -954,7 +1183,7 @@ BATCH_REFUSALS = [
 
 
 @pytest.mark.parametrize("case", BATCH_REFUSALS, ids=[c.id for c in BATCH_REFUSALS])
-async def test_batch_refusal(client: Client, gw: Gateway, case: ApiCase) -> None:
+async def test_batch_refusal(client: Client, gw: WebGateway, case: ApiCase) -> None:
     response, text = await send(client, gw, case)
     assert response.status == case.status, text
     body = json.loads(text)
@@ -963,10 +1192,10 @@ async def test_batch_refusal(client: Client, gw: Gateway, case: ApiCase) -> None
     for name, expected in case.fields.items():
         assert body[name] == expected
     # A refused batch logs nothing.
-    assert await gw.core.store.answers.by_asker("provider", "pharmacy-active") == []
+    assert await gw.store.answers.by_asker("provider", ACTIVE_ID) == []
 
 
-async def test_upload_without_file_field(client: Client, gw: Gateway) -> None:
+async def test_upload_without_file_field(client: Client, gw: WebGateway) -> None:
     form = aiohttp.FormData()
     form.add_field("other", b"x", filename="other.csv", content_type="text/csv")
     response = await client.post(f"{INQ}/batch", data=form, headers=key_of(gw, "active"))
@@ -975,7 +1204,7 @@ async def test_upload_without_file_field(client: Client, gw: Gateway) -> None:
     assert body["errors"][0]["field"] == "file"
 
 
-async def test_upload_as_plain_field(client: Client, gw: Gateway) -> None:
+async def test_upload_as_plain_field(client: Client, gw: WebGateway) -> None:
     form = aiohttp.FormData()
     form.add_field("file", f"national_id\n{REZAEI}\n")
     form.add_field("note", "x", filename="n.txt")  # forces multipart
@@ -1010,7 +1239,7 @@ GARBAGE: list[tuple[str, str, Any, str]] = [
 
 @pytest.mark.parametrize(("path", "content_type", "data", "extra"), GARBAGE)
 async def test_never_a_server_error(
-    client: Client, gw: Gateway, path: str, content_type: str, data: Any, extra: str
+    client: Client, gw: WebGateway, path: str, content_type: str, data: Any, extra: str
 ) -> None:
     headers = key_of(gw, "active")
     if content_type:
@@ -1027,14 +1256,14 @@ async def test_never_a_server_error(
         body = json.loads(text)
         for r in body.get("results", [body]):
             if "tracking_code" in r:
-                assert await logged(gw.core, r["tracking_code"])
+                assert await logged(gw.store, r["tracking_code"])
 
 
 # ---------------------------------------------------------------------------------------
 # Health, readiness, metrics.
 
 
-async def test_health_ready_metrics(client: Client, gw: Gateway) -> None:
+async def test_health_ready_metrics(client: Client, gw: WebGateway) -> None:
     health = await client.get("/healthz")
     assert health.status == 200
     assert (await health.json())["status"] == "ok"
@@ -1054,29 +1283,28 @@ async def test_health_ready_metrics(client: Client, gw: Gateway) -> None:
     assert REZAEI not in text
 
 
-async def test_metrics_count_the_keys_of_the_in_memory_state(client: Client, gw: Gateway) -> None:
+async def test_metrics_count_the_keys_of_the_in_memory_state(
+    client: Client, gw: WebGateway
+) -> None:
     def held(text: str) -> int:
         line = next(x for x in text.splitlines() if x.startswith("eligibility_state_keys "))
         return int(float(line.split()[1]))
 
     before = held(await (await client.get("/metrics")).text())
-    assert before == len(gw.core.kv)  # type: ignore[arg-type]
+    assert before == len(gw.tg.gateway.state)  # type: ignore[arg-type]
     for persona in ("rezaei", "ahmadi", "karimi-wife"):
         await client.post(INQ, json={"national_id": IDS[persona]}, headers=key_of(gw, "active"))
     after = held(await (await client.get("/metrics")).text())
     # Rate counters per provider key and per person: one more key for each person asked about.
-    assert after == len(gw.core.kv)  # type: ignore[arg-type]
+    assert after == len(gw.tg.gateway.state)  # type: ignore[arg-type]
     assert after >= before + 3
 
 
-async def test_not_ready_when_the_store_is_gone(
-    tmp_path: Path, aiohttp_client: AiohttpClient
-) -> None:
-    async with open_gateway(tmp_path) as gw:
-        client = await aiohttp_client(gw.app)
-        await gw.core.store.close()
-        ready = await client.get("/readyz")
-        health = await client.get("/healthz")
-        assert ready.status == 503
-        assert (await ready.json())["status"] == "unavailable"
-        assert health.status == 200
+async def test_not_ready_when_the_store_is_gone(make_gateway: MakeGateway) -> None:
+    gw = await open_web(make_gateway, store="sqlite")
+    await gw.tg.gateway.store.close()
+    ready = await gw.client.get("/readyz")
+    health = await gw.client.get("/healthz")
+    assert ready.status == 503
+    assert (await ready.json())["status"] == "unavailable"
+    assert health.status == 200

@@ -8,26 +8,21 @@ and never a birth certificate on file for a silent civil registry.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
-from pytest_aiohttp import AiohttpClient, AiohttpServer
+from aiohttp.test_utils import TestServer
+from pytest_aiohttp import AiohttpServer
 
-from eligibility_gw.app import create_app
-from eligibility_gw.bootstrap import open_core
-from eligibility_gw.demo import personas
 from eligibility_gw.domain.model import Reason
 from eligibility_gw.domain.provider import ProviderKind
-from eligibility_gw.providers import hash_api_key, new_api_key
-from eligibility_gw.settings import parse_settings
 from eligibility_gw.wording import Wording
+from tests.conftest import MakeGateway
+from tests.gateway import Client
 
-Client = TestClient[web.Request, web.Application]
 PROVIDER = "pharmacy-evidence"
 
 
@@ -97,40 +92,26 @@ class Served:
 
 
 @pytest.fixture
-async def served(
-    tmp_path: Path, aiohttp_server: AiohttpServer, aiohttp_client: AiohttpClient
-) -> AsyncIterator[Served]:
+async def served(make_gateway: MakeGateway, aiohttp_server: AiohttpServer) -> Served:
     registries = FakeRegistries()
     fake = web.Application()
     fake.router.add_post("/{name}", registries.handle)
     server: TestServer = await aiohttp_server(fake)
-    settings = parse_settings(
-        {
-            "gateway": {
-                "rule_pack": "ir-tamin",
-                "time_zone": "Asia/Tehran",
-                "languages": ["en", "fa"],
-            },
-            "store": {"url": f"sqlite:///{tmp_path / 'web-evidence.sqlite3'}"},
-            "server": {"lookup_timeout": 1.0},
+    tg = await make_gateway(
+        store="memory",
+        languages=("en", "fa"),
+        # A second per lookup: an answering registry is never taken for a silent one on a
+        # slow machine; a "slow" one (3 s) always is.
+        server={"lookup_timeout": 2.0},
+        extra={
             "evidence": {
-                "student": {"url": str(server.make_url("/student")), "timeout": 0.2},
-                "civil": {"url": str(server.make_url("/civil")), "timeout": 0.2},
-            },
-        }
+                "student": {"url": str(server.make_url("/student")), "timeout": 1.0},
+                "civil": {"url": str(server.make_url("/civil")), "timeout": 1.0},
+            }
+        },
     )
-    core = await open_core(settings)
-    try:
-        found = personas(core.pack, settings.today())
-        await core.store.registry.upsert_rows([p.row for p in found])
-        key = new_api_key()
-        await core.store.providers.add(
-            PROVIDER, "Pharmacy", ProviderKind.PHARMACY, None, hash_api_key(key)
-        )
-        client = await aiohttp_client(create_app(settings, core))
-        yield Served(client, key, registries, {p.key: p.row.national_id for p in found})
-    finally:
-        await core.close()
+    _, key = await tg.add_provider(PROVIDER, kind=ProviderKind.PHARMACY)
+    return Served(tg.client, key, registries, {k: p.row.national_id for k, p in tg.people.items()})
 
 
 def _codes(answer: Mapping[str, Any]) -> list[str]:

@@ -11,41 +11,45 @@ import json
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient
 from fhir.resources.R4B.coverageeligibilityrequest import CoverageEligibilityRequest
 from fhir.resources.R4B.coverageeligibilityresponse import CoverageEligibilityResponse
 from fhir.resources.R4B.operationoutcome import OperationOutcome
-from pytest_aiohttp import AiohttpClient
 
 from eligibility_gw.channels.web.fhir import REASON_SYSTEM, TRACKING_SYSTEM, X12_AAA_SYSTEM
 from eligibility_gw.domain.tracking import TrackingCode
 from eligibility_gw.wording import Wording
-from tests.channels.web.support import UNKNOWN_KEY, Gateway, gateway_settings, open_gateway
+from tests.channels.web.support import (
+    ACTIVE_ID,
+    UNKNOWN_KEY,
+    WebGateway,
+    member_dates,
+    open_web,
+    today,
+    written_forms,
+)
 from tests.channels.web.test_api import IDS, PERSONAS, typo
+from tests.conftest import MakeGateway
+from tests.gateway import Client
 
-Client = TestClient[web.Request, web.Application]
 URL = "/fhir/r4/CoverageEligibilityRequest"
 FHIR_JSON = "application/fhir+json"
-TODAY = gateway_settings(Path("unused.sqlite3")).today()
+TODAY = today()
 SETTING_URL = "https://eligibility-gw.example/fhir/StructureDefinition/service-setting"
 
 
 @pytest.fixture
-async def gw(tmp_path: Path) -> AsyncIterator[Gateway]:
+async def gw(make_gateway: MakeGateway) -> WebGateway:
     """A gateway with the demo personas and three providers."""
-    async with open_gateway(tmp_path, {"max_body_bytes": 4096}) as gateway:
-        yield gateway
+    return await open_web(make_gateway, {"max_body_bytes": 4096})
 
 
 @pytest.fixture
-async def client(gw: Gateway, aiohttp_client: AiohttpClient) -> Client:
+def client(gw: WebGateway) -> Client:
     """An HTTP client of the gateway's app."""
-    return await aiohttp_client(gw.app)
+    return gw.client
 
 
 def fhir_request(
@@ -87,7 +91,7 @@ def fhir_request(
     return dict(json.loads(built.model_dump_json()))
 
 
-def key_header(gw: Gateway, name: str | None) -> dict[str, str]:
+def key_header(gw: WebGateway, name: str | None) -> dict[str, str]:
     """The Authorization header of a named key."""
     keys = {"active": gw.active_key, "inactive": gw.inactive_key, "unknown": UNKNOWN_KEY}
     return {} if name is None else gw.auth(keys[name])
@@ -255,7 +259,7 @@ CASES = [
 ]
 
 
-async def post(client: Client, gw: Gateway, case: FhirCase) -> tuple[int, dict[str, Any], str]:
+async def post(client: Client, gw: WebGateway, case: FhirCase) -> tuple[int, dict[str, Any], str]:
     """Send ``case``; return the status, the response headers and its text."""
     data = case.body if isinstance(case.body, str) else json.dumps(case.body)
     headers = {
@@ -280,7 +284,7 @@ def codes_of(response: CoverageEligibilityResponse, system: str) -> list[str]:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-async def test_fhir_case(client: Client, gw: Gateway, case: FhirCase) -> None:
+async def test_fhir_case(client: Client, gw: WebGateway, case: FhirCase) -> None:
     status, _headers, text = await post(client, gw, case)
     assert status == case.status, text
     data = json.loads(text)
@@ -303,28 +307,32 @@ async def test_fhir_case(client: Client, gw: Gateway, case: FhirCase) -> None:
         assert response.identifier is not None
         [ident] = response.identifier
         assert ident.system == TRACKING_SYSTEM
-        record = await gw.core.store.answers.find(TrackingCode.parse(str(ident.value)))
+        record = await gw.store.answers.find(TrackingCode.parse(str(ident.value)))
         assert record is not None
         assert record.draft.channel == "fhir"
-        assert record.draft.asker_id == "pharmacy-active"
+        assert record.draft.asker_id == ACTIVE_ID
         assert response.id == record.tracking_code.digits
         expected_day = record.draft.service_date.isoformat()
         assert str(response.servicedDate) == expected_day
-        ends = {p.row.cover_end for p in PERSONAS if p.row.cover_end is not None}
+        dates = set().union(*(member_dates(p) for p in PERSONAS))
         if record.draft.decision.cover_end is not None:
-            ends.add(record.draft.decision.cover_end)
-        # When the response was made is no secret (and may be the day cover ends).
-        shown = json.dumps({k: v for k, v in data.items() if k != "created"})
-        for day in ends - {record.draft.service_date}:
-            assert day.isoformat() not in shown, (day, shown)
+            dates.add(record.draft.decision.cover_end)
+        # When the response was made, and for which day, are no secret.
+        shown = json.dumps(
+            {k: v for k, v in data.items() if k not in ("created", "servicedDate")},
+            ensure_ascii=False,
+        )
+        for day in dates - {record.draft.service_date}:
+            for written in written_forms(day):
+                assert written not in shown, (day, shown)
     else:
         assert response.identifier is None
         assert response.insurance is None
     if not case.logged:
-        assert await gw.core.store.answers.by_asker("provider", "pharmacy-active") == []
+        assert await gw.store.answers.by_asker("provider", ACTIVE_ID) == []
 
 
-async def test_disposition_in_the_accepted_language(client: Client, gw: Gateway) -> None:
+async def test_disposition_in_the_accepted_language(client: Client, gw: WebGateway) -> None:
     body = json.dumps(fhir_request(IDS["rezaei-son-no-cert"])).encode()
     for lang in ("en", "fa"):
         response = await client.post(
@@ -339,7 +347,7 @@ async def test_disposition_in_the_accepted_language(client: Client, gw: Gateway)
         assert w.t("reason.STUDENT_CERTIFICATE_REQUIRED") in str(parsed.disposition)
 
 
-async def test_request_reference_echoed(client: Client, gw: Gateway) -> None:
+async def test_request_reference_echoed(client: Client, gw: WebGateway) -> None:
     _, _, text = await post(client, gw, FhirCase("echo", fhir_request(IDS["rezaei"])))
     response = CoverageEligibilityResponse.model_validate_json(text)
     assert response.request.reference == "CoverageEligibilityRequest/req-1"
@@ -347,14 +355,14 @@ async def test_request_reference_echoed(client: Client, gw: Gateway) -> None:
     assert response.patient.identifier.value == IDS["rezaei"]
 
 
-async def test_wrong_method_is_an_operation_outcome(client: Client, gw: Gateway) -> None:
+async def test_wrong_method_is_an_operation_outcome(client: Client, gw: WebGateway) -> None:
     response = await client.get(URL, headers=gw.auth(gw.active_key))
     assert response.status == 405
     outcome = OperationOutcome.model_validate(await response.json(content_type=None))
     assert outcome.issue[0].code == "not-supported"
 
 
-async def test_chunked_body_over_the_limit(client: Client, gw: Gateway) -> None:
+async def test_chunked_body_over_the_limit(client: Client, gw: WebGateway) -> None:
     async def chunks() -> AsyncIterator[bytes]:
         for _ in range(10):
             yield b" " * 1000

@@ -1,6 +1,6 @@
-"""Shared by the portal's HTTP and browser tests: settings, a seeded store, a cookie-keeping client.
+"""Shared by the portal's HTTP and browser tests: a gateway with three providers, a browser.
 
-The store holds the demo personas and three providers: the demo pharmacy, another clinic
+The gateway holds the demo personas and three providers: the demo pharmacy, another clinic
 (to show that providers never see each other's checks) and a deactivated one.
 """
 
@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from http.cookies import Morsel
-from pathlib import Path
 from typing import Any
 
-from aiohttp import ClientResponse
+from aiohttp import ClientResponse, DummyCookieJar
 from aiohttp.test_utils import TestClient
 
-from eligibility_gw.bootstrap import Core
-from eligibility_gw.demo import DEMO_PROVIDER_ID, DEMO_PROVIDER_KEY, personas
+from eligibility_gw.demo import DEMO_PROVIDER_ID, DEMO_PROVIDER_KEY
 from eligibility_gw.domain.provider import ProviderKind
+from eligibility_gw.gateway import Gateway
+from eligibility_gw.ports import Store
 from eligibility_gw.providers import hash_api_key
-from eligibility_gw.settings import Settings, parse_settings
+from tests.conftest import MakeGateway
+from tests.gateway import TestGateway
+from tests.gateway import seed as seed_demo
 
 PROVIDER_ID = DEMO_PROVIDER_ID
 PROVIDER_KEY = DEMO_PROVIDER_KEY
@@ -28,27 +31,12 @@ OTHER_KEY = "egw_other_clinic_key_for_portal_tests_only"
 DEACTIVATED_ID = "closed-lab"
 DEACTIVATED_KEY = "egw_closed_lab_key_for_portal_tests_only"
 TIME_ZONE = "Asia/Tehran"
+#: English first, Persian offered.
+LANGUAGES = ("en", "fa")
 
 
-def settings_data(db: Path, port: int | None = None, **web: Any) -> dict[str, Any]:
-    """The settings the tests run under, as TOML data."""
-    data: dict[str, Any] = {
-        "gateway": {"rule_pack": "ir-tamin", "time_zone": TIME_ZONE, "languages": ["en", "fa"]},
-        "store": {"url": f"sqlite:///{db}"},
-        "channels": {"web": dict(web)},
-    }
-    if port is not None:
-        data["server"] = {"host": "127.0.0.1", "port": port}
-    return data
-
-
-def portal_settings(db: Path, **web: Any) -> Settings:
-    """Settings over an SQLite file, English first, Persian offered."""
-    return parse_settings(settings_data(db, **web), source="<portal tests>")
-
-
-def settings_toml(db: Path, port: int) -> str:
-    """The same settings as a file ``eligibility-gw serve --config`` reads."""
+def settings_toml(db: str, port: int) -> str:
+    """Settings a gateway process (``eligibility-gw serve --config``) reads, over an SQLite file."""
     return "\n".join(
         [
             "[gateway]",
@@ -65,14 +53,9 @@ def settings_toml(db: Path, port: int) -> str:
     )
 
 
-async def seed(core: Core) -> dict[str, str]:
-    """Load the personas and the three providers; the personas' national ids by key."""
-    found = personas(core.pack, core.settings.today())
-    await core.store.registry.upsert_rows([p.row for p in found])
-    providers = core.store.providers
-    await providers.add(
-        PROVIDER_ID, "Demo Pharmacy", ProviderKind.PHARMACY, None, hash_api_key(PROVIDER_KEY)
-    )
+async def add_providers(store: Store) -> None:
+    """Register the other clinic and the deactivated lab, with their fixed keys."""
+    providers = store.providers
     await providers.add(
         OTHER_ID, "Other Clinic", ProviderKind.CLINIC, None, hash_api_key(OTHER_KEY)
     )
@@ -80,7 +63,53 @@ async def seed(core: Core) -> dict[str, str]:
         DEACTIVATED_ID, "Closed Lab", ProviderKind.PARACLINIC, None, hash_api_key(DEACTIVATED_KEY)
     )
     await providers.set_active(DEACTIVATED_ID, False)
-    return {p.key: p.row.national_id for p in found}
+
+
+async def seed(gateway: Gateway) -> dict[str, str]:
+    """Load the demo personas and the three providers into a gateway opened without the
+    suite's factory (a served process's file); the personas' national ids by key."""
+    people = await seed_demo(gateway)
+    await add_providers(gateway.store)
+    return {key: p.row.national_id for key, p in people.items()}
+
+
+@dataclass(frozen=True)
+class Portal:
+    """A running gateway with the three providers, and browsers for it."""
+
+    tg: TestGateway
+    ids: dict[str, str]
+
+    @property
+    def client(self) -> TestClient[Any, Any]:
+        """The HTTP client (it keeps no cookies: each ``Visitor`` keeps its own)."""
+        return self.tg.client
+
+    def visitor(self, **headers: str) -> Visitor:
+        """A fresh browser."""
+        return Visitor(self.client, headers)
+
+    async def signed_in(self, key: str = PROVIDER_KEY, **headers: str) -> Visitor:
+        """A browser signed in with ``key``."""
+        visitor = self.visitor(**headers)
+        response = await visitor.sign_in(key)
+        assert response.status == 303, await response.text()
+        return visitor
+
+
+async def open_portal(
+    make_gateway: MakeGateway, web: Mapping[str, Any] | None = None, **options: Any
+) -> Portal:
+    """A gateway for portal tests (``memory://`` unless ``store`` says otherwise)."""
+    options.setdefault("store", "memory")
+    tg = await make_gateway(
+        languages=LANGUAGES,
+        channels={"web": dict(web or {})},
+        client_args={"cookie_jar": DummyCookieJar()},
+        **options,
+    )
+    await add_providers(tg.store)
+    return Portal(tg, {key: p.row.national_id for key, p in tg.people.items()})
 
 
 _CSRF = re.compile(r'name="csrf" value="([^"]*)"')

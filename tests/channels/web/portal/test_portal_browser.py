@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from eligibility_gw.bootstrap import open_core
+from eligibility_gw.bootstrap import open_gateway
+from eligibility_gw.settings import load_settings
 from tests.channels.browser import BROWSER_MARKS, chromium, free_port, serve_gateway
 from tests.channels.web.portal.support import PROVIDER_KEY, seed, settings_toml
 
@@ -35,13 +36,12 @@ class Gateway:
 
 
 async def _seed(config: Path) -> dict[str, str]:
-    from eligibility_gw.settings import load_settings
-
-    core = await open_core(load_settings(config))
+    """Seed the file the gateway process will serve (opened and closed before it starts)."""
+    gateway = await open_gateway(load_settings(config))
     try:
-        return await seed(core)
+        return await seed(gateway)
     finally:
-        await core.close()
+        await gateway.close()
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +49,7 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     folder = tmp_path_factory.mktemp("portal-browser")
     port = free_port()
     config = folder / "gateway.toml"
-    config.write_text(settings_toml(folder / "portal.sqlite3", port), "utf-8")
+    config.write_text(settings_toml(str(folder / "portal.sqlite3"), port), "utf-8")
     ids = asyncio.run(_seed(config))
     with serve_gateway(config, port, folder / "gateway.log") as base:
         yield Gateway(base, ids)

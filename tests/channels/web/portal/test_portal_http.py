@@ -5,80 +5,56 @@ from __future__ import annotations
 import csv
 import io
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from http.cookies import SimpleCookie
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import jdatetime
 import pytest
-from aiohttp import DummyCookieJar, web
-from aiohttp.test_utils import TestClient
 
-from eligibility_gw.app import create_app
-from eligibility_gw.bootstrap import Core, open_core
 from eligibility_gw.channels.web.portal import pages
-from eligibility_gw.channels.web.portal.report import REPORT_FIELDS, parse_month
+from eligibility_gw.channels.web.portal.report import REPORT_FIELDS, parse_month, report_csv
+from eligibility_gw.channels.web.portal.views import answer_card
 from eligibility_gw.channels.web.settings import WebSettings
-from eligibility_gw.demo import personas
 from eligibility_gw.domain.dates import add_months
+from eligibility_gw.domain.model import ServiceSetting, Status
+from eligibility_gw.domain.tracking import TrackingCode
+from eligibility_gw.policy.askers import Asker
+from eligibility_gw.policy.disclosure import Disclosure, View
+from eligibility_gw.ports import StoreUnavailable
+from eligibility_gw.rulepacks import load_rule_pack
+from eligibility_gw.wording import Wording
 from tests.channels.web.portal.support import (
     DEACTIVATED_KEY,
     OTHER_KEY,
     PROVIDER_ID,
     PROVIDER_KEY,
     TIME_ZONE,
+    Portal,
     Visitor,
     csrf_of,
-    portal_settings,
-    seed,
+    open_portal,
     tracking_code_of,
 )
+from tests.channels.web.support import member_dates, written_forms
+from tests.conftest import MakeGateway
 
-Client = TestClient[web.Request, web.Application]
-ClientMaker = Callable[..., Awaitable[Client]]
 SESSION = "__Host-egw-portal"
 SIGNIN = "__Host-egw-portal-signin"
 TZ = ZoneInfo(TIME_ZONE)
 
 
-@dataclass(frozen=True)
-class Portal:
-    """A running app over a seeded store."""
-
-    core: Core
-    client: Client
-    ids: dict[str, str]
-
-    def visitor(self, **headers: str) -> Visitor:
-        """A fresh browser."""
-        return Visitor(self.client, headers)
-
-    async def signed_in(self, key: str = PROVIDER_KEY, **headers: str) -> Visitor:
-        """A browser signed in with ``key``."""
-        visitor = self.visitor(**headers)
-        response = await visitor.sign_in(key)
-        assert response.status == 303, await response.text()
-        return visitor
+@pytest.fixture
+async def portal(make_gateway: MakeGateway) -> Portal:
+    """The portal over the ``memory://`` store, with the demo and three providers."""
+    return await open_portal(make_gateway)
 
 
 @pytest.fixture
-async def core(tmp_path: Path) -> AsyncIterator[Core]:
-    opened = await open_core(portal_settings(tmp_path / "portal.sqlite3"))
-    try:
-        yield opened
-    finally:
-        await opened.close()
-
-
-@pytest.fixture
-async def portal(core: Core, aiohttp_client: ClientMaker) -> Portal:
-    ids = await seed(core)
-    client = await aiohttp_client(create_app(core.settings, core), cookie_jar=DummyCookieJar())
-    return Portal(core, client, ids)
+async def portal_on_sqlite(make_gateway: MakeGateway) -> Portal:
+    """The same over a real SQLite file (history pages and the report read it with SQL)."""
+    return await open_portal(make_gateway, store="sqlite")
 
 
 def _flags(visitor: Visitor, name: str) -> dict[str, Any]:
@@ -207,7 +183,7 @@ async def test_sign_in_never_keeps_a_session_id_the_browser_brought(portal: Port
 
 async def test_a_session_expires(portal: Portal, monkeypatch: pytest.MonkeyPatch) -> None:
     visitor = await portal.signed_in()
-    later = time.time() + portal.core.settings.channel("web").get("session_minutes", 480) * 60
+    later = time.time() + WebSettings().session_minutes * 60
     monkeypatch.setattr(time, "time", lambda: later + 1)
     response, _ = await visitor.get("/portal/history")
     assert response.status == 303
@@ -218,7 +194,7 @@ async def test_a_session_expires(portal: Portal, monkeypatch: pytest.MonkeyPatch
 
 async def test_a_provider_deactivated_after_sign_in_is_told_so(portal: Portal) -> None:
     visitor = await portal.signed_in()
-    await portal.core.store.providers.set_active(PROVIDER_ID, False)
+    await portal.tg.store.providers.set_active(PROVIDER_ID, False)
     response, body = await visitor.get("/portal/history")
     assert response.status == 403
     assert "deactivated" in body
@@ -248,7 +224,7 @@ async def test_post_forms_refuse_a_missing_or_wrong_token(
     _, home = await visitor.get("/portal/")
     assert 'lang="en"' in home
     assert "Sign out" in home
-    assert await portal.core.store.answers.by_asker("provider", PROVIDER_ID) == []
+    assert await portal.tg.store.answers.by_asker("provider", PROVIDER_ID) == []
 
 
 async def test_every_post_form_carries_the_session_token(portal: Portal) -> None:
@@ -310,8 +286,7 @@ async def test_answer_card(
 
 
 async def test_the_card_never_shows_the_cover_end_date(portal: Portal) -> None:
-    found = {p.key: p.row for p in personas(portal.core.pack, portal.core.settings.today())}
-    end = found["rezaei"].cover_end
+    end = portal.tg.people["rezaei"].row.cover_end
     assert end is not None
     visitor = await portal.signed_in()
     _, page = await visitor.check(portal.ids["rezaei"])
@@ -346,7 +321,7 @@ async def test_check_form_input(
         "rezaei-persian-digits": nid.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")),
     }.get(national_id, national_id)
     if day == "solar-today":
-        j = jdatetime.date.fromgregorian(date=portal.core.settings.today())
+        j = jdatetime.date.fromgregorian(date=portal.tg.settings.today())
         day = f"{j.year}/{j.month:02d}/{j.day:02d}"
     visitor = await portal.signed_in()
     response, page = await visitor.check(typed, day)
@@ -356,7 +331,7 @@ async def test_check_form_input(
         assert 'role="alert"' in page
         assert 'aria-invalid="true"' in page
         assert 'name="national_id"' in page  # the form is back, with what was typed
-        assert await portal.core.store.answers.by_asker("provider", PROVIDER_ID) == []
+        assert await portal.tg.store.answers.by_asker("provider", PROVIDER_ID) == []
 
 
 async def test_inpatient_check_of_a_member_insured_elsewhere(portal: Portal) -> None:
@@ -443,10 +418,11 @@ async def test_history_lists_the_providers_checks_from_every_channel(portal: Por
     for code in [*codes, api_code]:
         assert code in page
     assert page.index(api_code) < page.index(codes[0])  # newest first
-    assert "Portal" in page
-    assert ">API<" in page
     assert "Not eligible" in page
     assert "Hamid" not in page
+    # Each check names the channel it came through.
+    assert Wording("en").t("portal.channel.web") in page
+    assert Wording("en").t("portal.channel.portal") in page
 
 
 @pytest.mark.parametrize(
@@ -494,7 +470,8 @@ async def test_history_code_search_finds_only_own_checks(portal: Portal) -> None
     assert theirs not in page
 
 
-async def test_history_pages(portal: Portal) -> None:
+async def test_history_pages(portal_on_sqlite: Portal) -> None:
+    portal = portal_on_sqlite
     visitor = await portal.signed_in()
     people = sorted(portal.ids.values())  # spread: one person's checks are limited per hour
     for i in range(pages.HISTORY_PAGE_SIZE + 2):
@@ -509,7 +486,8 @@ async def test_history_pages(portal: Portal) -> None:
     assert "page=3" not in second
 
 
-async def test_monthly_report_csv(portal: Portal) -> None:
+async def test_monthly_report_csv(portal_on_sqlite: Portal) -> None:
+    portal = portal_on_sqlite
     visitor = await portal.signed_in()
     codes = await _three_checks(portal, visitor)
     other = await portal.signed_in(OTHER_KEY)
@@ -529,7 +507,6 @@ async def test_monthly_report_csv(portal: Portal) -> None:
     assert theirs not in body
     assert [r["status"] for r in rows] == ["eligible", "not_eligible", "not_eligible"]
     assert [r["masked_member"] for r in rows] == ["A*** R***", "H*** R***", "S*** A***"]
-    assert {r["channel"] for r in rows} == {"portal"}
     for r in rows:
         stamp = datetime.fromisoformat(f"{r['date']}T{r['time']}").replace(tzinfo=TZ)
         assert abs((stamp - now).total_seconds()) < 120  # local (Tehran) time, not UTC
@@ -540,6 +517,35 @@ async def test_monthly_report_csv(portal: Portal) -> None:
     solar = jdatetime.date.fromgregorian(date=now.date())
     _, shamsi = await visitor.get(f"/portal/report.csv?month={solar.year}-{solar.month:02d}")
     assert all(c in shamsi for c in codes)
+
+
+def test_the_channel_asked_through_is_shown_and_reported() -> None:
+    asked_at = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+    common = {
+        "view": View.PROVIDER,
+        "status": Status.ELIGIBLE,
+        "reasons": (),
+        "service_date": date(2026, 3, 1),
+        "setting": ServiceSetting.OUTPATIENT,
+        "asked_at": asked_at,
+        "member_name": "A*** R***",
+        "given_name": None,
+        "relationship": "self",
+        "cover_end": None,
+        "cover_ended": None,
+        "rule_pack": "ir-tamin@1",
+    }
+    bare = Disclosure(tracking_code=TrackingCode.new(), **common)  # type: ignore[arg-type]
+    said = Disclosure(tracking_code=TrackingCode.new(), channel="web", **common)  # type: ignore[arg-type]
+    pack = load_rule_pack("ir-tamin")
+    assert answer_card(bare, Wording("en"), pack, TZ).channel is None
+    assert answer_card(said, Wording("en"), pack, TZ).channel == "API"
+    assert answer_card(said, Wording("fa"), pack, TZ).channel == Wording("fa").t(
+        "portal.channel.web"
+    )
+    rows = list(csv.DictReader(io.StringIO(report_csv([said, bare], TZ).lstrip("\ufeff"))))
+    assert [r["channel"] for r in rows] == ["web", ""]
+    assert [r["time"] for r in rows] == ["13:00:00", "13:00:00"]  # Tehran time
 
 
 @pytest.mark.parametrize(
@@ -581,7 +587,7 @@ async def test_persian_pages_are_right_to_left(portal: Portal) -> None:
     assert '<html lang="fa" dir="rtl">' in page
     assert "سامانه استعلام استحقاق درمان" in page
     assert "از بیمار بخواهید" in page
-    solar = jdatetime.date.fromgregorian(date=portal.core.settings.today())
+    solar = jdatetime.date.fromgregorian(date=portal.tg.settings.today())
     persian = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
     assert f"{solar.year}/{solar.month:02d}/{solar.day:02d}".translate(persian) in page
     # The tracking code stays in ASCII digits, set left to right inside the RTL page.
@@ -690,25 +696,44 @@ async def test_odd_bodies_are_refused_with_a_page(
     assert "<html" in await response.text()
 
 
-async def test_the_inquiry_rate_limit_is_a_page(
-    tmp_path: Path, aiohttp_client: ClientMaker
+QUOTA_PAGES = [
+    # (label, [inquiries], what the refusal page says)
+    ("asker", {"provider_per_minute": 2}, "Too many inquiries from you."),
+    ("provider-national-id", {"provider_per_national_id": 1}, "You have checked this person"),
+]
+
+
+@pytest.mark.parametrize(("label", "limits", "says"), QUOTA_PAGES, ids=[c[0] for c in QUOTA_PAGES])
+async def test_a_quota_is_a_page_in_words(
+    make_gateway: MakeGateway, label: str, limits: dict[str, int], says: str
 ) -> None:
-    opened = await open_core(portal_settings(tmp_path / "limited.sqlite3", requests_per_minute=1))
-    try:
-        ids = await seed(opened)
-        client = await aiohttp_client(
-            create_app(opened.settings, opened), cookie_jar=DummyCookieJar()
-        )
-        visitor = Visitor(client)
-        await visitor.sign_in()
-        first, _ = await visitor.check(ids["rezaei"])
-        assert first.status == 200
-        second, page = await visitor.check(ids["rezaei"])
-        assert second.status == 429
-        assert "Too many checks in a short time" in page
-        assert int(second.headers["Retry-After"]) > 0
-    finally:
-        await opened.close()
+    portal = await open_portal(make_gateway, inquiries=limits)
+    visitor = await portal.signed_in()
+    # A check and its answer card: two answers for the provider's own quota, one check of
+    # the person.
+    first, _ = await visitor.check(portal.ids["rezaei"])
+    assert first.status == 200, label
+    second, page = await visitor.check(portal.ids["rezaei"])
+    assert second.status == 429
+    assert second.content_type == "text/html"
+    assert says in page
+    assert 'role="alert"' in page
+    assert int(second.headers["Retry-After"]) > 0
+    assert len(await portal.tg.store.answers.by_asker("provider", PROVIDER_ID)) == 1
+    # Another provider is not refused for this one's checks.
+    other = await portal.signed_in(OTHER_KEY)
+    third, _ = await other.check(portal.ids["rezaei"])
+    assert third.status == 200
+
+
+async def test_a_quota_page_is_in_persian_for_a_persian_reader(make_gateway: MakeGateway) -> None:
+    portal = await open_portal(make_gateway, inquiries={"provider_per_national_id": 1})
+    visitor = await portal.signed_in(**{"Accept-Language": "fa"})
+    await visitor.check(portal.ids["rezaei"])
+    refused, page = await visitor.check(portal.ids["rezaei"])
+    assert refused.status == 429
+    assert '<html lang="fa" dir="rtl">' in page
+    assert "شما این شخص را بیش از حد مجاز استعلام کرده‌اید" in page
 
 
 async def test_a_failure_inside_is_a_503_page_never_a_500(
@@ -720,10 +745,70 @@ async def test_a_failure_inside_is_a_503_page_never_a_500(
     async def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("the disk is on fire")
 
-    monkeypatch.setattr(portal.core.service, "ask", broken)
+    monkeypatch.setattr(portal.tg.inquiries, "ask", broken)
     response, page = await visitor.post(
         "/portal/inquiries", {"csrf": token, "national_id": portal.ids["rezaei"]}
     )
     assert response.status == 503
     assert "try again shortly" in page
     assert "disk is on fire" not in page
+
+
+async def test_a_store_that_cannot_answer_is_a_503_page(
+    portal: Portal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    visitor = await portal.signed_in()
+    token = await visitor.token()
+
+    async def unavailable(*_args: object, **_kwargs: object) -> None:
+        raise StoreUnavailable("disk full")
+
+    monkeypatch.setattr(portal.tg.store.answers, "append", unavailable)
+    response, page = await visitor.post(
+        "/portal/inquiries", {"csrf": token, "national_id": portal.ids["rezaei"]}
+    )
+    assert response.status == 503
+    assert int(response.headers["Retry-After"]) > 0
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "try again shortly" in page
+    assert "disk full" not in page
+
+
+# --- no date of the member's, anywhere --------------------------------------------------------
+
+
+async def test_the_portal_shows_no_date_of_a_lapsed_student(portal: Portal) -> None:
+    """The son whose certificate lapsed yesterday: not eligible, and never since when."""
+    persona = portal.tg.people["karimi-son-lapsed"]
+    staff = await portal.tg.inquiries.ask(Asker.for_operator(), persona.row.national_id)
+    assert staff.cover_ended is not None  # staff are told the day cover ended…
+    dates = member_dates(persona, staff)
+    visitor = await portal.signed_in(**{"Accept-Language": "en"})
+    _, card = await visitor.check(persona.row.national_id)
+    assert "Not eligible" in card
+    assert "M*** K***" in card
+    digits = tracking_code_of(card).replace("-", "")
+    _, sheet = await visitor.get(f"/portal/answers/{digits}?print=1")
+    _, history = await visitor.get("/portal/history")
+    _, report = await visitor.get("/portal/report.csv")
+    await visitor.post("/portal/language", {"csrf": await visitor.token(), "lang": "fa"})
+    _, persian = await visitor.get(f"/portal/answers/{digits}")
+    _, persian_history = await visitor.get("/portal/history")
+    assert '<html lang="fa"' in persian
+    pages = {
+        "card": card,
+        "print": sheet,
+        "history": history,
+        "report": report,
+        "persian": persian,
+        "persian-history": persian_history,
+    }
+    for name, text in pages.items():  # …the provider, on no page, in no form
+        assert "Mehdi" not in text, name
+        for day in dates:
+            for written in written_forms(day):
+                assert written not in text, (name, day, written)
+        assert "expired on" not in text, name
+    # The reason is told without its date: what to ask for, not since when.
+    assert Wording("en").t("reason.STUDENT_CERTIFICATE_EXPIRED.undated") in card
+    assert Wording("fa").t("reason.STUDENT_CERTIFICATE_EXPIRED.undated") in persian
