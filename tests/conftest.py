@@ -15,6 +15,7 @@ from collections.abc import (
     Sequence,
 )
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pytest_aiohttp import AiohttpClient
@@ -179,8 +180,8 @@ async def make_gateway(tmp_path: Path, aiohttp_client: AiohttpClient) -> AsyncIt
         *,
         store: str = "sqlite",
         seed_demo: bool = True,
-        client_args: Mapping[str, object] | None = None,
-        **options: object,
+        client_args: Mapping[str, Any] | None = None,
+        **options: Any,
     ) -> TestGateway:
         from eligibility_gw.channels import gateway_app  # channels only where a test needs them
 
@@ -192,13 +193,12 @@ async def make_gateway(tmp_path: Path, aiohttp_client: AiohttpClient) -> AsyncIt
 
             pg, schema = await fresh_postgres_url()
             schemas.append(schema)
-        settings = gateway_settings(store_url(store, folder, pg), **options)  # type: ignore[arg-type]
+        settings = gateway_settings(store_url(store, folder, pg), **options)
         gateway = await open_gateway(settings)
         try:
             people = await seed(gateway) if seed_demo else {}
-            client: Client = await aiohttp_client(
-                gateway_app(settings, gateway), **dict(client_args or {})
-            )
+            extra: dict[str, Any] = dict(client_args or {})
+            client: Client = await aiohttp_client(gateway_app(settings, gateway), **extra)
         except BaseException:
             await gateway.close()
             raise
