@@ -6,10 +6,13 @@ import asyncpg
 
 from eligibility_gw.adapters.errors import unavailable_on
 
-#: A failed server, a cut connection, a pool closed under the caller, a query past its time.
+#: A failed server, a cut connection, a pool closed under the caller, a query past its time,
+#: a connection left mid-operation by one of those (``InternalClientError``: the pool drops
+#: it when it comes back).
 POSTGRES_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.PostgresError,
     asyncpg.InterfaceError,
+    asyncpg.exceptions.InternalClientError,
     OSError,
     TimeoutError,
 )

@@ -175,14 +175,17 @@ shutdown_grace = {GRACE}
 level = "info"
 format = "json"
 
-[channels.web]
-requests_per_minute = 1000000
-inquiries_per_national_id = 1000000
+[inquiries]
+provider_per_minute = 1000000
+insured_per_hour = 1000000
+provider_per_national_id = 1000000
+national_id_ceiling = 1000000
+
+[twilio]
+auth_token_env = "{TOKEN_ENV}"
 
 [channels.sms]
-auth_token_env = "{TOKEN_ENV}"
 inquiries_per_sender = 1000000
-inquiries_per_national_id = 1000000
 
 [channels.telegram]
 enabled = false

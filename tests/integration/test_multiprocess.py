@@ -185,15 +185,19 @@ shutdown_grace = {GRACE}
 level = "info"
 format = "json"
 
-[channels.sms]
+[inquiries]
+insured_per_hour = 1000
+provider_per_national_id = 1000
+national_id_ceiling = 1000
+
+[twilio]
 auth_token_env = "{TOKEN_ENV}"
+
+[channels.sms]
 inquiries_per_sender = {SMS_LIMIT}
-inquiries_per_national_id = 1000
 
 [channels.ussd]
 hops_per_minute = 1000
-answers_per_hour = 1000
-asks_per_national_id_per_hour = 1000
 
 [channels.telegram]
 enabled = false
