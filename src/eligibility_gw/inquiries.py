@@ -231,10 +231,21 @@ class Inquiries:
         return list(await asyncio.gather(*(one(*item) for item in items)))
 
     async def ask_family(self, asker: Asker, identity: PhoneIdentity) -> list[Disclosure]:
-        """Answer about everyone an insured phone may ask about, each answer logged."""
+        """Answer about everyone an insured phone may ask about, each answer logged.
+
+        Past the phone's budget the list stops: the members answered so far are returned
+        (each answer given is shown, none is lost), and ``QuotaExceeded`` only when not one
+        could be answered.
+        """
         answered: list[Disclosure] = []
         for _member, person, family in await self.members(identity):
-            answered.append(await self.ask_member(asker, person, family))
+            try:
+                answered.append(await self.ask_member(asker, person, family))
+            except QuotaExceeded:
+                if not answered:
+                    raise
+                log.warning("family_list_cut", answered=len(answered))
+                break
         return answered
 
     async def ask_member(

@@ -275,3 +275,22 @@ async def test_staff_preview_is_not_logged(setup: Setup) -> None:
     assert by_id[setup.nid("karimi")].cover_end is not None
     with pytest.raises(NotPermitted):
         await inquiries.preview(setup.provider(), family)
+
+
+async def test_a_family_list_past_the_budget_keeps_what_was_answered(setup: Setup) -> None:
+    karimi = setup.people["karimi"].row.phone
+    assert karimi is not None
+    inquiries = setup.gateway.inquiries
+    identity = await inquiries.identify(karimi)
+    asker = Asker.for_insured("sms", karimi)
+    before = (await setup.gateway.store.answers.verify()).rows
+    first = await inquiries.ask_family(asker, identity)  # 8 members, a budget of 50
+    assert len(first) == 8
+    for _ in range(5):
+        await inquiries.ask_family(asker, identity)
+    cut = await inquiries.ask_family(asker, identity)  # 48 answered: two left of 50
+    assert len(cut) == 2
+    logged = (await setup.gateway.store.answers.verify()).rows - before
+    assert logged == 8 * 6 + 2  # every answer given was shown: none logged unseen
+    with pytest.raises(QuotaExceeded):
+        await inquiries.ask_family(asker, identity)
