@@ -1,66 +1,65 @@
 """The gateway the hostile tests attack: every channel on, a seeded registry, signed requests.
 
-Twilio signatures are computed with Twilio's own ``RequestValidator`` over the fields the
-server will read, and the Telegram secret header is the configured one, so fuzzed bodies
-get past the doors and reach the parsers behind them.
+It is the suite's one test gateway (``make_gateway``) with every channel mounted, seen from
+outside: Twilio signatures are computed with Twilio's own ``RequestValidator`` (through the
+SMS tests' ``sign``) over the fields the server will read, and the Telegram secret header is
+the configured one, so fuzzed bodies get past the doors and reach the parsers behind them.
 """
 
 from __future__ import annotations
 
 import io
-import itertools
 import json
 import re
-import time
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from aiohttp import web
 from aiohttp.helpers import parse_content_type
-from aiohttp.test_utils import TestClient
 from multidict import CIMultiDict, MultiDict
-from twilio.request_validator import RequestValidator
 from yarl import URL, query_to_pairs
 
-from eligibility_gw.bootstrap import Core
-from eligibility_gw.channels.console.state import open_console_store
 from eligibility_gw.channels.telegram.webhook import SECRET_HEADER
-from eligibility_gw.demo import (
-    DEMO_PROVIDER_ID,
-    DEMO_PROVIDER_KEY,
-    DEMO_PROVIDER_PHONE,
-    Persona,
-    personas,
-)
+from eligibility_gw.demo import DEMO_PROVIDER_ID, DEMO_PROVIDER_KEY, DEMO_PROVIDER_PHONE, Persona
 from eligibility_gw.domain.digits import ascii_digits
 from eligibility_gw.domain.errors import EligibilityError
 from eligibility_gw.domain.provider import ProviderKind
+from eligibility_gw.domain.rulepack import RulePack
 from eligibility_gw.domain.tracking import TrackingCode
+from eligibility_gw.ports import Store
 from eligibility_gw.providers import hash_api_key
-from eligibility_gw.settings import Settings, parse_settings
+from eligibility_gw.settings import Settings
 from eligibility_gw.textbudget import sms_segments
 from tests.channels.console.support import add_staff
+from tests.channels.sms.support import INBOUND as SMS_PATH
+from tests.channels.sms.support import PUBLIC, FakeTwilio, sign, twilio_form
+from tests.channels.sms.support import STATUS as SMS_STATUS_PATH
+from tests.channels.sms.support import TOKEN as TWILIO_TOKEN
 from tests.channels.telegram.fakeapi import FakeBotApi
+from tests.channels.telegram.support import SECRET as TELEGRAM_SECRET
+from tests.channels.telegram.support import SECRET_ENV as TELEGRAM_SECRET_ENV
+from tests.channels.telegram.support import TOKEN as TELEGRAM_TOKEN
+from tests.channels.telegram.support import TOKEN_ENV as TELEGRAM_TOKEN_ENV
+from tests.channels.telegram.support import WEBHOOK as TELEGRAM_PATH
+from tests.channels.telegram.support import TelegramUser
+from tests.channels.ussd.support import AT_PATH, HUBTEL_PATH
+from tests.gateway import Client, TestGateway
 
-Client = TestClient[web.Request, web.Application]
-
-PUBLIC = "https://gw.example.org"
-TWILIO_TOKEN = "hostile-twilio-token-0123456789abcdef"
-TWILIO_ENV = "EGW_HOSTILE_TWILIO_TOKEN"
-TELEGRAM_TOKEN = "987654321:HOSTILE-token_for_the-fake-bot-api"
-TELEGRAM_SECRET = "hostile-webhook-secret_7"
-TELEGRAM_TOKEN_ENV = "EGW_HOSTILE_TELEGRAM_TOKEN"
-TELEGRAM_SECRET_ENV = "EGW_HOSTILE_TELEGRAM_SECRET"
-
-SMS_PATH = "/channels/sms/twilio"
-SMS_STATUS_PATH = "/channels/sms/twilio/status"
-AT_PATH = "/channels/ussd/africastalking"
-HUBTEL_PATH = "/channels/ussd/hubtel"
-TELEGRAM_PATH = "/channels/telegram/webhook"
+__all__ = [
+    "AT_PATH",
+    "HUBTEL_PATH",
+    "PUBLIC",
+    "SMS_PATH",
+    "SMS_STATUS_PATH",
+    "TELEGRAM_PATH",
+    "TELEGRAM_SECRET",
+    "TELEGRAM_SECRET_ENV",
+    "TELEGRAM_TOKEN",
+    "TELEGRAM_TOKEN_ENV",
+    "TWILIO_TOKEN",
+]
 
 PROVIDER_ID = DEMO_PROVIDER_ID
 PROVIDER_KEY = DEMO_PROVIDER_KEY
@@ -78,20 +77,20 @@ KARIMI_PHONE = "+989121110002"
 #: On file for nobody.
 STRANGER_PHONE = "+989129999999"
 
-#: Limits far above anything a test sends, so that fuzzing reaches the parsers.
-GENEROUS: dict[str, dict[str, object]] = {
-    "web": {
-        "requests_per_minute": 1_000_000,
-        "batches_per_hour": 1_000_000,
-        "inquiries_per_national_id": 1_000_000,
-    },
-    "sms": {"inquiries_per_sender": 1_000_000, "inquiries_per_national_id": 1_000_000},
-    "ussd": {
-        "hops_per_minute": 1_000_000,
-        "answers_per_hour": 1_000_000,
-        "asks_per_national_id_per_hour": 1_000_000,
-    },
-    "telegram": {"updates_per_sender": 1_000_000, "inquiries_per_national_id": 1_000_000},
+#: The core's quotas far above anything a test sends, so that fuzzing reaches the parsers.
+GENEROUS_QUOTAS: dict[str, int] = {
+    "provider_per_minute": 1_000_000,
+    "insured_per_hour": 1_000_000,
+    "staff_per_hour": 1_000_000,
+    "provider_per_national_id": 1_000_000,
+    "national_id_ceiling": 1_000_000,
+}
+#: The same for each channel's own flood guard (sign-in throttles keep their defaults).
+GENEROUS_GUARDS: dict[str, dict[str, object]] = {
+    "web": {"batches_per_hour": 1_000_000},
+    "sms": {"inquiries_per_sender": 1_000_000},
+    "ussd": {"hops_per_minute": 1_000_000},
+    "telegram": {"updates_per_sender": 1_000_000},
     "console": {},
 }
 
@@ -99,26 +98,14 @@ _TRACKING = re.compile(r"(?<![0-9۰-۹])([0-9۰-۹]{4})-([0-9۰-۹]{4})-([0-9۰-
 _TRACEBACK = re.compile(r"Traceback \(most recent call last\)|File \"[^\"]+\", line \d+")
 
 
-def hostile_settings(
-    db: Path,
-    telegram_api: str,
-    knobs: Mapping[str, Mapping[str, object]] | None = None,
-    languages: Sequence[str] = ("fa", "en"),
-) -> Settings:
-    """Every channel on, over ``db``; ``knobs`` replace the generous limits per channel."""
-    channels: dict[str, dict[str, object]] = {
-        name: dict(values) for name, values in GENEROUS.items()
-    }
+def hostile_channels(
+    telegram_api: str, knobs: Mapping[str, Mapping[str, object]] | None = None
+) -> dict[str, dict[str, object]]:
+    """``[channels.*]`` with every channel on: generous flood guards, ``knobs`` over them, and
+    the Telegram bot pointed at the fake Bot API at ``telegram_api``."""
+    channels = {name: dict(values) for name, values in GENEROUS_GUARDS.items()}
     for name, values in (knobs or {}).items():
         channels.setdefault(name, {}).update(values)
-    channels["sms"].update(
-        {
-            "account_sid": "AC" + "1" * 32,
-            "from_number": "+98300001420",
-            "auth_token_env": TWILIO_ENV,
-            "api_base_url": "http://127.0.0.1:9",
-        }
-    )
     channels["telegram"].update(
         {
             "token_env": TELEGRAM_TOKEN_ENV,
@@ -127,33 +114,13 @@ def hostile_settings(
             "api_file_base_url": f"{telegram_api}/file/bot",
         }
     )
-    return parse_settings(
-        {
-            "gateway": {
-                "rule_pack": "ir-tamin",
-                "time_zone": "Asia/Tehran",
-                "languages": list(languages),
-            },
-            "store": {"url": f"sqlite:///{db}"},
-            "server": {"public_base_url": PUBLIC},
-            "channels": channels,
-        },
-        source="<hostile tests>",
-    )
+    return channels
 
 
-async def seed(core: Core) -> list[Persona]:
-    """The demo personas, two active providers and a deactivated one (phones, keys), staff."""
-    people = personas(core.pack, core.settings.today())
-    await core.store.registry.upsert_rows([p.row for p in people])
-    providers = core.store.providers
-    await providers.add(
-        PROVIDER_ID,
-        "Demo Pharmacy",
-        ProviderKind.PHARMACY,
-        PROVIDER_PHONE,
-        hash_api_key(PROVIDER_KEY),
-    )
+async def add_hostile_callers(store: Store) -> None:
+    """Beside the demo (personas, the demo pharmacy): a deactivated clinic and another active
+    provider, with fixed keys and phones, and the console's staff."""
+    providers = store.providers
     await providers.add(
         CLOSED_ID, "Closed Clinic", ProviderKind.CLINIC, CLOSED_PHONE, hash_api_key(CLOSED_KEY)
     )
@@ -161,13 +128,7 @@ async def seed(core: Core) -> list[Persona]:
     await providers.add(
         OTHER_ID, "Other Lab", ProviderKind.PARACLINIC, OTHER_PHONE, hash_api_key(OTHER_KEY)
     )
-    store = await open_console_store(core.store)
-    assert store is not None
-    try:
-        await add_staff(store)
-    finally:
-        await store.close()
-    return people
+    await add_staff(store.casework)
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,49 +204,48 @@ def sms_params(body: bytes, content_type: str | None) -> MultiDict[str]:
         return MultiDict()
 
 
-def twilio_signature(path: str, params: MultiDict[str], token: str = TWILIO_TOKEN) -> str:
-    """Twilio's signature for a POST of ``params`` to ``path`` at the public address."""
-    signature: str = RequestValidator(token).compute_signature(PUBLIC + path, params)
-    return signature
-
-
 def form_body(pairs: Sequence[tuple[str, str]]) -> bytes:
     """An ``application/x-www-form-urlencoded`` body, as Twilio and browsers send it."""
     return urlencode(list(pairs)).encode("ascii")
 
 
-_TELEGRAM_IDS = itertools.count(100_000)
-
-
-def telegram_update(user_id: int, language: str, kind: str, fields: dict[str, Any]) -> bytes:
-    """An update from a user in a private chat: a ``message`` or a ``callback_query``."""
-    sender = {"id": user_id, "is_bot": False, "first_name": "T", "language_code": language}
-    if kind == "message":
-        body = {
-            "message_id": next(_TELEGRAM_IDS),
-            "date": int(time.time()),
-            "chat": {"id": user_id, "type": "private"},
-            "from": sender,
-            **fields,
-        }
-    else:
-        body = {"from": sender, **fields}
-    return json.dumps({"update_id": next(_TELEGRAM_IDS), kind: body}).encode("utf-8")
-
-
 @dataclass
 class Hostile:
-    """The gateway under attack: its client, core, and the fake Bot API it talks to."""
+    """The gateway under attack: the suite's test gateway, and the fakes it talks to."""
 
-    client: Client
-    core: Core
+    tg: TestGateway
     telegram_api: FakeBotApi
-    people: list[Persona]
+    twilio: FakeTwilio
     answered: list[str] = field(default_factory=list)
 
-    def national_id(self, key: str) -> str:
-        """A persona's national id."""
-        return next(p.row.national_id for p in self.people if p.key == key)
+    @property
+    def client(self) -> Client:
+        """The HTTP client of the gateway's app."""
+        return self.tg.client
+
+    @property
+    def settings(self) -> Settings:
+        """The gateway's settings."""
+        return self.tg.settings
+
+    @property
+    def store(self) -> Store:
+        """Every port of the store (the answer log above all)."""
+        return self.tg.store
+
+    @property
+    def pack(self) -> RulePack:
+        """The rule pack answering."""
+        return self.tg.gateway.pack
+
+    @property
+    def people(self) -> list[Persona]:
+        """The demo personas, in the demo's order."""
+        return list(self.tg.people.values())
+
+    async def answers(self) -> int:
+        """How many answers the log holds."""
+        return await self.tg.answers()
 
     async def send(
         self,
@@ -332,9 +292,14 @@ class Hostile:
     ) -> Answer:
         """Post to a Twilio webhook, signed over what the server will read unless told."""
         if signature is None:
-            signature = twilio_signature(path, sms_params(body, content_type))
+            params = sms_params(body, content_type)
+            signature = sign(PUBLIC + path, list(params.items()))
         headers = {"X-Twilio-Signature": signature} if signature else {}
         return self.remember(await self.send("POST", path, body, content_type, headers))
+
+    async def text(self, sender: str, said: str) -> Answer:
+        """An SMS from ``sender`` saying ``said``, as Twilio posts it."""
+        return await self.sms(form_body(list(twilio_form(sender, said).items())))
 
     async def telegram(
         self, body: bytes, content_type: str | None = "application/json", secret: str | None = None
@@ -344,6 +309,10 @@ class Hostile:
         headers = {SECRET_HEADER: given} if given else {}
         return self.remember(await self.send("POST", TELEGRAM_PATH, body, content_type, headers))
 
+    def telegram_user(self, user_id: int, language: str) -> TelegramUser:
+        """A Telegram user in a private chat with the bot."""
+        return TelegramUser(self.client, self.telegram_api, user_id, language)
+
     async def chat(self, user_id: int, language: str, text: str = "", **message: Any) -> Answer:
         """A Telegram user's message (a command when ``text`` starts with ``/``); the texts the
         bot sent back, one a line."""
@@ -352,33 +321,18 @@ class Hostile:
             fields["text"] = text
             if text.startswith("/"):
                 fields["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text)}]
-        mark = len(self.telegram_api.calls)
-        answer = await self.telegram(telegram_update(user_id, language, "message", fields))
-        sent = [c.text for c in self.telegram_api.since(mark) if c.method == "sendMessage"]
+        user = self.telegram_user(user_id, language)
+        status = await user.post(user.message(**fields))
+        sent = [c.text for c in user.last if c.method == "sendMessage"]
         self.answered.extend(code for t in sent for code in codes_in(t))
-        return Answer(answer.status, "text/plain", "\n".join(sent), answer.headers)
+        return Answer(status, "text/plain", "\n".join(sent), CIMultiDict())
 
     async def tap(self, user_id: int, language: str, data: str) -> Answer:
         """A tap on an inline button; the button's note and the texts sent, one a line."""
-        query = {
-            "id": f"cq{next(_TELEGRAM_IDS)}",
-            "chat_instance": "ci-1",
-            "data": data,
-            "message": {
-                "message_id": next(_TELEGRAM_IDS),
-                "date": int(time.time()),
-                "chat": {"id": user_id, "type": "private"},
-                "text": "…",
-            },
-        }
-        mark = len(self.telegram_api.calls)
-        answer = await self.telegram(telegram_update(user_id, language, "callback_query", query))
-        said = [
-            c.text
-            for c in self.telegram_api.since(mark)
-            if c.method in ("sendMessage", "answerCallbackQuery")
-        ]
-        return Answer(answer.status, "text/plain", "\n".join(said), answer.headers)
+        user = self.telegram_user(user_id, language)
+        status = await user.post(user.button_tap(data))
+        said = [c.text for c in user.last if c.method in ("sendMessage", "answerCallbackQuery")]
+        return Answer(status, "text/plain", "\n".join(said), CIMultiDict())
 
     async def assert_nothing_lost(self) -> None:
         """Every tracking code handed out is in the answer log, and the chain holds."""
@@ -388,7 +342,7 @@ class Hostile:
                 code = TrackingCode.parse(digits)
             except EligibilityError:
                 continue  # four-four-four digits that are no tracking code
-            found = await self.core.store.answers.find(code)
+            found = await self.store.answers.find(code)
             assert found is not None, f"answer {digits} was given but is not in the log"
-        report = await self.core.store.answers.verify()
+        report = await self.store.answers.verify()
         assert report.ok, report

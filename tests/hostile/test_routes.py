@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from yarl import URL
 
-from eligibility_gw.app import BODY_LIMITS, DEFAULT_BODY_LIMIT
 from eligibility_gw.channels.telegram.webhook import SECRET_HEADER
+from eligibility_gw.edge import BODY_LIMITS, DEFAULT_BODY_LIMIT
 from eligibility_gw.rulepacks import load_rule_pack
 from tests.channels.console.support import AGENT, SUPERVISOR, SUPERVISOR_PASSWORD, StaffVisitor
 from tests.channels.web.portal.support import Visitor
@@ -206,15 +206,17 @@ class Session:
     csrf: str
 
 
-async def _session(visitor: Visitor) -> Session:
+async def _session(visitor: Visitor | StaffVisitor) -> Session:
     csrf = await visitor.token()
     cookie = "; ".join(f"{n}={m.value}" for n, m in visitor.cookies.items())
     return Session(cookie, csrf)
 
 
 @pytest.fixture
-async def sessions(gateway: Hostile) -> Mapping[str, Session]:
-    """A signed-in provider at the portal, and an agent and a supervisor at the console."""
+async def sessions(sqlite_gateway: Hostile) -> Mapping[str, Session]:
+    """A signed-in provider at the portal, and an agent and a supervisor at the console, on
+    the SQLite gateway the fuzzing runs end to end on."""
+    gateway = sqlite_gateway
     provider = Visitor(gateway.client)
     assert (await provider.sign_in(PROVIDER_KEY)).status == 303
     agent = StaffVisitor(gateway.client)
@@ -255,7 +257,7 @@ def hostile_pairs(long: bool) -> st.SearchStrategy[list[tuple[str, str]]]:
     request_id=header_values(100),
 )
 async def test_no_route_fails_whatever_it_is_sent(
-    gateway: Hostile,
+    sqlite_gateway: Hostile,
     sessions: Mapping[str, Session],
     pick: int,
     who: str,
@@ -268,6 +270,7 @@ async def test_no_route_fails_whatever_it_is_sent(
     language: str,
     request_id: str,
 ) -> None:
+    gateway = sqlite_gateway
     everything = sorted(
         {r for r in routes(gateway.client.app) if not r.template.endswith("/signout")},
         key=lambda r: (r.template, r.method),

@@ -3,7 +3,8 @@
 A phone on file for nobody walks every USSD screen it can reach, sends every SMS command and
 every Telegram command and button; none of the replies holds a registry name, national id,
 phone, date or status. A deactivated provider's phone, and an unknown or deactivated API key,
-get the same answer whichever person they ask about.
+get the same answer whichever person they ask about; so does an insured phone asking about
+anyone outside its family, whether that person exists or not.
 """
 
 from __future__ import annotations
@@ -50,11 +51,14 @@ from tests.hostile.support import (
     Answer,
     Hostile,
     assert_twiml,
+    codes_in,
     form_body,
 )
 from tests.privacy_scan import LogLine, readable, scan
 
 LANGUAGES = ("fa", "en")
+#: The key the bot makes member buttons with (the channel derives it from its token).
+MEMBER_KEY = hashlib.sha256(b"eligibility-gw telegram members\0" + TELEGRAM_TOKEN.encode()).digest()
 #: Deep enough for every screen an unknown phone can reach (the deepest is two answers in).
 MAX_DEPTH = 4
 _DIGIT_RUN = re.compile(r"[0-9]+")
@@ -141,10 +145,14 @@ def test_the_check_finds_what_it_looks_for(gateway: Hostile) -> None:
     secrets.assert_hidden(Wording("fa").t("ussd.home.title"), "check")
 
 
+def nobody_id(gateway: Hostile) -> str:
+    """A well-formed national id on file for nobody."""
+    return gateway.pack.national_id.complete("987654321")
+
+
 def asked_ids(gateway: Hostile) -> list[str]:
     """Well-formed national ids: every persona (each status and reason), and one of nobody."""
-    nobody = gateway.core.pack.national_id.complete("987654321")
-    return [*(p.row.national_id for p in gateway.people), nobody]
+    return [*(p.row.national_id for p in gateway.people), nobody_id(gateway)]
 
 
 async def issued_code(gateway: Hostile) -> str:
@@ -190,7 +198,7 @@ def expected_texts(gateway: Hostile, screen_id: str) -> set[str]:
     screen = MENU[screen_id]
     texts = set()
     for language in LANGUAGES:
-        ctx = sample_context(gateway.core.pack, gateway.core.settings.today(), LANGUAGES, Caller())
+        ctx = sample_context(gateway.pack, gateway.settings.today(), LANGUAGES, Caller())
         if isinstance(screen, Asking | Info):
             texts.add(engine.render(screen_id, ctx, language))
         elif isinstance(screen, Result):  # the one answer screen: a code it did not receive
@@ -277,7 +285,7 @@ async def test_sms_tells_an_unknown_phone_nothing_whatever_it_sends(
 ) -> None:
     secrets = Secrets.of(gateway.people)
     code = await issued_code(gateway)
-    before = (await gateway.core.store.answers.verify()).rows
+    before = (await gateway.store.answers.verify()).rows
     for what, bodies in sms_commands(asked_ids(gateway), code).items():
         replies = {}
         for body in bodies:
@@ -287,7 +295,7 @@ async def test_sms_tells_an_unknown_phone_nothing_whatever_it_sends(
             secrets.assert_hidden(text, f"SMS {what}")
             replies[body] = text
         assert_one_answer(replies, f"SMS {what}")
-    assert (await gateway.core.store.answers.verify()).rows == before  # nobody was answered
+    assert (await gateway.store.answers.verify()).rows == before  # nobody was answered
 
 
 # --- Telegram: every command and button -------------------------------------------------------
@@ -303,7 +311,6 @@ def telegram_words() -> list[str]:
 async def test_telegram_tells_a_chat_without_a_known_phone_nothing(gateway: Hostile) -> None:
     secrets = Secrets.of(gateway.people)
     code = await issued_code(gateway)
-    member_key = hashlib.sha256(b"eligibility-gw telegram members\0" + TELEGRAM_TOKEN.encode())
     user = 616_161_001
     for language in LANGUAGES:
         said: list[tuple[str, Answer]] = []
@@ -314,7 +321,7 @@ async def test_telegram_tells_a_chat_without_a_known_phone_nothing(gateway: Host
             answer = await gateway.chat(user, language, national_id)
             said.append((national_id, answer))
             replies[national_id] = answer.text
-            token = member_token(member_key.digest(), national_id)
+            token = member_token(MEMBER_KEY, national_id)
             said.append((f"member {national_id}", await gateway.tap(user, language, f"m:{token}")))
         assert_one_answer(replies, "Telegram id")
         codes = {c: (await gateway.chat(user, language, c)).text for c in (code, "482109375526")}
@@ -359,6 +366,66 @@ async def test_ussd_tells_a_deactivated_provider_nothing(gateway: Hostile) -> No
         secrets.assert_hidden(text, "USSD deactivated provider")
 
 
+# --- an insured phone, about people outside its family --------------------------------------
+
+
+async def outsiders(gateway: Hostile, phone: str) -> list[Persona]:
+    """The demo personas the insured ``phone`` may not learn about (not of its family)."""
+    identity = await gateway.tg.inquiries.identify(phone)
+    family = {m.national_id for m, _, _ in await gateway.tg.inquiries.members(identity)}
+    assert family, "the phone is on file for nobody"
+    return [p for p in gateway.people if p.row.national_id not in family]
+
+
+async def test_an_insured_phone_learns_nothing_by_sms_of_people_outside_its_family(
+    gateway: Hostile,
+) -> None:
+    # Refused in the same words whether the person exists or not: ids are not to be probed.
+    others = await outsiders(gateway, REZAEI_PHONE)
+    secrets = Secrets.of(others)
+    before = await gateway.answers()
+    replies = {}
+    for national_id in [*(p.row.national_id for p in others), nobody_id(gateway)]:
+        text = assert_twiml(await gateway.text(REZAEI_PHONE, national_id))
+        assert text is not None
+        secrets.assert_hidden(text, "SMS: an insured phone about an outsider")
+        replies[national_id] = text
+    # "Not on file", in the default language: ASCII digits say no other.
+    assert set(replies.values()) == {Wording("fa").t("sms.not_on_file", hotline="۱۴۲۰")}
+    assert await gateway.answers() == before  # nobody was answered
+
+
+async def test_an_insured_chat_learns_nothing_of_people_outside_its_family(
+    gateway: Hostile,
+) -> None:
+    # The chat lists family members as buttons; a forged one names someone else.
+    others = await outsiders(gateway, REZAEI_PHONE)
+    secrets = Secrets.of(others)
+    user = 616_161_003
+    contact = {"phone_number": REZAEI_PHONE, "first_name": "R", "user_id": user}
+    assert (await gateway.chat(user, "en", contact=contact)).status == 200
+    before = await gateway.answers()
+    typed, tapped = {}, {}
+    for national_id in [*(p.row.national_id for p in others), nobody_id(gateway)]:
+        answer = await gateway.chat(user, "en", national_id)
+        assert answer.status == 200, answer
+        typed[national_id] = answer.text
+        forged = f"m:{member_token(MEMBER_KEY, national_id)}"
+        answer = await gateway.tap(user, "en", forged)
+        assert answer.status == 200, answer
+        tapped[national_id] = answer.text
+    for what, replies in (("typed", typed), ("forged button", tapped)):
+        for text in replies.values():
+            secrets.assert_hidden(text, f"Telegram: an insured chat, {what}")
+        assert_one_answer(replies, f"Telegram: an insured chat, {what}")
+    assert await gateway.answers() == before  # nobody was answered
+    # The buttons were forged with the bot's own key: one naming a member is answered.
+    own = next(p.row.national_id for p in gateway.people if p.row.phone == REZAEI_PHONE)
+    answer = await gateway.tap(user, "en", f"m:{member_token(MEMBER_KEY, own)}")
+    assert codes_in(answer.text), answer.text
+    await gateway.assert_nothing_lost()
+
+
 # --- the API: unknown and deactivated keys ----------------------------------------------------
 
 
@@ -378,7 +445,7 @@ async def test_an_unknown_or_deactivated_key_gets_one_answer_whoever_it_asks_abo
 ) -> None:
     secrets = Secrets.of(gateway.people)
     code = await issued_code(gateway)
-    before = (await gateway.core.store.answers.verify()).rows
+    before = (await gateway.store.answers.verify()).rows
     headers = {"Authorization": f"Bearer {key}"} if key else {}
     seen: dict[str, set[tuple[int, str]]] = {}
     for national_id in asked_ids(gateway):
@@ -411,4 +478,4 @@ async def test_an_unknown_or_deactivated_key_gets_one_answer_whoever_it_asks_abo
         seen.setdefault("recorded answer", set()).add(_without_instance(answer))
     for what, answers in seen.items():
         assert len(answers) == 1, f"{what}: the answer depends on the person or code asked about"
-    assert (await gateway.core.store.answers.verify()).rows == before  # nobody was answered
+    assert (await gateway.store.answers.verify()).rows == before  # nobody was answered
