@@ -6,6 +6,8 @@ and follow disputes, record documents seen at a branch and correct phone numbers
 supervisors also see overdue disputes, reported checks, the log of staff look-ups and a
 dashboard. Every answer comes through the inquiry policy, asked as the staff member
 (``INQUIRIES``); what the console keeps is the gateway's casework store (``CASEWORK``).
+The frame, sessions, sign-out, language, stylesheet and error pages are the page kit's
+(``eligibility_gw.channels.pages``).
 """
 
 from __future__ import annotations
@@ -20,16 +22,9 @@ from eligibility_gw.channels.console import (
     signin,
     supervision,
 )
-from eligibility_gw.channels.console.rendering import (
-    BASE,
-    error_pages,
-    service_refusals,
-    stylesheet_text,
-    too_large,
-)
+from eligibility_gw.channels.console.gate import GATE
 from eligibility_gw.channels.console.settings import CONSOLE_SETTINGS, console_settings
-from eligibility_gw.channels.web.pages_common import security_headers, stylesheet_response
-from eligibility_gw.edge import limit_body
+from eligibility_gw.channels.pages.app import limit_forms, mount_pages, page_app
 from eligibility_gw.settings import Settings
 
 __all__ = ["mount"]
@@ -37,23 +32,11 @@ __all__ = ["mount"]
 MAX_FORM_BYTES = 64 * 1024
 
 
-async def _stylesheet(_request: web.Request) -> web.Response:
-    return stylesheet_response(stylesheet_text())
-
-
-async def _to_console(_request: web.Request) -> web.Response:
-    return web.Response(status=308, headers={"Location": BASE + "/"})
-
-
 def mount(app: web.Application, settings: Settings) -> None:
     """Add the staff pages under ``/console/``."""
-    sub = web.Application(middlewares=[security_headers, error_pages, service_refusals])
+    sub = page_app(GATE, people.home, signin.sign_in)
     sub[CONSOLE_SETTINGS] = console_settings(settings)
     r = sub.router
-    r.add_get("/", people.home)
-    r.add_post("/signin", signin.sign_in)
-    r.add_post("/signout", signin.sign_out)
-    r.add_post("/language", signin.set_language)
     r.add_post("/search", people.search)
     r.add_get("/search", people.search_results)
     r.add_get("/people/{ref}", people.person_record)
@@ -73,8 +56,5 @@ def mount(app: web.Application, settings: Settings) -> None:
     r.add_get("/access-log", supervision.access_log)
     r.add_post("/access-log", supervision.filter_access_log)
     r.add_get("/dashboard", supervision.dashboard)
-    r.add_get("/static/console.css", _stylesheet)
-    # Before the sub-app: its prefix would otherwise answer the bare path with a 404.
-    app.router.add_get(BASE, _to_console)
-    app.add_subapp(BASE, sub)
-    limit_body(app, BASE + "/", MAX_FORM_BYTES, too_large)
+    mount_pages(app, sub, GATE)
+    limit_forms(app, GATE, MAX_FORM_BYTES)

@@ -33,13 +33,8 @@ from eligibility_gw.channels.console.views import (
     mask_national_id,
     person_name,
 )
-from eligibility_gw.channels.web.pages_common import (
-    PageError,
-    field,
-    offered_languages,
-    read_form,
-    see_other,
-)
+from eligibility_gw.channels.pages.forms import PageError, field, read_form, see_other
+from eligibility_gw.channels.pages.frame import offered_languages
 from eligibility_gw.domain.disputes import (
     OPEN_STATUSES,
     OUTCOMES,

@@ -16,7 +16,7 @@ from eligibility_gw.channels.console.gate import StaffVisit, staff_page
 from eligibility_gw.channels.console.looking import now, too_long
 from eligibility_gw.channels.console.people import dispute_field, national_id_of, record_page
 from eligibility_gw.channels.console.rendering import BASE
-from eligibility_gw.channels.web.pages_common import PageError, field, read_form, see_other
+from eligibility_gw.channels.pages.forms import PageError, field, read_form, see_other
 from eligibility_gw.domain.disputes import DisputeCode
 from eligibility_gw.domain.errors import EligibilityError
 from eligibility_gw.phones import InvalidPhone, normalise_phone

@@ -33,7 +33,7 @@ from eligibility_gw.channels.console.views import (
     member_rows,
     person_name,
 )
-from eligibility_gw.channels.web.pages_common import PageError, field, read_form, see_other
+from eligibility_gw.channels.pages.forms import PageError, field, read_form, see_other
 from eligibility_gw.channels.web.portal.views import moment_text
 from eligibility_gw.domain.disputes import OPEN_STATUSES, DisputeCode, InvalidDisputeCode
 from eligibility_gw.domain.model import Family

@@ -25,7 +25,7 @@ from eligibility_gw.channels.console.gate import (
 from eligibility_gw.channels.console.looking import find_family, log_looked_up, now
 from eligibility_gw.channels.console.rendering import BASE, render
 from eligibility_gw.channels.console.views import mask_national_id, mask_phone, person_name
-from eligibility_gw.channels.web.pages_common import PageError, field, read_form, see_other
+from eligibility_gw.channels.pages.forms import PageError, field, read_form, see_other
 from eligibility_gw.channels.web.portal.views import moment_text
 from eligibility_gw.domain.disputes import DisputeCode, due_time
 from eligibility_gw.domain.model import Person

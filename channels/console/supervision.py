@@ -27,7 +27,7 @@ from eligibility_gw.channels.console.rendering import BASE, render
 from eligibility_gw.channels.console.reports import REPORT_DAYS, count_text, recent_reports
 from eligibility_gw.channels.console.signin import USERNAME
 from eligibility_gw.channels.console.views import dispute_row, words_or
-from eligibility_gw.channels.web.pages_common import field, read_form, see_other
+from eligibility_gw.channels.pages.forms import field, read_form, see_other
 from eligibility_gw.channels.web.portal.views import moment_text
 from eligibility_gw.domain.disputes import OPEN_STATUSES
 from eligibility_gw.domain.errors import EligibilityError

@@ -1,8 +1,10 @@
-"""The portal's pages: sign in and out, language, checks, answer cards, history, the report."""
+"""The portal's pages: sign-in, checks, answer cards, history, the monthly report.
+
+Signing out, the language, the stylesheet and error pages are the page kit's.
+"""
 
 from __future__ import annotations
 
-import math
 import re
 import time
 from dataclasses import replace
@@ -16,8 +18,8 @@ from aiohttp import web
 from eligibility_gw.appkeys import INQUIRIES, LIMITER, SETTINGS, STATE
 from eligibility_gw.channels.web.auth import active_provider
 from eligibility_gw.channels.web.negotiation import language_of
-from eligibility_gw.channels.web.pages_common import local_next, stylesheet_response
 from eligibility_gw.channels.web.portal.gate import (
+    GATE,
     Visit,
     deactivated_page,
     field,
@@ -30,10 +32,8 @@ from eligibility_gw.channels.web.portal.rendering import (
     BASE,
     FRAME,
     PortalError,
-    offered_languages,
     render,
     see_other,
-    stylesheet_text,
 )
 from eligibility_gw.channels.web.portal.report import (
     month_answers,
@@ -42,14 +42,7 @@ from eligibility_gw.channels.web.portal.report import (
     report_csv,
 )
 from eligibility_gw.channels.web.portal.sessions import (
-    CSRF_FIELD,
     PORTAL_SETTINGS,
-    clear_cookie,
-    same_token,
-    session_cookie,
-    sessions_for,
-    set_cookie,
-    signin_cookie,
 )
 from eligibility_gw.channels.web.portal.views import AnswerCard, answer_card
 from eligibility_gw.channels.web.problems import Problem
@@ -84,18 +77,20 @@ def _blocked_key(client: str) -> str:
 
 
 async def sign_in(request: web.Request) -> web.StreamResponse:
-    """Check the API key; start a session under a new id, or say why not."""
+    """Check the API key; start a session under a new id, or say why not.
+
+    Failed sign-ins from one client address are counted; past the limit the address is
+    refused for the rest of the window, whatever key comes next.
+    """
     ws = request.app[PORTAL_SETTINGS]
     state = request.config_dict[STATE]
-    form = await read_form(request)
-    if not same_token(field(form, CSRF_FIELD), request.cookies.get(signin_cookie(ws))):
-        raise PortalError(403, "portal.error.csrf")
+    form = await GATE.signin_form(request)
     wanted = field(form, "lang")
     language = language_of(request, request.config_dict[SETTINGS], wanted or None)
     client = request.remote or "unknown"
     blocked_until = await state.get(_blocked_key(client))
     if blocked_until is not None:
-        return await _throttled(request, language, float(blocked_until) - time.time())
+        return await GATE.throttled_page(request, language, float(blocked_until) - time.time())
     key = field(form, "api_key").strip()
     if not key:
         return await signin_page(request, 422, "portal.signin.empty_key", language)
@@ -112,45 +107,10 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
                 _blocked_key(client), str(time.time() + decision.retry_after), decision.retry_after
             )
             log.warning("portal_signin_throttled")
-            return await _throttled(request, language, decision.retry_after)
+            return await GATE.throttled_page(request, language, decision.retry_after)
         return await signin_page(request, 401, "portal.signin.wrong_key", language)
-    session = await sessions_for(request, state).start(provider.provider_id, language)
     log.info("portal_signed_in", provider_id=provider.provider_id)
-    response = see_other(BASE + "/")
-    set_cookie(response, ws, session_cookie(ws), session.session_id)
-    clear_cookie(response, ws, signin_cookie(ws))
-    return response
-
-
-async def _throttled(request: web.Request, language: str, seconds: float) -> web.Response:
-    minutes = max(1, math.ceil(seconds / 60))
-    w = Wording(language)
-    response = await signin_page(
-        request, 429, "portal.signin.throttled", language, minutes=w.digits(str(minutes))
-    )
-    response.headers["Retry-After"] = str(max(1, math.ceil(seconds)))
-    return response
-
-
-@signed_in
-async def sign_out(request: web.Request, visit: Visit) -> web.StreamResponse:
-    """End the session and forget its cookie."""
-    ws = request.app[PORTAL_SETTINGS]
-    await sessions_for(request, request.config_dict[STATE]).end(visit.session.session_id)
-    response = see_other(BASE + "/")
-    clear_cookie(response, ws, session_cookie(ws))
-    return response
-
-
-@signed_in
-async def set_language(request: web.Request, visit: Visit) -> web.StreamResponse:
-    """Keep the chosen language in the session; back to the page it was chosen on."""
-    form = await read_form(request)
-    language = field(form, "lang")
-    if language not in offered_languages(request.config_dict[SETTINGS]):
-        raise PortalError(422, "portal.error.language")
-    await sessions_for(request, request.config_dict[STATE]).set_language(visit.session, language)
-    return see_other(local_next(field(form, "next"), BASE))
+    return await GATE.start_session(request, provider.provider_id, language)
 
 
 # --- checks and answers ---------------------------------------------------------------------
@@ -348,8 +308,3 @@ async def report(request: web.Request, visit: Visit) -> web.StreamResponse:
         charset="utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
-
-
-async def stylesheet(_request: web.Request) -> web.Response:
-    """The portal's only stylesheet (no script anywhere)."""
-    return stylesheet_response(stylesheet_text())

@@ -1,22 +1,18 @@
-"""Portal sessions and CSRF tokens: the cookie holds only a random id, the state lives in ``kv``.
-
-A signed-in session keeps the provider id, the reader's language, its CSRF token and an
-absolute expiry. Before sign-in, the sign-in form is protected by a double-submit token: a
-random value both in a cookie and in the form.
-"""
+"""Portal sessions: the kit's, keeping the provider id; cookies under the web channel's knobs."""
 
 from __future__ import annotations
 
-import time
-from dataclasses import asdict, dataclass, replace
-from typing import Any
+from dataclasses import dataclass
+from typing import ClassVar
 
 from aiohttp import web
 
-from eligibility_gw.channels.web import pages_common
-from eligibility_gw.channels.web.pages_common import CSRF_FIELD, new_token, same_token, well_formed
+from eligibility_gw.appkeys import STATE
+from eligibility_gw.channels.pages import tokens
+from eligibility_gw.channels.pages.sessions import Session, SessionStore
+from eligibility_gw.channels.pages.tokens import CSRF_FIELD, new_token, same_token, well_formed
+from eligibility_gw.channels.web.portal.rendering import PORTAL, PORTAL_SETTINGS
 from eligibility_gw.channels.web.settings import WebSettings
-from eligibility_gw.keyvalue import Sessions
 from eligibility_gw.ports import KeyValueStore
 
 __all__ = [
@@ -25,7 +21,6 @@ __all__ = [
     "PortalSession",
     "PortalSessions",
     "clear_cookie",
-    "cookie_name",
     "new_token",
     "same_token",
     "session_cookie",
@@ -35,101 +30,43 @@ __all__ = [
     "well_formed",
 ]
 
-PORTAL_SETTINGS = web.AppKey("portal_settings", WebSettings)
-
 
 @dataclass(frozen=True, slots=True)
-class PortalSession:
-    """One signed-in browser: whose it is, in which language, until when."""
+class PortalSession(Session):
+    """One signed-in browser of a provider (``principal``: its provider id)."""
 
-    session_id: str
-    provider_id: str
-    language: str
-    csrf: str
-    expires_at: float
-
-    def as_state(self) -> dict[str, Any]:
-        """What is stored under the session id (the id itself is the key)."""
-        state = asdict(self)
-        del state["session_id"]
-        return state
+    PRINCIPAL_KEY: ClassVar[str] = "provider_id"
+    LOG_KEY: ClassVar[str] = "provider_id"
 
 
-class PortalSessions:
+class PortalSessions(SessionStore[PortalSession]):
     """Start, read, change and end portal sessions."""
 
     def __init__(self, kv: KeyValueStore, lifetime_seconds: int) -> None:
-        self.lifetime = lifetime_seconds
-        self._store = Sessions(kv, "portal", lifetime_seconds)
-
-    async def start(self, provider_id: str, language: str) -> PortalSession:
-        """A new session under a new id (never one the browser brought: no fixation)."""
-        session = PortalSession(
-            new_token(), provider_id, language, new_token(), time.time() + self.lifetime
-        )
-        await self._store.save(session.session_id, session.as_state())
-        return session
-
-    async def load(self, session_id: str | None) -> PortalSession | None:
-        """The live session under ``session_id``, or None (unknown, malformed or expired)."""
-        if session_id is None or not well_formed(session_id):
-            return None
-        state = await self._store.load(session_id)
-        if state is None:
-            return None
-        try:
-            session = PortalSession(
-                session_id,
-                str(state["provider_id"]),
-                str(state["language"]),
-                str(state["csrf"]),
-                float(state["expires_at"]),
-            )
-        except (KeyError, TypeError, ValueError):
-            await self._store.drop(session_id)
-            return None
-        if session.expires_at <= time.time():
-            await self._store.drop(session_id)
-            return None
-        return session
-
-    async def set_language(self, session: PortalSession, language: str) -> PortalSession:
-        """Keep the reader's language (the expiry stays as it was)."""
-        changed = replace(session, language=language)
-        await self._store.save(changed.session_id, changed.as_state())
-        return changed
-
-    async def end(self, session_id: str) -> None:
-        """Forget the session."""
-        await self._store.drop(session_id)
+        super().__init__(kv, PORTAL.name, lifetime_seconds, PortalSession)
 
 
-def sessions_for(request: web.Request, kv: KeyValueStore) -> PortalSessions:
-    """The session store for this portal's settings."""
-    ws = request.app[PORTAL_SETTINGS]
-    return PortalSessions(kv, ws.session_minutes * 60)
-
-
-def cookie_name(ws: WebSettings, base: str) -> str:
-    """``__Host-`` names bind a Secure cookie to this host and path ``/``."""
-    return pages_common.cookie_name(ws.cookie_secure, base)
+def sessions_for(request: web.Request, kv: KeyValueStore | None = None) -> PortalSessions:
+    """The session store for this portal's settings (in the gateway's ``STATE``)."""
+    minutes = request.config_dict[PORTAL_SETTINGS].session_minutes
+    return PortalSessions(request.config_dict[STATE] if kv is None else kv, minutes * 60)
 
 
 def session_cookie(ws: WebSettings) -> str:
     """The name of the session id cookie."""
-    return cookie_name(ws, "egw-portal")
+    return PORTAL.session_cookie(ws)
 
 
 def signin_cookie(ws: WebSettings) -> str:
     """The name of the sign-in form's double-submit cookie."""
-    return cookie_name(ws, "egw-portal-signin")
+    return PORTAL.signin_cookie(ws)
 
 
 def set_cookie(response: web.StreamResponse, ws: WebSettings, name: str, value: str) -> None:
     """Set a browser-session cookie: HttpOnly, SameSite=Strict, Secure as configured."""
-    pages_common.set_cookie(response, ws.cookie_secure, name, value)
+    tokens.set_cookie(response, ws.cookie_secure, name, value)
 
 
 def clear_cookie(response: web.StreamResponse, ws: WebSettings, name: str) -> None:
     """Tell the browser to forget a cookie (with the flags it was set with)."""
-    pages_common.clear_cookie(response, ws.cookie_secure, name)
+    tokens.clear_cookie(response, ws.cookie_secure, name)

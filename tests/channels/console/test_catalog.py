@@ -9,7 +9,9 @@ import pytest
 
 from eligibility_gw.channels.console.casework import CALLER_CHANNELS, LIST_FILTERS
 from eligibility_gw.channels.console.lookup import QueryKind
+from eligibility_gw.channels.console.rendering import CONSOLE
 from eligibility_gw.channels.console.resolution import SmsOutcome
+from eligibility_gw.channels.pages.frame import KIT_TEXTS
 from eligibility_gw.domain.disputes import OUTCOMES, DisputeAction, DisputeStatus
 from eligibility_gw.domain.model import ServiceSetting
 from eligibility_gw.ports.casework import EventKind, Role
@@ -56,6 +58,7 @@ def family_ids() -> set[str]:
     ids |= {f"console.access.action.{a}" for a in actions}
     ids |= {f"console.setting.{s.value}" for s in ServiceSetting}
     ids |= {f"console.person.saved.{s}" for s in ("document", "phone")}
+    ids |= {CONSOLE.text(piece) for piece in KIT_TEXTS}  # the page kit's, in the console's words
     return ids
 
 
