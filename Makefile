@@ -21,9 +21,11 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-## run: create the venv, install, build the demo registry and serve every channel
+## run: create the venv, install, build the demo registry and serve every channel; leave
+## var/demo.toml, the settings naming that database (export ELIGIBILITY_GW_CONFIG=var/demo.toml
+## and every command, `staff add` among them, works on what is served)
 run: $(STAMP)
-	$(BIN)/eligibility-gw demo
+	$(BIN)/eligibility-gw demo --write-settings var/demo.toml
 
 ## test: install test extras, then lint, type-check and run the whole suite
 test: $(TEST_STAMP) lint typecheck unit
@@ -40,7 +42,12 @@ typecheck: $(TEST_STAMP)
 	  && ln -s ../../../channels channels && ln -s ../../../adapters adapters && ln -s ../../../config config
 	$(BIN)/mypy
 
-unit: $(TEST_STAMP)
+# fhir-kit-client (npm, pinned by its lock file) for the FHIR client test; skipped without npm.
+FHIR_KIT := tests/fhir/kit/node_modules/.package-lock.json
+$(FHIR_KIT): tests/fhir/kit/package-lock.json
+	if command -v npm >/dev/null; then npm ci --prefix tests/fhir/kit --no-audit --no-fund; fi
+
+unit: $(TEST_STAMP) $(FHIR_KIT)
 	$(BIN)/pytest -q
 
 ## bench: the benchmarks under bench/, printing their figures

@@ -62,6 +62,7 @@ LOG_COLUMNS = (
     "principal_id",
     "prev_hash",
     "row_hash",
+    "service_until",
 )
 #: A provider's columns, in the order every store selects them.
 PROVIDER_COLUMNS = (
@@ -161,6 +162,7 @@ def record(r: Row) -> AnswerRecord:
         member_relationship=r[14],
         member_masked=r[15],
         principal_id=r[16],
+        service_until=day(r[19]),
     )
     created = instant(r[2])
     assert created is not None
@@ -197,6 +199,7 @@ def log_row(linked: AnswerRecord, payload: dict[str, Any], dates_as_text: bool) 
         draft.principal_id,
         linked.prev_hash,
         linked.row_hash,
+        payload.get("service_until") if dates_as_text else draft.service_until,
     )
 
 

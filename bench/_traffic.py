@@ -299,6 +299,65 @@ def forget_state(state_url: str, port: int) -> None:
         client.close()
 
 
+REDIS_SERVER = "/usr/bin/redis-server"
+
+
+def redis_server_path() -> str | None:
+    """Debian's redis-server, or another on the PATH; None when there is none."""
+    return REDIS_SERVER if Path(REDIS_SERVER).exists() else shutil.which("redis-server")
+
+
+@dataclass
+class RedisServer:
+    """A redis-server of the benchmark's own on a free port: started, SIGKILLed, restarted.
+
+    Without persistence: after a kill it comes back empty, as a cache without disk does.
+    """
+
+    folder: Path
+    port: int = field(default_factory=free_port)
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        """Its ``redis://`` URL."""
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self, timeout: float = 20.0) -> None:
+        """Start it on its port (pinned to the load generator's CPU); wait for PONG."""
+        path = redis_server_path()
+        if path is None:
+            raise FileNotFoundError("redis-server is not installed")
+        args = [path, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
+        args += ["--appendonly", "no", "--dir", str(self.folder), "--daemonize", "no"]
+        self.proc = subprocess.Popen(  # noqa: S603 (a fixed binary, our own arguments)
+            [tool("taskset"), "-c", str(LOAD_CPU), *args],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + timeout
+        while not self.answers():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("redis-server did not start")
+            time.sleep(0.02)
+
+    def answers(self) -> bool:
+        """Say whether it answers PING now."""
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
+                s.sendall(b"PING\r\n")
+                return s.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def kill(self) -> None:
+        """SIGKILL: gone at once, with every key and connection."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+
+
 def gateway_env() -> dict[str, str]:
     """The server's environment: the channels' secrets, no settings from the caller's."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ELIGIBILITY_GW_")}
@@ -508,6 +567,9 @@ class Outcome(Enum):
     ANSWERED = "answered"
     SHED = "shed"
     FAILED = "failed"
+    #: A USSD session whose state was lost mid-way (Redis killed): the caller was told, in
+    #: words, to dial again. Not an answer, not a failure of the gateway.
+    RESTARTED = "restarted"
 
 
 @dataclass(frozen=True, slots=True)
@@ -608,6 +670,7 @@ class Traffic:
         self.validator = RequestValidator(TWILIO_TOKEN)
         self.sms_busy = {Wording(lang).t("sms.busy") for lang in ("en", "fa")}
         self.ussd_busy = {Wording(lang).t("ussd.end.unavailable") for lang in ("en", "fa")}
+        self.ussd_expired = {Wording(lang).t("ussd.end.expired") for lang in ("en", "fa")}
         #: Linked Telegram users not in a conversation just now (one update at a time each).
         self.telegram_idle: asyncio.Queue[int] = asyncio.Queue()
         self._turn = itertools.count()
@@ -753,6 +816,8 @@ class Traffic:
                 return Result("ussd", Outcome.FAILED, tuple(latencies), detail=raw[:80])
             if end and text in self.ussd_busy:
                 return Result("ussd", Outcome.SHED, tuple(latencies))
+            if end and text in self.ussd_expired:
+                return Result("ussd", Outcome.RESTARTED, tuple(latencies))
             if end != last:
                 detail = f"hop {hop} of {len(inputs) + 1} ended={end}: {text[:60]}"
                 return Result("ussd", Outcome.FAILED, tuple(latencies), detail=detail)

@@ -30,19 +30,33 @@ reached, and the soak prints how many keys the store holds (``eligibility_state_
 instead (under a key prefix of the run's own, deleted afterwards), so that the resident set
 shows the gateway's own memory; ``make bench`` soaks that way when Redis answers.
 
+``--redis-outage SECONDS`` soaks with the state in a ``redis-server`` of the run's own and
+SIGKILLs it for that long in the middle of the soak, then starts it again (empty, as a cache
+without disk comes back): the gateway must go on answering every channel and logging every
+answer (issue #22). Besides the figures above it reports the error rate and p99 of the
+arrivals that began while Redis was down, what ``/readyz`` said meanwhile (200
+``degraded``), the seconds from the restart until it said ``ok`` again (shared state
+resumed), and the transition lines in the server's log (one each way). USSD sessions that
+were mid-way when Redis died lose their state and are told to dial again: counted apart
+("restarted"), neither answered nor failed.
+
     python -m bench.bench_soak [--quick] [--duration 300] [--rows 100000] [--state URL]
+    python -m bench.bench_soak --redis-outage 30 --duration 90
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import statistics
 import tempfile
 import time
+import urllib.error
 import urllib.request
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bench._common import (
@@ -63,6 +77,8 @@ from bench._traffic import (
     FakeBotApi,
     Gateway,
     Outcome,
+    RedisServer,
+    Result,
     Tally,
     Traffic,
     answer_log_codes,
@@ -76,6 +92,7 @@ from bench._traffic import (
     pinned,
     population,
     prepare_registry,
+    redis_server_path,
     tool,
 )
 
@@ -92,6 +109,11 @@ TARGET_RSS_GROWTH = 10.0
 #: the 15 s Twilio and the USSD operators wait), for every channel.
 TARGET_P99_MS = 500.0
 WARM_UP_SHARE = 0.20
+#: With ``--redis-outage``: the soak's length (the outage in its middle), and how often
+#: readiness is asked.
+OUTAGE_DURATION = 90.0
+REDIS_OUTAGE = 30.0
+READY_EVERY = 0.5
 
 
 @dataclass
@@ -136,6 +158,48 @@ class Soak:
     soak_cpu: float = 0.0
     soak_load: str = ""
     samples: list[str] = field(default_factory=list)
+    #: With a Redis outage: seconds into the soak it was killed and restarted, the arrivals
+    #: that began meanwhile, readiness as sampled (seconds, HTTP status, "status"), and the
+    #: transition lines of the server's log.
+    outage: tuple[float, float] | None = None
+    during: Tally = field(default_factory=Tally)
+    before: Tally = field(default_factory=Tally)
+    after: Tally = field(default_factory=Tally)
+    ready: list[tuple[float, int, str]] = field(default_factory=list)
+    went_down: int = 0
+    came_back: int = 0
+
+
+class PhasedTally(Tally):
+    """A tally that also keeps, apart, the arrivals that began before, inside and after a
+    window of time (the same load, compared)."""
+
+    def __init__(self, t0: float) -> None:
+        super().__init__()
+        self.t0 = t0
+        self.window: tuple[float, float] | None = None
+        self.before, self.inside, self.after = Tally(), Tally(), Tally()
+
+    def add(self, result: Result) -> None:
+        """Count one arrival; also in its phase."""
+        super().add(result)
+        if self.window is None:
+            return
+        began = time.perf_counter() - sum(result.latencies) - self.t0
+        start, end = self.window
+        phase = self.before if began < start else self.inside if began < end else self.after
+        phase.add(result)
+
+
+def readiness(base: str) -> tuple[int, str]:
+    """``/readyz``: its HTTP status and its ``status`` (0 and "" when it does not answer)."""
+    try:
+        with urllib.request.urlopen(f"{base}/readyz", timeout=5) as r:  # noqa: S310 (our own)
+            return r.status, str(json.loads(r.read()).get("status", ""))
+    except urllib.error.HTTPError as exc:
+        return exc.code, str(json.loads(exc.read() or b"{}").get("status", ""))
+    except (OSError, ValueError):
+        return 0, ""
 
 
 def state_keys(base: str) -> int:
@@ -194,7 +258,15 @@ async def _ramp(
 
 
 async def _measure(
-    db: Path, pack_name: str, rows: int, duration: float, quick: bool, state: str, folder: Path
+    db: Path,
+    pack_name: str,
+    rows: int,
+    duration: float,
+    quick: bool,
+    state: str,
+    folder: Path,
+    redis: RedisServer | None = None,
+    outage: float = 0.0,
 ) -> Soak:
     people = population(db)
     bot = FakeBotApi()
@@ -236,9 +308,11 @@ async def _measure(
                 f"  peak {peak.rate:,.0f} arrivals/s (c={peak.width}); soak at {rate:,.0f}/s"
                 f" for {duration:.0f} s ..."
             )
-            soak = Tally()
             rss: list[tuple[float, int, int]] = []
             t0 = time.perf_counter()
+            soak = PhasedTally(t0)
+            ready: list[tuple[float, int, str]] = []
+            killed_at = (duration - outage) / 2 if redis is not None and outage > 0 else None
 
             keys: list[tuple[float, int]] = []
 
@@ -261,12 +335,34 @@ async def _measure(
                         f" RSS {rss[-1][1] / 1024:.1f} MiB"
                     )
 
-            sampler = asyncio.create_task(sample())
+            async def ask_ready() -> None:
+                while True:
+                    code, said = await asyncio.to_thread(readiness, gw.base)
+                    ready.append((time.perf_counter() - t0, code, said))
+                    await asyncio.sleep(READY_EVERY)
+
+            async def cut_redis() -> None:
+                assert redis is not None
+                assert killed_at is not None
+                await asyncio.sleep(killed_at)
+                redis.kill()
+                print(f"    {killed_at:4.0f} s: Redis killed (SIGKILL) for {outage:.0f} s")
+                await asyncio.sleep(outage)
+                await asyncio.to_thread(redis.start)
+                print(f"    {killed_at + outage:4.0f} s: Redis started again (empty)")
+
+            tasks = [asyncio.create_task(sample()), asyncio.create_task(ask_ready())]
+            if killed_at is not None:
+                soak.window = (killed_at, killed_at + outage)
+                tasks.append(asyncio.create_task(cut_redis()))
             cpu, load_before = gw.cpu_s(), load_text()
             achieved = await open_loop(traffic, rate, duration, soak, progress)
             soak_cpu = 100 * (gw.cpu_s() - cpu) / (time.perf_counter() - t0)
             soak_load = f"{load_before} at the start, {load_text()} at the end"
-            sampler.cancel()
+            if killed_at is not None:
+                await tasks[-1]  # Redis is back before the burst
+            for task in tasks:
+                task.cancel()
             all_codes |= soak.codes
             burst_rate = BURST_FACTOR * peak.rate
             burst_s = 3.0 if quick else 5.0
@@ -307,7 +403,74 @@ async def _measure(
         soak_cpu=soak_cpu,
         soak_load=soak_load,
         samples=[f"{n} x {f}" for f, n in (soak.failures + burst.failures).most_common(5)],
+        outage=soak.window,
+        during=soak.inside,
+        before=soak.before,
+        after=soak.after,
+        ready=ready,
+        went_down=said.count('"event": "dependency_unavailable"'),
+        came_back=said.count('"event": "dependency_restored"'),
     )
+
+
+def outage_figures(r: Soak) -> list[Figure]:
+    """What the Redis outage cost: the figures of the arrivals that began meanwhile."""
+    assert r.outage is not None
+    down, up = r.outage
+    d = r.during
+    arrivals = d.count()
+    failed = d.count(Outcome.FAILED)
+    inside = [(c, said) for t, c, said in r.ready if down + 1 <= t < up]
+    after_up = [t - up for t, c, said in r.ready if t >= up and (c, said) == (200, "ok")]
+    degraded = bool(inside) and all((c, said) == (200, "degraded") for c, said in inside)
+    return [
+        Figure(
+            "Redis killed: error rate of arrivals meanwhile",
+            100 * failed / max(1, arrivals),
+            "%",
+            TARGET_ERROR_RATE,
+            higher_is_better=False,
+            note=f"{arrivals:,} arrivals in {up - down:.0f} s: {d.count(Outcome.ANSWERED):,}"
+            f" answered, {d.count(Outcome.SHED)} busy, {failed} failed,"
+            f" {d.count(Outcome.RESTARTED)} USSD sessions told to dial again"
+            f" (before: {r.before.count(Outcome.RESTARTED)}, after:"
+            f" {r.after.count(Outcome.RESTARTED)})",
+        ),
+        Figure(
+            "Redis killed: p99 of requests meanwhile",
+            percentile_ms(d.latencies(), 99),
+            "ms",
+            TARGET_P99_MS,
+            False,
+            note=f"p50 {percentile_ms(d.latencies(), 50):.1f} ms; {d.requests():,} requests;"
+            f" the same load before: p99 {percentile_ms(r.before.latencies(), 99):.1f} ms"
+            f" ({r.before.count(Outcome.FAILED)} failed), after:"
+            f" {percentile_ms(r.after.latencies(), 99):.1f} ms"
+            f" ({r.after.count(Outcome.FAILED)} failed)",
+        ),
+        Figure(
+            "Redis killed: /readyz 200 degraded meanwhile",
+            1.0 if degraded else 0.0,
+            "pass",
+            1.0,
+            note=f"{len(inside)} polls; "
+            + ", ".join(f"{c} {said}" for (c, said), n in Counter(inside).most_common(3)),
+        ),
+        Figure(
+            "Redis back: seconds until /readyz ok",
+            after_up[0] if after_up else float("nan"),
+            "s",
+            note="shared state resumed by itself",
+        ),
+        Figure(
+            "Redis killed and back: transition lines logged",
+            r.went_down + r.came_back,
+            "lines",
+            2,
+            False,
+            note=f"{r.went_down} dependency_unavailable, {r.came_back} dependency_restored",
+        ),
+    ]
 
 
 def figures(r: Soak) -> list[Figure]:
@@ -418,6 +581,8 @@ def figures(r: Soak) -> list[Figure]:
             note=f"exit code {r.stop_code}; {r.server_errors} error lines in the server log",
         ),
     ]
+    if r.outage is not None:
+        out = [replace(f, name=f"{f.name} [Redis killed]") for f in out] + outage_figures(r)
     return out
 
 
@@ -427,23 +592,48 @@ def run(
     duration: float = DEFAULT_DURATION,
     quick: bool = False,
     state: str = "memory://",
+    redis_outage: float = 0.0,
 ) -> list[Figure]:
-    """The soak benchmark's figures (``state``: the gateway's ``[state] url``)."""
+    """The soak benchmark's figures (``state``: the gateway's ``[state] url``).
+
+    ``redis_outage`` seconds above 0: the state in a redis-server of the run's own, killed
+    for that long in the middle of the soak (``state`` is then ignored).
+    """
     for name in ("taskset",):
         try:
             tool(name)
         except FileNotFoundError:
             print(f"bench_soak: skipped, {name} is not installed")
             return []
+    if redis_outage > 0 and redis_server_path() is None:
+        print("bench_soak: Redis outage skipped, redis-server is not installed")
+        return []
+    if redis_outage >= duration:
+        raise ValueError("the Redis outage must be shorter than the soak")
     mix = ", ".join(f"{c} {w} %" for c, w in WEIGHTS.items())
     print(
         f"bench_soak: all channels mixed ({mix}) on a {rows:,}-person registry; server on CPU"
         f" {SERVER_CPU}, load on CPU {LOAD_CPU}; {duration:.0f} s at {SOAK_SHARE:.0%} of the"
         f" peak, then {BURST_FACTOR:.0f}x; {load_text()}"
     )
+    if redis_outage > 0:
+        print(f"  Redis of the run's own, killed for {redis_outage:.0f} s mid-soak")
     db = prepare_registry(pack_name, rows, "soak")
     with tempfile.TemporaryDirectory(prefix="bench-soak-") as tmp, pinned(LOAD_CPU):
-        result = asyncio.run(_measure(db, pack_name, rows, duration, quick, state, Path(tmp)))
+        redis = None
+        if redis_outage > 0:
+            redis = RedisServer(Path(tmp))
+            redis.start()
+            state = redis.url
+        try:
+            result = asyncio.run(
+                _measure(
+                    db, pack_name, rows, duration, quick, state, Path(tmp), redis, redis_outage
+                )
+            )
+        finally:
+            if redis is not None:
+                redis.kill()
     s = result.soak
     for channel in CHANNELS:
         t = s.channels[channel]
@@ -464,9 +654,13 @@ def run(
     if any(n > 0 for _, n in result.state_keys):
         step = max(1, len(result.state_keys) // 10)
         print(
-            "  state keys held (in-memory state store): "
+            "  state keys held by the process itself (memory://, or kept while Redis was out): "
             + " ".join(f"{t:.0f}s:{n:,}" for t, n in result.state_keys[::step])
         )
+    if result.outage is not None:
+        down, up = result.outage
+        said = [f"{t:.0f}s:{c} {st}" for t, c, st in result.ready if down - 2 <= t <= up + 5]
+        print("  /readyz around the outage: " + " ".join(said[::2]))
     print(f"  soak: {result.soak_load}")
     return figures(result)
 
@@ -485,10 +679,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="memory://",
         help="the gateway's [state] url: memory:// (default) or redis://HOST:PORT/DB",
     )
+    parser.add_argument(
+        "--redis-outage",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="state in a redis-server of the run's own, SIGKILLed this long mid-soak"
+        f" (the soak then lasts {OUTAGE_DURATION:.0f} s unless --duration says otherwise)",
+    )
     args = parser.parse_args(argv)
-    duration = args.duration or (QUICK_DURATION if args.quick else DEFAULT_DURATION)
+    default = OUTAGE_DURATION if args.redis_outage > 0 else DEFAULT_DURATION
+    duration = args.duration or (
+        QUICK_DURATION if args.quick and not args.redis_outage else default
+    )
     print(machine())
-    found = run(args.rows, args.pack, duration, args.quick, args.state)
+    found = run(args.rows, args.pack, duration, args.quick, args.state, args.redis_outage)
     print()
     print_figures(found)
     return 0

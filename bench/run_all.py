@@ -79,6 +79,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     soak_state = f"redis://{REDIS_HOST}:{REDIS_PORT}/0" if redis_reachable() else "memory://"
     figures += bench_soak.run(mixed_rows, args.pack, soak_s, args.quick, soak_state)
     print()
+    # The same mix with Redis killed for 30 s mid-soak (a redis-server of the run's own):
+    # answers go on and are logged, /readyz says degraded, shared state resumes by itself.
+    figures += bench_soak.run(
+        mixed_rows,
+        args.pack,
+        bench_soak.OUTAGE_DURATION,
+        args.quick,
+        redis_outage=bench_soak.REDIS_OUTAGE,
+    )
+    print()
     rounds = bench_crash.QUICK_ROUNDS if args.quick else bench_crash.DEFAULT_ROUNDS
     figures += bench_crash.run(mixed_rows, args.pack, rounds)
     print(f"\nsummary ({time.perf_counter() - started:.0f} s in all; {machine()}; {load_text()})\n")

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from eligibility_gw.domain.disputes import DisputeCode, DisputeStatus
 from eligibility_gw.ports.casework import (
+    UNDELIVERED,
     AccessEntry,
     AccessQuery,
     DayCount,
@@ -27,6 +28,7 @@ from eligibility_gw.ports.casework import (
 
 if TYPE_CHECKING:
     from eligibility_gw.adapters.memory.store import MemoryAnswerLog, MemoryRegistry
+    from eligibility_gw.ports.messages import SmsRecords
 
 _CODE_ATTEMPTS = 8
 
@@ -34,9 +36,16 @@ _CODE_ATTEMPTS = 8
 class MemoryConsoleStore:
     """Staff, disputes, corrections, access log and dashboard counts in dicts and lists."""
 
-    def __init__(self, registry: MemoryRegistry, answers: MemoryAnswerLog) -> None:
+    def __init__(
+        self,
+        registry: MemoryRegistry,
+        answers: MemoryAnswerLog,
+        sms: SmsRecords | None = None,
+    ) -> None:
         self._registry = registry
         self._answers = answers
+        #: The SMS records, whose delivery statuses tell which outcome SMS never arrived.
+        self._sms = sms
         self._staff: dict[str, StaffAccount] = {}
         self._disputes: dict[str, Dispute] = {}
         self._events: dict[str, list[DisputeEvent]] = {}
@@ -201,6 +210,19 @@ class MemoryConsoleStore:
             )
         self._events.setdefault(code.digits, []).append(event)
 
+    async def undelivered_outcomes(self, limit: int = 50, offset: int = 0) -> list[Dispute]:
+        """Disputes whose outcome SMS failed to go out or was reported undelivered or failed."""
+        found = []
+        for d in self._disputes.values():
+            if d.sms_status == "failed":
+                found.append(d)
+            elif d.sms_message_sid and self._sms is not None:
+                sent = await self._sms.outbound(d.sms_message_sid)
+                if sent is not None and sent.status in UNDELIVERED:
+                    found.append(d)
+        found.sort(key=lambda d: (d.updated_at, d.code.digits), reverse=True)
+        return found[offset : offset + limit]
+
     # --- corrections ------------------------------------------------------------------------
 
     async def record_document(self, draft: DocumentDraft) -> bool:
@@ -230,17 +252,25 @@ class MemoryConsoleStore:
         self, national_id: str, new_phone: str, changed_by: str, changed_at: datetime, reason: str
     ) -> PhoneChange | None:
         """Change the phone on file, keeping the old one in the change log."""
-        entry = self._registry.entries.get(national_id)
-        if entry is None:
+        if national_id not in self._registry.entries:
             return None
-        change = PhoneChange(national_id, entry.phone, new_phone, changed_by, changed_at, reason)
-        entry.phone = new_phone
+        old = self._registry.correct_phone(national_id, new_phone, changed_by, changed_at)
+        change = PhoneChange(national_id, old, new_phone, changed_by, changed_at, reason)
         self._phone_changes.append(change)
         return change
 
     async def phone_changes(self, national_id: str) -> list[PhoneChange]:
         """The person's phone corrections, newest first."""
         return [c for c in reversed(self._phone_changes) if c.national_id == national_id]
+
+    # --- look-ups ---------------------------------------------------------------------------
+
+    async def national_ids_named(
+        self, family_name: str, birth_date: date, limit: int = 20
+    ) -> list[str]:
+        """The national ids of persons born on ``birth_date`` named ``family_name``."""
+        found = await self._registry.people_named(family_name, birth_date, limit)
+        return [p.national_id for p in found]
 
     # --- access log -------------------------------------------------------------------------
 

@@ -33,5 +33,10 @@ class MemoryTelegramBindings:
         """Remove the binding."""
         return self._by_chat.pop(chat_id, None) is not None
 
+    async def by_phone(self, phone: str) -> list[Binding]:
+        """The chats bound to ``phone``, the most recently bound first."""
+        found = [b for b in self._by_chat.values() if b.phone == phone]
+        return sorted(found, key=lambda b: (-b.bound_at.timestamp(), b.chat_id))
+
     async def close(self) -> None:
         """Nothing to release."""

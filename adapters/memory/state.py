@@ -1,9 +1,14 @@
-"""In-memory short-lived state for a single gateway process."""
+"""In-memory short-lived state for a single gateway process.
+
+Also the state each process keeps on its own while a shared (Redis) state is unavailable:
+then its live keys are handed on to the shared store when that is back (``live_items``).
+"""
 
 from __future__ import annotations
 
 import heapq
 import time
+from collections.abc import Sequence
 
 #: The clock expiries are measured by (a module attribute, so tests can set the time).
 clock = time.monotonic
@@ -84,6 +89,21 @@ class MemoryKeyValueStore:
     async def delete(self, key: str) -> None:
         """Remove."""
         self._data.pop(key, None)
+
+    def live_items(self) -> list[tuple[str, str, float]]:
+        """Every live ``(key, value, seconds left)``, oldest first."""
+        now = clock()
+        return [(k, v, exp - now) for k, (v, exp) in self._data.items() if exp > now]
+
+    def forget(self, items: Sequence[tuple[str, str, float]]) -> None:
+        """Drop each listed key that still holds the listed value (not one rewritten since)."""
+        for key, value, _ in items:
+            item = self._data.get(key)
+            if item is not None and item[0] == value:
+                del self._data[key]
+        self._sweep()  # and what expired meanwhile
+        if not self._data:
+            self._expiries.clear()
 
     async def close(self) -> None:
         """Nothing to release."""

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from eligibility_gw.adapters.codes import fresh_codes_now
 from eligibility_gw.adapters.groupcommit import GroupCommitter
 from eligibility_gw.adapters.memory.casework import MemoryConsoleStore
 from eligibility_gw.adapters.memory.chats import MemoryTelegramBindings
 from eligibility_gw.adapters.memory.messages import MemorySmsRecords
+from eligibility_gw.adapters.memory.reminders import MemoryReminderRecords
+from eligibility_gw.adapters.memory.uploads import MemoryUploadFiles, MemoryUploadRecords
 from eligibility_gw.domain.answer import (
     GENESIS_HASH,
     AnswerDraft,
@@ -31,9 +33,17 @@ from eligibility_gw.domain.model import (
     Person,
     Sex,
 )
+from eligibility_gw.domain.names import name_key
 from eligibility_gw.domain.provider import Provider, ProviderKind
 from eligibility_gw.domain.tracking import TrackingCode
-from eligibility_gw.ports import ChainReport, RegistryRow, StoredBatch
+from eligibility_gw.ports import (
+    ChainHead,
+    ChainReport,
+    CorrectionsOnFile,
+    PhoneCorrection,
+    RegistryRow,
+    StoredBatch,
+)
 from eligibility_gw.ports.casework import DocumentOnFile
 
 
@@ -46,6 +56,8 @@ class _Entry:
     phone: str | None
     periods: dict[str, CoverPeriod] = field(default_factory=dict)
     documents: list[DocumentOnFile] = field(default_factory=list)
+    #: Who corrected the phone at the console and when (the latest correction), if anyone.
+    corrected: tuple[str, datetime] | None = None
 
 
 class MemoryRegistry:
@@ -118,8 +130,9 @@ class MemoryRegistry:
                 self._position += 1
                 entry = self.entries[r.national_id] = _Entry(r, self._position, r.phone)
             else:
-                entry.row = r
-                entry.phone = r.phone
+                entry.row = r  # the file's phone is the registry's number (``row.phone``)
+                if not r.keep_phone:
+                    entry.phone = r.phone
             if r.cover_start is not None and r.cover_end is not None:
                 entry.periods[r.cover_start.isoformat()] = CoverPeriod(r.cover_start, r.cover_end)
             kept = [
@@ -152,6 +165,50 @@ class MemoryRegistry:
     async def count_people(self) -> int:
         """How many persons are stored."""
         return len(self.entries)
+
+    def correct_phone(self, national_id: str, phone: str, by: str, at: datetime) -> str | None:
+        """Put a phone corrected at the console on file; the phone it replaced (the console
+        store's ``correct_phone`` keeps the change log)."""
+        entry = self.entries[national_id]
+        old, entry.phone, entry.corrected = entry.phone, phone, (by, at)
+        return old
+
+    async def corrections(self, national_ids: Sequence[str]) -> dict[str, CorrectionsOnFile]:
+        """Phone corrections still on file and documents seen at a branch, by national id."""
+        found: dict[str, CorrectionsOnFile] = {}
+        for n in sorted(set(national_ids)):
+            entry = self.entries.get(n)
+            if entry is None:
+                continue
+            phone = None
+            if (
+                entry.corrected is not None
+                and entry.phone is not None
+                and entry.phone != entry.row.phone
+            ):
+                by, at = entry.corrected
+                phone = PhoneCorrection(entry.phone, entry.row.phone, by, at)
+            documents = tuple(d for d in entry.documents if d.source == "branch")
+            if phone is not None or documents:
+                found[n] = CorrectionsOnFile(n, phone, documents)
+        return found
+
+    async def people_named(
+        self, family_name: str, birth_date: date, limit: int = 20
+    ) -> list[Person]:
+        """Persons born on ``birth_date`` whose family name reads as ``family_name``."""
+        key = name_key(family_name)
+        if not key:
+            return []
+        found = sorted(
+            (
+                e
+                for e in self.entries.values()
+                if e.row.birth_date == birth_date and name_key(e.row.family_name) == key
+            ),
+            key=lambda e: (e.position, e.row.national_id),
+        )
+        return [replace(self._person(e), cover_periods=(), documents=()) for e in found[:limit]]
 
 
 class MemoryAnswerLog:
@@ -216,21 +273,32 @@ class MemoryAnswerLog:
         ]
         return found[offset : offset + limit]
 
-    async def verify(self) -> ChainReport:
-        """Recompute every row's hash and link, in order."""
+    async def verify(self, at: Sequence[int] = ()) -> ChainReport:
+        """Recompute every row's hash and link, in order (keeping the hashes at ``at``)."""
+        wanted = set(at)
+        hashes: dict[int, str] = {0: GENESIS_HASH} if 0 in wanted else {}
         prev = GENESIS_HASH
         for count, rec in enumerate(self.records, start=1):
             if rec.seq != count:
-                return ChainReport(count, count, f"row {count} is missing")
+                return ChainReport(count, count, f"row {count} is missing", hashes)
             if rec.prev_hash != prev:
-                return ChainReport(count, rec.seq, "link to the previous row is broken")
+                return ChainReport(count, rec.seq, "link to the previous row is broken", hashes)
             payload = chain_payload(
                 rec.seq, rec.tracking_code.digits, self._created[rec.seq], rec.draft
             )
             if chain_hash(prev, payload) != rec.row_hash:
-                return ChainReport(count, rec.seq, "row content does not match its hash")
+                return ChainReport(count, rec.seq, "row content does not match its hash", hashes)
             prev = rec.row_hash
-        return ChainReport(len(self.records))
+            if rec.seq in wanted:
+                hashes[rec.seq] = prev
+        return ChainReport(len(self.records), hashes=hashes)
+
+    async def head(self) -> ChainHead:
+        """The newest row's number and hash."""
+        if not self.records:
+            return ChainHead(0, GENESIS_HASH)
+        last = self.records[-1]
+        return ChainHead(last.seq, last.row_hash)
 
 
 @dataclass(slots=True)
@@ -311,7 +379,10 @@ class MemoryStore:
         self.batches = MemoryBatches()
         self.sms = MemorySmsRecords()
         self.chats = MemoryTelegramBindings()
-        self.casework = MemoryConsoleStore(self.registry, self.answers)
+        self.casework = MemoryConsoleStore(self.registry, self.answers, self.sms)
+        self.reminders = MemoryReminderRecords(self.registry)
+        self.uploads = MemoryUploadRecords()
+        self.upload_files = MemoryUploadFiles()
 
     async def ping(self) -> bool:
         """Memory always answers."""

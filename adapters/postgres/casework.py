@@ -6,7 +6,7 @@ The pool belongs to the gateway's store, which closes it; this store closes noth
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import asyncpg
@@ -14,6 +14,7 @@ import asyncpg
 from eligibility_gw.adapters.postgres.database import unavailable
 from eligibility_gw.domain.disputes import DisputeCode, DisputeStatus
 from eligibility_gw.ports.casework import (
+    UNDELIVERED_SQL,
     AccessEntry,
     AccessQuery,
     DayCount,
@@ -324,6 +325,21 @@ class PostgresConsoleStore:
             )
             await conn.execute(_INSERT_EVENT, *_event_args(code, event))
 
+    @unavailable
+    async def undelivered_outcomes(self, limit: int = 50, offset: int = 0) -> list[Dispute]:
+        """Disputes whose outcome SMS failed to go out or was reported undelivered or failed."""
+        columns = ", ".join(f"d.{c.strip()}" for c in _DISPUTE_COLUMNS.split(","))
+        async with self._pool.acquire() as conn:
+            rows = await conn.fetch(
+                f"SELECT {columns} FROM console_dispute d"
+                " LEFT JOIN sms_outbound o ON o.message_sid = d.sms_message_sid"
+                f" WHERE d.sms_status = 'failed' OR o.status IN ({UNDELIVERED_SQL})"
+                " ORDER BY d.updated_at DESC, d.code LIMIT $1 OFFSET $2",
+                limit,
+                offset,
+            )
+        return [_dispute(r) for r in rows]
+
     # --- corrections ------------------------------------------------------------------------
 
     @unavailable
@@ -403,6 +419,17 @@ class PostgresConsoleStore:
                 national_id,
             )
         return [_phone_change(r) for r in rows]
+
+    # --- look-ups ---------------------------------------------------------------------------
+
+    async def national_ids_named(
+        self, family_name: str, birth_date: date, limit: int = 20
+    ) -> list[str]:
+        """The national ids of persons born on ``birth_date`` named ``family_name``."""
+        from eligibility_gw.adapters.postgres.store import PostgresRegistry  # it imports us
+
+        found = await PostgresRegistry(self._pool).people_named(family_name, birth_date, limit)
+        return [p.national_id for p in found]
 
     # --- access log -------------------------------------------------------------------------
 

@@ -67,5 +67,19 @@ class PostgresTelegramBindings:
             status = await conn.execute("DELETE FROM telegram_binding WHERE chat_id = $1", chat_id)
         return _changed(status) > 0
 
+    @unavailable
+    async def by_phone(self, phone: str) -> list[Binding]:
+        """The chats bound to ``phone``, the most recently bound first."""
+        async with self._pool.acquire() as conn:
+            found = await conn.fetch(
+                f"SELECT {_COLUMNS} FROM telegram_binding WHERE phone = $1"
+                " ORDER BY bound_at DESC, chat_id",
+                phone,
+            )
+        return [
+            Binding(r["chat_id"], r["user_id"], r["phone"], r["language"], r["bound_at"])
+            for r in found
+        ]
+
     async def close(self) -> None:
         """Nothing to release: the pool is the store's."""

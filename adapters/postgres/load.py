@@ -30,7 +30,8 @@ import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 from asyncpg.transaction import Transaction
 
-from eligibility_gw.ports import RegistryRow
+from eligibility_gw.ports import CorrectionsOnFile, PhoneCorrection, RegistryRow
+from eligibility_gw.ports.casework import DocumentOnFile
 
 Connection = asyncpg.Connection | PoolConnectionProxy
 
@@ -54,8 +55,9 @@ _STAGED_COLUMNS = (
     "cover_end",
     "student_until",
     "birth_certificate_seen",
+    "keep_phone",
 )
-_person_values = attrgetter(*PERSON_COLUMNS)
+_person_values = attrgetter(*PERSON_COLUMNS, "phone")  # the phone twice: the registry's too
 _staged_values = attrgetter(*_STAGED_COLUMNS)
 _REGISTRY_TABLES = ["person", "cover_period", "document"]
 
@@ -64,13 +66,23 @@ _STAGING = (
     " national_id TEXT, given_name TEXT, family_name TEXT, birth_date DATE, sex TEXT,"
     " phone TEXT, relationship TEXT, principal_id TEXT, marital_status TEXT, disabled BOOLEAN,"
     " has_income BOOLEAN, other_insurer TEXT, cover_start DATE, cover_end DATE,"
-    " student_until DATE, birth_certificate_seen BOOLEAN) ON COMMIT DELETE ROWS"
+    " student_until DATE, birth_certificate_seen BOOLEAN, keep_phone BOOLEAN)"
+    " ON COMMIT DELETE ROWS"
 )
 
-_P = ", ".join(PERSON_COLUMNS)
-_STORED = ", ".join(f"p.{c}" for c in PERSON_COLUMNS[1:])
-_GIVEN = ", ".join(f"i.{c}" for c in PERSON_COLUMNS[1:])
-_SET = ", ".join(f"{c} = EXCLUDED.{c}" for c in PERSON_COLUMNS[1:])
+_P = ", ".join((*PERSON_COLUMNS, "registry_phone"))
+#: A staged row's values as written: the file's phone is the registry's number, and the phone
+#: on file unless the row keeps a correction made at the console.
+_WRITTEN = (
+    *(
+        "CASE WHEN i.keep_phone THEN p.phone ELSE i.phone END" if c == "phone" else f"i.{c}"
+        for c in PERSON_COLUMNS
+    ),
+    "i.phone",
+)
+_STORED = ", ".join(f"p.{c}" for c in (*PERSON_COLUMNS[1:], "registry_phone"))
+_GIVEN = ", ".join(_WRITTEN[1:])
+_SET = ", ".join(f"{c} = EXCLUDED.{c}" for c in (*PERSON_COLUMNS[1:], "registry_phone"))
 
 #: Staged rows into the registry, in staging order (new persons' ``position`` follows it).
 #: Only rows that are new or differ are written, so an unchanged re-import writes nothing.
@@ -82,7 +94,7 @@ _MERGE = (
     "SET LOCAL work_mem = '256MB'",
     # Imports merge one at a time; readers go on, other writers wait for the merge.
     "LOCK TABLE person IN SHARE ROW EXCLUSIVE MODE",
-    f"INSERT INTO person ({_P}) SELECT {', '.join(f'i.{c}' for c in PERSON_COLUMNS)}"
+    f"INSERT INTO person ({_P}) SELECT {', '.join(_WRITTEN)}"
     " FROM registry_import i LEFT JOIN person p ON p.national_id = i.national_id"
     f" WHERE p.national_id IS NULL OR ({_STORED}) IS DISTINCT FROM ({_GIVEN})"
     f" ORDER BY i.seq ON CONFLICT (national_id) DO UPDATE SET {_SET}, updated_at = now()",
@@ -188,6 +200,14 @@ class PostgresRegistryLoad:
             )
         return {r["national_id"] for r in rows}
 
+    async def corrections(self, national_ids: Sequence[str]) -> dict[str, CorrectionsOnFile]:
+        """Corrections on file for these persons (none while loading an empty registry)."""
+        async with self._lock:
+            await self._begin()
+            if self.mode is LoadMode.FRESH:
+                return {}
+            return await corrections_on_file(self._conn, national_ids)
+
     async def write(self, rows: Sequence[RegistryRow]) -> None:
         """COPY a batch: into the registry's tables when fresh, else into the staging table."""
         async with self._lock:
@@ -223,6 +243,48 @@ class PostgresRegistryLoad:
             await transaction.rollback()
 
 
+async def corrections_on_file(
+    conn: Connection, national_ids: Sequence[str]
+) -> dict[str, CorrectionsOnFile]:
+    """Phone corrections still on file (the latest change's number is the phone on file and
+    differs from the registry's) and documents seen at a branch, by national id."""
+    ids = list(national_ids)
+    phones = {
+        r["national_id"]: PhoneCorrection(
+            r["phone"], r["registry_phone"], r["changed_by"], r["changed_at"]
+        )
+        for r in await conn.fetch(
+            "SELECT DISTINCT ON (c.national_id) p.national_id, p.phone, p.registry_phone,"
+            " c.changed_by, c.changed_at, c.new_phone"
+            " FROM console_phone_change c JOIN person p ON p.national_id = c.national_id"
+            " WHERE c.national_id = ANY($1::text[]) ORDER BY c.national_id, c.id DESC",
+            ids,
+        )
+        if r["phone"] == r["new_phone"] and r["registry_phone"] != r["phone"]
+    }
+    documents: dict[str, list[DocumentOnFile]] = {}
+    for r in await conn.fetch(
+        "SELECT person_id, kind, valid_from, valid_until, source, recorded_by, recorded_at, note"
+        " FROM document WHERE source = 'branch' AND person_id = ANY($1::text[]) ORDER BY id",
+        ids,
+    ):
+        documents.setdefault(r["person_id"], []).append(
+            DocumentOnFile(
+                r["kind"],
+                r["valid_from"],
+                r["valid_until"],
+                r["source"],
+                r["recorded_by"],
+                r["recorded_at"],
+                r["note"],
+            )
+        )
+    return {
+        n: CorrectionsOnFile(n, phones.get(n), tuple(documents.get(n, ())))
+        for n in sorted(phones.keys() | documents.keys())
+    }
+
+
 async def _drop_foreign_keys(conn: Connection) -> list[str]:
     """Drop the registry's foreign keys; return the statements that add them back.
 
@@ -251,7 +313,7 @@ async def _copy_fresh(conn: Connection, rows: Sequence[RegistryRow]) -> None:
         if r.birth_certificate_seen:
             documents.append((r.national_id, "birth_certificate", None, "registry"))
     await conn.copy_records_to_table(
-        "person", records=map(_person_values, rows), columns=PERSON_COLUMNS
+        "person", records=map(_person_values, rows), columns=(*PERSON_COLUMNS, "registry_phone")
     )
     if periods:
         await conn.copy_records_to_table(

@@ -23,11 +23,14 @@ from eligibility_gw.adapters.postgres.chats import PostgresTelegramBindings
 from eligibility_gw.adapters.postgres.database import POSTGRES_ERRORS, unavailable
 from eligibility_gw.adapters.postgres.load import (
     PostgresRegistryLoad,
+    corrections_on_file,
     merge_staged,
     stage,
 )
 from eligibility_gw.adapters.postgres.messages import PostgresSmsRecords
 from eligibility_gw.adapters.postgres.migrate import migrate
+from eligibility_gw.adapters.postgres.reminders import PostgresReminderRecords
+from eligibility_gw.adapters.postgres.uploads import PostgresUploadFiles, PostgresUploadRecords
 from eligibility_gw.domain.answer import (
     GENESIS_HASH,
     AnswerDraft,
@@ -41,9 +44,17 @@ from eligibility_gw.domain.model import (
     Family,
     Person,
 )
+from eligibility_gw.domain.names import name_key
 from eligibility_gw.domain.provider import Provider, ProviderKind
 from eligibility_gw.domain.tracking import TrackingCode
-from eligibility_gw.ports import ChainReport, RegistryRow, StoredBatch, StoreUnavailable
+from eligibility_gw.ports import (
+    ChainHead,
+    ChainReport,
+    CorrectionsOnFile,
+    RegistryRow,
+    StoredBatch,
+    StoreUnavailable,
+)
 
 _PERSON_COLUMNS = rows.select(rows.PERSON_COLUMNS)
 
@@ -146,6 +157,28 @@ class PostgresRegistry:
         """How many persons are stored."""
         async with self._pool.acquire() as conn:
             return int(await conn.fetchval("SELECT count(*) FROM person"))
+
+    @unavailable
+    async def corrections(self, national_ids: Sequence[str]) -> dict[str, CorrectionsOnFile]:
+        """Phone corrections still on file and documents seen at a branch, by national id."""
+        async with self._pool.acquire() as conn:
+            return await corrections_on_file(conn, national_ids)
+
+    @unavailable
+    async def people_named(
+        self, family_name: str, birth_date: date, limit: int = 20
+    ) -> list[Person]:
+        """Persons born on ``birth_date`` whose family name reads as ``family_name``."""
+        key = name_key(family_name)
+        if not key:
+            return []
+        async with self._pool.acquire() as conn:
+            found = await conn.fetch(
+                f"SELECT {_PERSON_COLUMNS} FROM person WHERE birth_date = $1"
+                " ORDER BY position, national_id",
+                birth_date,
+            )
+        return [rows.person(r) for r in found if name_key(r["family_name"]) == key][:limit]
 
 
 _LOG_SELECT = rows.select(rows.LOG_COLUMNS)
@@ -253,8 +286,13 @@ class PostgresAnswerLog:
         return [rows.record(r) for r in found]
 
     @unavailable
-    async def verify(self) -> ChainReport:
-        """Recompute every row's hash and link in order, then check the chain head."""
+    async def verify(self, at: Sequence[int] = ()) -> ChainReport:
+        """Recompute every row's hash and link in order, then check the chain head.
+
+        The hashes at the sizes in ``at`` are kept as the walk passes them (for checkpoints).
+        """
+        wanted = set(at)
+        hashes: dict[int, str] = {}
         prev = GENESIS_HASH
         expected = 1
         count = 0
@@ -262,25 +300,40 @@ class PostgresAnswerLog:
             async for row in conn.cursor(f"SELECT {_LOG_SELECT} FROM answer_log ORDER BY seq"):
                 count += 1
                 if row["seq"] != expected:
-                    return ChainReport(count, expected, f"row {expected} is missing")
+                    return ChainReport(count, expected, f"row {expected} is missing", hashes)
                 try:
                     rec = rows.record(row)
                 except (ValueError, TypeError, KeyError, AttributeError):
                     # Edited to a value no answer can hold (a status, JSON, a date).
-                    return ChainReport(count, row["seq"], "row content cannot be read")
+                    return ChainReport(count, row["seq"], "row content cannot be read", hashes)
                 if rec.prev_hash != prev:
-                    return ChainReport(count, rec.seq, "link to the previous row is broken")
+                    return ChainReport(count, rec.seq, "link to the previous row is broken", hashes)
                 payload = chain_payload(
                     rec.seq, rec.tracking_code.digits, row["created_at"], rec.draft
                 )
                 if chain_hash(prev, payload) != rec.row_hash:
-                    return ChainReport(count, rec.seq, "row content does not match its hash")
+                    return ChainReport(
+                        count, rec.seq, "row content does not match its hash", hashes
+                    )
                 prev = rec.row_hash
+                if rec.seq in wanted:
+                    hashes[rec.seq] = prev
                 expected += 1
             head = await conn.fetchrow("SELECT seq, row_hash FROM answer_chain_head WHERE id")
+        if 0 in wanted:
+            hashes[0] = GENESIS_HASH
         if head is not None and (int(head["seq"]) != count or head["row_hash"] != prev):
-            return ChainReport(count, count + 1, "rows after the last one are missing")
-        return ChainReport(count)
+            return ChainReport(count, count + 1, "rows after the last one are missing", hashes)
+        return ChainReport(count, hashes=hashes)
+
+    @unavailable
+    async def head(self) -> ChainHead:
+        """The chain head as committed: every writer moves it in the batch's transaction."""
+        async with self._pool.acquire() as conn:
+            row = await conn.fetchrow("SELECT seq, row_hash FROM answer_chain_head WHERE id")
+        if row is None:  # the migration writes it; a store without it is not this one
+            raise StoreUnavailable("the answer log has no chain head row")
+        return ChainHead(int(row["seq"]), str(row["row_hash"]))
 
 
 _PROVIDER_SELECT = rows.select(rows.PROVIDER_COLUMNS)
@@ -410,6 +463,9 @@ class PostgresStore:
         self.sms = PostgresSmsRecords(pool)
         self.chats = PostgresTelegramBindings(pool)
         self.casework = PostgresConsoleStore(pool)
+        self.reminders = PostgresReminderRecords(pool)
+        self.uploads = PostgresUploadRecords(pool)
+        self.upload_files = PostgresUploadFiles(pool)
         self._closed = False
 
     async def ping(self) -> bool:

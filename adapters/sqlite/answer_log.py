@@ -14,6 +14,7 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
@@ -34,9 +35,10 @@ from eligibility_gw.domain.answer import (
     link,
 )
 from eligibility_gw.domain.tracking import TrackingCode
-from eligibility_gw.ports import ChainReport, StoreUnavailable
+from eligibility_gw.ports import ChainHead, ChainReport, StoreUnavailable
 
 _LOG_COLUMNS = rows.select(rows.LOG_COLUMNS)
+_LOG_MARKS = ",".join("?" * len(rows.LOG_COLUMNS))
 
 log = structlog.get_logger(__name__)
 
@@ -216,8 +218,7 @@ class LogWriter:
             written = [rows.log_row(r, payload, dates_as_text=True) for r, payload in linked]
             records = [r for r, _ in linked]
             conn.executemany(
-                f"INSERT INTO answer_log ({_LOG_COLUMNS}) VALUES"
-                " (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                f"INSERT INTO answer_log ({_LOG_COLUMNS}) VALUES ({_LOG_MARKS})",
                 written,
             )
             conn.execute("COMMIT")
@@ -314,8 +315,15 @@ class SqliteAnswerLog:
         return [rows.record(r) for r in await self._db.fetchall(sql, params)]
 
     @unavailable
-    async def verify(self) -> ChainReport:
-        """Recompute every row's hash and link, in order; stop at the first bad row."""
+    async def verify(self, at: Sequence[int] = ()) -> ChainReport:
+        """Recompute every row's hash and link, in order; stop at the first bad row.
+
+        The hashes at the sizes in ``at`` are kept as the walk passes them (for checkpoints).
+        SQLite keeps no chain head apart from the rows: a log cut at its end reads as a
+        shorter, intact one, which only a checkpoint taken before the cut shows.
+        """
+        wanted = set(at)
+        hashes: dict[int, str] = {0: GENESIS_HASH} if 0 in wanted else {}
         prev = GENESIS_HASH
         expected_seq = 1
         count = 0
@@ -324,20 +332,34 @@ class SqliteAnswerLog:
             async for row in cur:
                 count += 1
                 if row[0] != expected_seq:
-                    return ChainReport(count, expected_seq, f"row {expected_seq} is missing")
+                    return ChainReport(
+                        count, expected_seq, f"row {expected_seq} is missing", hashes
+                    )
                 try:
                     rec = rows.record(row)
                 except (ValueError, TypeError, KeyError, AttributeError):
                     # Edited to a value no answer can hold (a status, JSON, a date).
-                    return ChainReport(count, row[0], "row content cannot be read")
+                    return ChainReport(count, row[0], "row content cannot be read", hashes)
                 if rec.prev_hash != prev:
-                    return ChainReport(count, rec.seq, "link to the previous row is broken")
+                    return ChainReport(count, rec.seq, "link to the previous row is broken", hashes)
                 payload = chain_payload(rec.seq, rec.tracking_code.digits, row[2], rec.draft)
                 if chain_hash(prev, payload) != rec.row_hash:
-                    return ChainReport(count, rec.seq, "row content does not match its hash")
+                    return ChainReport(
+                        count, rec.seq, "row content does not match its hash", hashes
+                    )
                 prev = rec.row_hash
+                if rec.seq in wanted:
+                    hashes[rec.seq] = prev
                 expected_seq += 1
-        return ChainReport(count)
+        return ChainReport(count, hashes=hashes)
+
+    @unavailable
+    async def head(self) -> ChainHead:
+        """The newest committed row's number and hash (answers queued are not in it yet)."""
+        row = await self._db.fetchone(
+            "SELECT seq, row_hash FROM answer_log ORDER BY seq DESC LIMIT 1"
+        )
+        return ChainHead(int(row[0]), str(row[1])) if row else ChainHead(0, GENESIS_HASH)
 
     async def close(self) -> None:
         """Write what is queued, checkpoint, and stop the writer's threads."""

@@ -13,8 +13,10 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from eligibility_gw.adapters.sqlite.database import SqliteDatabase, unavailable
+from eligibility_gw.adapters.sqlite.registry import SqliteRegistry
 from eligibility_gw.domain.disputes import DisputeCode, DisputeStatus
 from eligibility_gw.ports.casework import (
+    UNDELIVERED_SQL,
     AccessEntry,
     AccessQuery,
     DayCount,
@@ -354,6 +356,19 @@ class SqliteConsoleStore:
             ]
         )
 
+    @unavailable
+    async def undelivered_outcomes(self, limit: int = 50, offset: int = 0) -> list[Dispute]:
+        """Disputes whose outcome SMS failed to go out or was reported undelivered or failed."""
+        columns = ", ".join(f"d.{c.strip()}" for c in _DISPUTE_COLUMNS.split(","))
+        rows = await self._rows(
+            f"SELECT {columns} FROM console_dispute d"
+            " LEFT JOIN sms_outbound o ON o.message_sid = d.sms_message_sid"
+            f" WHERE d.sms_status = 'failed' OR o.status IN ({UNDELIVERED_SQL})"
+            " ORDER BY d.updated_at DESC, d.code LIMIT ? OFFSET ?",
+            (limit, offset),
+        )
+        return [_dispute(r) for r in rows]
+
     # --- corrections ------------------------------------------------------------------------
 
     @unavailable
@@ -424,6 +439,15 @@ class SqliteConsoleStore:
             (national_id,),
         )
         return [PhoneChange(r[0], r[1], r[2], r[3], _at(r[4]), r[5]) for r in rows]
+
+    # --- look-ups ---------------------------------------------------------------------------
+
+    async def national_ids_named(
+        self, family_name: str, birth_date: date, limit: int = 20
+    ) -> list[str]:
+        """The national ids of persons born on ``birth_date`` named ``family_name``."""
+        found = await SqliteRegistry(self._db).people_named(family_name, birth_date, limit)
+        return [p.national_id for p in found]
 
     # --- access log -------------------------------------------------------------------------
 

@@ -60,5 +60,18 @@ class SqliteTelegramBindings:
         removed = await self._write("DELETE FROM telegram_binding WHERE chat_id = ?", (chat_id,))
         return removed > 0
 
+    @unavailable
+    async def by_phone(self, phone: str) -> list[Binding]:
+        """The chats bound to ``phone``, the most recently bound first."""
+        found = await self._db.fetchall(
+            f"SELECT {_COLUMNS} FROM telegram_binding WHERE phone = ?"
+            " ORDER BY bound_at DESC, chat_id",
+            (phone,),
+        )
+        return [
+            Binding(int(r[0]), int(r[1]), str(r[2]), str(r[3]), datetime.fromisoformat(r[4]))
+            for r in found
+        ]
+
     async def close(self) -> None:
         """Nothing of its own to release: the database is closed by the store."""

@@ -9,7 +9,14 @@ from eligibility_gw.adapters import rows
 from eligibility_gw.adapters.errors import problem_of
 from eligibility_gw.adapters.sqlite.database import SQLITE_ERRORS, SqliteDatabase, unavailable
 from eligibility_gw.domain.model import CoverPeriod, Family, Person
-from eligibility_gw.ports import RegistryRow, StoreUnavailable
+from eligibility_gw.domain.names import name_key
+from eligibility_gw.ports import (
+    CorrectionsOnFile,
+    PhoneCorrection,
+    RegistryRow,
+    StoreUnavailable,
+)
+from eligibility_gw.ports.casework import DocumentOnFile
 
 _PERSON_COLUMNS = rows.select(rows.PERSON_COLUMNS)
 
@@ -47,6 +54,50 @@ def _family_member(r: Sequence[object]) -> Person:
     return rows.person(r, periods, rows.documents_json(docs if isinstance(docs, str) else None))
 
 
+#: Insert or update a person; ``{phone}`` is the phone kept on file when the person exists
+#: (``excluded.phone``: the file's; ``person.phone``: a correction that stands).
+_UPSERT_PERSON = (
+    f"INSERT INTO person ({_PERSON_COLUMNS}, updated_at, registry_phone, position)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?, (SELECT coalesce(max(position), 0) + 1"
+    " FROM person))"
+    " ON CONFLICT (national_id) DO UPDATE SET given_name = excluded.given_name,"
+    " family_name = excluded.family_name, birth_date = excluded.birth_date,"
+    " sex = excluded.sex, phone = {phone}, registry_phone = excluded.registry_phone,"
+    " relationship = excluded.relationship, principal_id = excluded.principal_id,"
+    " marital_status = excluded.marital_status, disabled = excluded.disabled,"
+    " has_income = excluded.has_income, other_insurer = excluded.other_insurer,"
+    " updated_at = excluded.updated_at"
+)
+#: Phone corrections still on file: the latest change's number is the phone on file, and the
+#: registry's number differs from it.
+_PHONE_CORRECTIONS = (
+    "SELECT p.national_id, p.phone, p.registry_phone, c.changed_by, c.changed_at"
+    " FROM console_phone_change c JOIN person p ON p.national_id = c.national_id"
+    " WHERE c.national_id IN ({marks}) AND c.id = (SELECT max(id) FROM console_phone_change"
+    " WHERE national_id = c.national_id) AND p.phone = c.new_phone"
+    " AND p.registry_phone IS NOT p.phone"
+)
+_BRANCH_DOCUMENTS = (
+    "SELECT person_id, kind, valid_from, valid_until, source, recorded_by, recorded_at, note"
+    " FROM document WHERE source = 'branch' AND person_id IN ({marks}) ORDER BY id"
+)
+#: Everyone with a phone changed at the console or a document recorded at a branch.
+#: Phone changes recorded after the given row id, and the newest row id (the row with a NULL
+#: person), read in one snapshot: changes are never deleted, so a new one always comes after.
+_CHANGES_SINCE = (
+    "SELECT id, national_id FROM console_phone_change WHERE id > ?1"
+    " UNION ALL SELECT max(id), NULL FROM console_phone_change"
+)
+#: Branch documents after the given row id. Never deleted either, so every new one comes after
+#: the newest of them; read from their own (partial) index: the registry's own documents,
+#: deleted and written by every import, are never scanned.
+_BRANCH_SINCE = (
+    "SELECT id, person_id FROM document INDEXED BY document_branch"
+    " WHERE source = 'branch' AND id > ?1"
+)
+_CHUNK = 500
+
+
 def _yes_no(value: bool | None) -> int | None:
     return None if value is None else int(value)
 
@@ -56,6 +107,11 @@ class SqliteRegistry:
 
     def __init__(self, db: SqliteDatabase) -> None:
         self._db = db
+        #: Everyone ever corrected (a phone changed, a document seen at a branch), and the
+        #: row ids up to which the two tables were read: each import batch reads only what
+        #: was added since, and looks up only the few of its persons found here.
+        self._corrected: set[str] = set()
+        self._read_up_to = (0, 0)
 
     async def find_family(self, national_id: str) -> Family | None:
         """The family ``national_id`` belongs to, in one query, read on the event loop.
@@ -100,7 +156,11 @@ class SqliteRegistry:
 
     @unavailable
     async def upsert_rows(self, rows_in: Sequence[RegistryRow]) -> None:
-        """Insert or update rows with their cover period and registry documents."""
+        """Insert or update rows with their cover period and registry documents.
+
+        The file's phone is kept as the registry's number (``registry_phone``); it is the
+        phone on file too, unless the row keeps a correction made at the console.
+        """
         now = datetime.now(UTC).isoformat()
         people = [
             (
@@ -117,9 +177,16 @@ class SqliteRegistry:
                 _yes_no(r.has_income),
                 r.other_insurer,
                 now,
+                r.phone,
             )
             for r in rows_in
         ]
+        kept = [p for p, r in zip(people, rows_in, strict=True) if r.keep_phone]
+        replaced = (
+            people
+            if not kept
+            else [p for p, r in zip(people, rows_in, strict=True) if not r.keep_phone]
+        )
         periods = [
             (r.national_id, rows.iso(r.cover_start), rows.iso(r.cover_end))
             for r in rows_in
@@ -132,19 +199,9 @@ class SqliteRegistry:
         births = [(r.national_id, now) for r in rows_in if r.birth_certificate_seen]
         no_births = [(r.national_id,) for r in rows_in if not r.birth_certificate_seen]
         async with self._db.transaction() as w:
-            await w.executemany(
-                f"INSERT INTO person ({_PERSON_COLUMNS}, updated_at, position)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?, (SELECT coalesce(max(position), 0) + 1"
-                " FROM person))"
-                " ON CONFLICT (national_id) DO UPDATE SET given_name = excluded.given_name,"
-                " family_name = excluded.family_name, birth_date = excluded.birth_date,"
-                " sex = excluded.sex, phone = excluded.phone,"
-                " relationship = excluded.relationship, principal_id = excluded.principal_id,"
-                " marital_status = excluded.marital_status, disabled = excluded.disabled,"
-                " has_income = excluded.has_income, other_insurer = excluded.other_insurer,"
-                " updated_at = excluded.updated_at",
-                people,
-            )
+            await w.executemany(_UPSERT_PERSON.format(phone="excluded.phone"), replaced)
+            if kept:
+                await w.executemany(_UPSERT_PERSON.format(phone="person.phone"), kept)
             await w.executemany(
                 "INSERT INTO cover_period (person_id, start_date, end_date) VALUES (?,?,?)"
                 " ON CONFLICT (person_id, start_date)"
@@ -180,3 +237,53 @@ class SqliteRegistry:
         """How many persons are stored."""
         row = await self._db.fetchone("SELECT count(*) FROM person")
         return int(row[0]) if row else 0
+
+    @unavailable
+    async def corrections(self, national_ids: Sequence[str]) -> dict[str, CorrectionsOnFile]:
+        """Phone corrections still on file and documents seen at a branch, by national id."""
+        phones: dict[str, PhoneCorrection] = {}
+        documents: dict[str, list[DocumentOnFile]] = {}
+        corrected = await self._corrected_ids()
+        ids = [n for n in national_ids if n in corrected]
+        for i in range(0, len(ids), _CHUNK):
+            chunk = ids[i : i + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for r in await self._db.fetchall(_PHONE_CORRECTIONS.format(marks=marks), chunk):
+                phones[r[0]] = PhoneCorrection(r[1], r[2], r[3], datetime.fromisoformat(r[4]))
+            for r in await self._db.fetchall(_BRANCH_DOCUMENTS.format(marks=marks), chunk):
+                recorded = datetime.fromisoformat(r[6])
+                documents.setdefault(r[0], []).append(
+                    DocumentOnFile(r[1], rows.day(r[2]), rows.day(r[3]), r[4], r[5], recorded, r[7])
+                )
+        return {
+            n: CorrectionsOnFile(n, phones.get(n), tuple(documents.get(n, ())))
+            for n in sorted(phones.keys() | documents.keys())
+        }
+
+    async def _corrected_ids(self) -> set[str]:
+        """Everyone with a phone changed at the console or a document seen at a branch."""
+        marks = []
+        for sql, mark in zip((_CHANGES_SINCE, _BRANCH_SINCE), self._read_up_to, strict=True):
+            newest = mark
+            for row_id, national_id in await self._db.fetchall(sql, (mark,)):
+                newest = max(newest, int(row_id or 0))
+                if national_id is not None:
+                    self._corrected.add(national_id)
+            marks.append(newest)
+        self._read_up_to = (marks[0], marks[1])
+        return self._corrected
+
+    @unavailable
+    async def people_named(
+        self, family_name: str, birth_date: date, limit: int = 20
+    ) -> list[Person]:
+        """Persons born on ``birth_date`` whose family name reads as ``family_name``."""
+        key = name_key(family_name)
+        if not key:
+            return []
+        found = await self._db.fetchall(
+            f"SELECT {_PERSON_COLUMNS} FROM person WHERE birth_date = ?"
+            " ORDER BY position, national_id",
+            (birth_date.isoformat(),),
+        )
+        return [rows.person(r) for r in found if name_key(r[2]) == key][:limit]

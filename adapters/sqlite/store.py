@@ -18,6 +18,8 @@ from eligibility_gw.adapters.sqlite.database import SqliteDatabase, open_databas
 from eligibility_gw.adapters.sqlite.messages import SqliteSmsRecords
 from eligibility_gw.adapters.sqlite.providers import SqliteProviders
 from eligibility_gw.adapters.sqlite.registry import SqliteRegistry
+from eligibility_gw.adapters.sqlite.reminders import SqliteReminderRecords
+from eligibility_gw.adapters.sqlite.uploads import SqliteUploadFiles, SqliteUploadRecords
 
 
 class SqliteStore:
@@ -33,6 +35,9 @@ class SqliteStore:
         self.sms = SqliteSmsRecords(db)
         self.chats = SqliteTelegramBindings(db)
         self.casework = SqliteConsoleStore(db)
+        self.reminders = SqliteReminderRecords(db)
+        self.uploads = SqliteUploadRecords(db)
+        self.upload_files = SqliteUploadFiles(db)
         self._closed = False
 
     async def ping(self) -> bool:

@@ -19,6 +19,7 @@ from eligibility_gw.channels.console import (
     corrections,
     people,
     reports,
+    review,
     signin,
     supervision,
 )
@@ -56,5 +57,11 @@ def mount(app: web.Application, settings: Settings) -> None:
     r.add_get("/access-log", supervision.access_log)
     r.add_post("/access-log", supervision.filter_access_log)
     r.add_get("/dashboard", supervision.dashboard)
+    # Documents sent from a phone: the review queue, one upload, its file, the decisions.
+    r.add_get("/uploads", review.review_queue)
+    r.add_get("/uploads/{upload}", review.review_upload)
+    r.add_get("/uploads/{upload}/file", review.upload_file)
+    r.add_post("/uploads/{upload}/accept", review.accept_upload)
+    r.add_post("/uploads/{upload}/reject", review.reject_upload)
     mount_pages(app, sub, GATE)
     limit_forms(app, GATE, MAX_FORM_BYTES)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import structlog
 from aiohttp import web
 
-from eligibility_gw.appkeys import INQUIRIES, SETTINGS, SMS_SENDER
+from eligibility_gw.appkeys import INQUIRIES, SETTINGS, SMS_RECORDS, SMS_SENDER
 from eligibility_gw.channels.console.gate import (
     StaffVisit,
     console_settings_of,
@@ -26,8 +26,10 @@ from eligibility_gw.channels.console.looking import (
 from eligibility_gw.channels.console.rendering import BASE, render
 from eligibility_gw.channels.console.resolution import notify_outcome
 from eligibility_gw.channels.console.views import (
+    Delivery,
     action_names,
     answer_row,
+    delivery_of,
     dispute_row,
     event_lines,
     mask_national_id,
@@ -58,11 +60,14 @@ log = structlog.get_logger(__name__)
 
 #: How the caller reached the insurer.
 CALLER_CHANNELS = ("hotline", "branch", "sms", "telegram", "ussd", "web")
-#: Which disputes the list shows, by filter name.
+#: Which disputes the list shows, by filter name. ``undelivered``: those whose outcome SMS
+#: never reached the person (whatever their status): staff must call them.
+UNDELIVERED_FILTER = "undelivered"
 LIST_FILTERS: dict[str, tuple[DisputeStatus, ...]] = {
     "open": tuple(sorted(OPEN_STATUSES)),
     **{s.value: (s,) for s in DisputeStatus},
     "all": tuple(DisputeStatus),
+    UNDELIVERED_FILTER: (),
 }
 _MAX_PAGE = 10_000
 
@@ -119,12 +124,19 @@ async def dispute_list(request: web.Request, visit: StaffVisit) -> web.StreamRes
     if chosen not in LIST_FILTERS:
         raise PageError(422, "console.error.filter")
     page = page_number(request.query.get("page", "1"))
-    statuses = LIST_FILTERS[chosen]
-    found = await visit.store.list_disputes(
-        statuses, limit=s.page_size + 1, offset=(page - 1) * s.page_size
-    )
+    offset = (page - 1) * s.page_size
+    if chosen == UNDELIVERED_FILTER:
+        found = await visit.store.undelivered_outcomes(limit=s.page_size + 1, offset=offset)
+    else:
+        found = await visit.store.list_disputes(
+            LIST_FILTERS[chosen], limit=s.page_size + 1, offset=offset
+        )
     w = visit.frame.wording
     rows = [dispute_row(d, w, tz, now(), shows_full_ids(visit)) for d in found[: s.page_size]]
+    # Supervisors see, above any list, the outcomes that never reached the person.
+    undelivered = 0
+    if visit.staff.is_supervisor and chosen != UNDELIVERED_FILTER:
+        undelivered = len(await visit.store.undelivered_outcomes(limit=s.page_size + 1))
     return render(
         visit.frame,
         "disputes.html",
@@ -134,6 +146,9 @@ async def dispute_list(request: web.Request, visit: StaffVisit) -> web.StreamRes
         page=page,
         more=len(found) > s.page_size,
         overdue_only=False,
+        call_list=chosen == UNDELIVERED_FILTER,
+        undelivered=undelivered,
+        undelivered_more=undelivered > s.page_size,
     )
 
 
@@ -298,6 +313,7 @@ async def _dispute_page(
         shown = await inquiries.recorded(visit.asker, TrackingCode(dispute.resolution_code))
         resolution = answer_row(shown, w, inquiries.pack, tz) if shown else None
     events = await visit.store.events(dispute.code)
+    delivery = await _delivery(request, dispute)
     return render(
         visit.frame,
         "dispute.html",
@@ -311,12 +327,22 @@ async def _dispute_page(
         resolution=resolution,
         sms_status=dispute.sms_status,
         sms_message_sid=dispute.sms_message_sid,
-        can_notify=dispute.status in OUTCOMES and dispute.sms_status != "sent",
+        delivery=delivery,
+        can_notify=dispute.status in OUTCOMES
+        and (dispute.sms_status != "sent" or (delivery is not None and delivery.call_person)),
         events=event_lines(events, w, tz),
         actions=action_names(dispute.status),
         error=error,
         note=note,
     )
+
+
+async def _delivery(request: web.Request, dispute: Dispute) -> Delivery | None:
+    """What Twilio reported of the outcome SMS (its status callbacks, kept in the SMS
+    records); None when no message went out."""
+    if not dispute.sms_message_sid:
+        return None
+    return delivery_of(await request.config_dict[SMS_RECORDS].outbound(dispute.sms_message_sid))
 
 
 @staff_page

@@ -1,22 +1,28 @@
-"""Read what staff type into the one search box: a national id, a phone, or a code.
+"""Read what staff type into the one search box: a national id, a phone, a code, or a family
+name with a birth date.
 
-The kind can be chosen, or told from the text: ``D-…`` is a dispute code, ``+…``/``00…`` a
-phone, twelve digits a tracking code, a local mobile number (a leading 0 and more digits
-than a national id) a phone, anything else a national id. Typos are refused by each kind's
-own check (check digits, phone plans) before anything is looked up.
+The kind can be chosen, or told from the text: ``D-…`` is a dispute code, letters are a
+family name (with a birth date, in either calendar: ``Rezaei 1980-03-01``, ``رضایی
+۱۳۵۸/۱۲/۱۰``), ``+…``/``00…`` a phone, twelve digits a tracking code, a local mobile
+number (a leading 0 and more digits than a national id) a phone, anything else a national
+id. Typos are refused by each kind's own check (check digits, phone plans, calendars) before
+anything is looked up.
 """
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from datetime import date
 
 from eligibility_gw.domain.digits import compact_number, strip_bidi
 from eligibility_gw.domain.disputes import DisputeCode, InvalidDisputeCode
 from eligibility_gw.domain.errors import EligibilityError
+from eligibility_gw.domain.names import name_key
 from eligibility_gw.domain.rulepack import RulePack
 from eligibility_gw.domain.tracking import TRACKING_CODE_LENGTH, TrackingCode, verhoeff_is_valid
 from eligibility_gw.phones import InvalidPhone, normalise_phone
+from eligibility_gw.textinput import parse_date
 
 MAX_QUERY = 64
 
@@ -29,14 +35,21 @@ class QueryKind(enum.StrEnum):
     PHONE = "phone"
     TRACKING_CODE = "tracking_code"
     DISPUTE_CODE = "dispute_code"
+    NAME_BIRTH = "name_birth"
 
 
 @dataclass(frozen=True, slots=True)
 class Query:
-    """A search, read: its kind and its normalised value."""
+    """A search, read: its kind and its normalised value (a name search: ``date|name``)."""
 
     kind: QueryKind
     value: str
+
+    @property
+    def name_and_birth(self) -> tuple[str, date]:
+        """A name search's family name and birth date."""
+        day, _, name = self.value.partition("|")
+        return name, date.fromisoformat(day)
 
 
 class QueryRefused(Exception):
@@ -52,6 +65,8 @@ def guess_kind(text: str, pack: RulePack) -> QueryKind:
     """The kind of search ``text`` reads as."""
     if DisputeCode.looks_like(text):
         return QueryKind.DISPUTE_CODE
+    if any(c.isalpha() for c in text):
+        return QueryKind.NAME_BIRTH
     compact = compact_number(strip_bidi(text))
     # A tracking code may start with 00 like an international phone prefix: twelve digits
     # passing the code's check digit are a code first.
@@ -81,6 +96,8 @@ def read_query(text: str, kind: QueryKind, pack: RulePack) -> Query:
             return Query(chosen, TrackingCode.parse(text).digits)
         if chosen is QueryKind.PHONE:
             return Query(chosen, normalise_phone(text, pack.phone_region))
+        if chosen is QueryKind.NAME_BIRTH:
+            return _name_and_birth(text)
         return Query(chosen, pack.national_id.normalise(text))
     except InvalidDisputeCode:
         raise QueryRefused("console.search.bad_dispute_code") from None
@@ -88,3 +105,24 @@ def read_query(text: str, kind: QueryKind, pack: RulePack) -> Query:
         raise QueryRefused("console.search.bad_phone") from None
     except EligibilityError as exc:
         raise QueryRefused("console.search.bad_input", exc) from None
+
+
+def _name_and_birth(text: str) -> Query:
+    """``FAMILY-NAME DATE`` or ``DATE FAMILY-NAME``; the date Gregorian or Solar Hijri."""
+    words = text.split()
+    if len(words) < 2:
+        raise QueryRefused("console.search.name_birth_needed")
+    for day_text, name in ((words[-1], words[:-1]), (words[0], words[1:])):
+        try:
+            day = parse_date(day_text)
+        except EligibilityError:
+            continue
+        family = " ".join(name)
+        if not name_key(family) or not any(c.isalpha() for c in family):
+            break
+        if "|" in family:
+            raise QueryRefused("console.search.name_birth_needed")
+        return Query(QueryKind.NAME_BIRTH, f"{day.isoformat()}|{family}")
+    if not any(c.isdigit() for c in text):
+        raise QueryRefused("console.search.name_birth_needed")
+    raise QueryRefused("console.search.bad_birth_date")

@@ -9,6 +9,7 @@ import structlog
 from aiohttp import web
 
 from eligibility_gw.appkeys import INQUIRIES, SETTINGS
+from eligibility_gw.channels.console.followups import reminders_section
 from eligibility_gw.channels.console.gate import (
     StaffVisit,
     home_or_signin,
@@ -44,6 +45,9 @@ log = structlog.get_logger(__name__)
 
 HISTORY_LIMIT = 50
 HOME_DISPUTES = 10
+#: People a name search shows at most (namesakes born the same day): the agent then asks the
+#: caller what tells them apart (a parent's name, the phone on file).
+MAX_NAMED = 10
 
 
 # --- home and search ------------------------------------------------------------------------
@@ -80,6 +84,9 @@ def _query_text(query: Query, visit: StaffVisit) -> str:
         return mask_phone(query.value)
     if query.kind is QueryKind.TRACKING_CODE:
         return TrackingCode(query.value).grouped()
+    if query.kind is QueryKind.NAME_BIRTH:
+        name, born = query.name_and_birth
+        return f"{name} · {visit.frame.wording.date(born)}"
     return query.value
 
 
@@ -143,6 +150,9 @@ async def search_results(request: web.Request, visit: StaffVisit) -> web.StreamR
     answer: Disclosure | None = None
     if query.kind is QueryKind.NATIONAL_ID:
         focus.add(query.value)
+    elif query.kind is QueryKind.NAME_BIRTH:
+        name, born = query.name_and_birth
+        focus.update(await visit.store.national_ids_named(name, born, MAX_NAMED))
     elif query.kind is QueryKind.PHONE:
         identity = await inquiries.identify(query.value)
         focus.update(p.national_id for p in identity.people)
@@ -288,6 +298,7 @@ async def record_page(
         "saved": request.query.get("saved", ""),
         "birth_date": w.date(person.birth_date) if person and person.birth_date else "—",
     }
+    context.update(await reminders_section(request, visit, national_id))
     log.info("console_record_opened", staff=visit.staff.username)
     return render(visit.frame, "person.html", status, **context)
 

@@ -16,6 +16,7 @@ from aiohttp import web
 from eligibility_gw.appkeys import INQUIRIES, SETTINGS
 from eligibility_gw.channels.console.casework import page_number
 from eligibility_gw.channels.console.chart import Chart, stacked_bars
+from eligibility_gw.channels.console.followups import reminder_counts
 from eligibility_gw.channels.console.gate import (
     StaffVisit,
     console_settings_of,
@@ -259,4 +260,5 @@ async def dashboard(request: web.Request, visit: StaffVisit) -> web.StreamRespon
         reports_count=count_text(reported, w),
         has_reports=reported > 0,
         report_days=w.digits(str(REPORT_DAYS)),
+        **await reminder_counts(request, visit, windows[0].day, windows[-1].day, s.dashboard_days),
     )

@@ -16,7 +16,8 @@ from eligibility_gw.domain.model import Person, Reason, Status
 from eligibility_gw.domain.rulepack import RulePack
 from eligibility_gw.inquiries import MemberStatus
 from eligibility_gw.policy.disclosure import Disclosure
-from eligibility_gw.ports.casework import Dispute, DisputeEvent, DocumentOnFile
+from eligibility_gw.ports.casework import UNDELIVERED, Dispute, DisputeEvent, DocumentOnFile
+from eligibility_gw.ports.messages import OutboundSms
 from eligibility_gw.presenting import present, resolve_text
 from eligibility_gw.wording import Wording
 
@@ -237,6 +238,39 @@ def dispute_row(
         summary=dispute.summary,
         national_id_text=nid if show_ids else mask_national_id(nid),
     )
+
+
+#: Delivery statuses that mean the phone got the message.
+DELIVERED = ("delivered", "read")
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What Twilio reported of an outcome SMS: delivered, not delivered, or not yet known."""
+
+    #: ``delivered``, ``undelivered`` (call the person, send again) or ``pending``.
+    state: str
+    #: Twilio's own word (``undelivered``, ``failed``, ``sent``…) and its error code if any.
+    status: str
+    error_code: str | None
+
+    @property
+    def call_person(self) -> bool:
+        """Say whether staff must call the person: the message never reached them."""
+        return self.state == "undelivered"
+
+
+def delivery_of(sent: OutboundSms | None) -> Delivery | None:
+    """The delivery of an outcome SMS as its status callbacks left it; None when unknown."""
+    if sent is None:
+        return None
+    if sent.status in UNDELIVERED:
+        state = "undelivered"
+    elif sent.status in DELIVERED:
+        state = "delivered"
+    else:
+        state = "pending"
+    return Delivery(state, sent.status, sent.error_code)
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,6 +44,8 @@ def mount(app: web.Application, settings: Settings) -> None:
         keywords=Keywords.for_languages(settings.gateway.languages),
         public_base_url=settings.server.public_base_url,
         default_language=settings.default_language,
+        account_sid=settings.twilio.account_sid,
+        api_base_url=settings.twilio.api_base_url,
     )
     callback = settings.twilio.status_callback_path
     if callback != PREFIX + STATUS_PATH:

@@ -19,10 +19,12 @@ from aiohttp import web
 from multidict import MultiDict, MultiDictProxy
 from twilio.twiml.messaging_response import MessagingResponse
 
-from eligibility_gw.appkeys import INQUIRIES, LIMITER, SMS_RECORDS, STATE
+from eligibility_gw.appkeys import INQUIRIES, LIMITER, SMS_RECORDS, STATE, UPLOADS
 from eligibility_gw.channels.sms import replies
 from eligibility_gw.channels.sms.commands import Reply, Sender, answer_command
+from eligibility_gw.channels.sms.documents import MediaAccess, receive_document
 from eligibility_gw.channels.sms.grammar import DenyCheck, Keywords, parse, sender_language
+from eligibility_gw.channels.sms.media import MediaRef, media_of
 from eligibility_gw.channels.sms.settings import SmsSettings
 from eligibility_gw.channels.sms.signature import public_url, signature_problem
 from eligibility_gw.inquiries import Inquiries
@@ -32,6 +34,7 @@ from eligibility_gw.phones import InvalidPhone, normalise_phone
 from eligibility_gw.ports import StoreUnavailable
 from eligibility_gw.ports.messages import StatusEvent
 from eligibility_gw.shedding import BusyResponder
+from eligibility_gw.uploads import Uploads
 from eligibility_gw.wording import Wording
 
 log = structlog.get_logger(__name__)
@@ -54,6 +57,14 @@ class SmsChannel:
     keywords: Keywords
     public_base_url: str
     default_language: str
+    #: The Twilio account whose MMS media are fetched (``[twilio]``), and its API.
+    account_sid: str = ""
+    api_base_url: str = ""
+
+    def media_access(self) -> MediaAccess:
+        """What fetching an MMS medium takes: within part of the time to answer."""
+        timeout = self.settings.reply_timeout_ms / 1000 * 0.6
+        return MediaAccess(self.account_sid, self.auth_token or "", self.api_base_url, timeout)
 
 
 SMS_CHANNEL = web.AppKey("sms_channel", SmsChannel)
@@ -109,6 +120,7 @@ async def inbound(request: web.Request) -> web.Response:
         raise web.HTTPBadRequest(text="malformed MessageSid")
     raw_from = _field(form, "From")
     body = form.get("Body", "")
+    media = media_of(form)
     structlog.contextvars.bind_contextvars(channel="sms", message_sid=sid)
     dedup = Deduplicator(request.config_dict[STATE], "sms", channel.settings.dedup_seconds)
     if not await dedup.claim(sid):
@@ -118,7 +130,16 @@ async def inbound(request: web.Request) -> web.Response:
     limiter = request.config_dict[LIMITER]
     try:
         async with asyncio.timeout(channel.settings.reply_timeout_ms / 1000):
-            reply = await _reply(inquiries, limiter, channel, raw_from, sid, body)
+            reply = await _reply(
+                inquiries,
+                limiter,
+                channel,
+                raw_from,
+                sid,
+                body,
+                media,
+                request.config_dict.get(UPLOADS),
+            )
     except Exception as exc:  # the person gets words and Twilio a 200, never a traceback
         await dedup.release(sid)
         log.error("sms_failed", error=type(exc).__name__, at=where(exc.__traceback__))
@@ -150,6 +171,8 @@ async def _reply(
     raw_from: str,
     sid: str,
     body: str,
+    media: MediaRef | None = None,
+    uploads: Uploads | None = None,
 ) -> Reply:
     w = Wording(sender_language(body, channel.default_language))
     try:
@@ -188,6 +211,10 @@ async def _reply(
             if identity.is_insured
             else "unknown",
         )
+        if media is not None:  # an MMS: a document for review, whatever its text says
+            return await receive_document(
+                inquiries, uploads, channel.media_access(), identity, body, media, w, s.hotline
+            )
         return await answer_command(inquiries, s.hotline, Sender(identity), command, w)
     except StoreUnavailable as exc:
         log.warning("sms_store_unavailable", problem=exc.problem)

@@ -14,8 +14,8 @@ from collections.abc import AsyncIterator
 import structlog
 from aiohttp import web
 
-from eligibility_gw.appkeys import CHATS, INQUIRIES, LIMITER, STATE
-from eligibility_gw.channels.telegram.bot import TelegramRuntime, build_application
+from eligibility_gw.appkeys import CHATS, INQUIRIES, LIMITER, STATE, UPLOADS
+from eligibility_gw.channels.telegram.bot import BotFiles, TelegramRuntime, build_application
 from eligibility_gw.channels.telegram.conversation import Conversation
 from eligibility_gw.channels.telegram.settings import PREFIX, telegram_settings
 from eligibility_gw.channels.telegram.webhook import SECRET_FORM, TELEGRAM_RUNTIME, webhook
@@ -63,6 +63,8 @@ def mount(app: web.Application, settings: Settings) -> None:
             app[LIMITER],
             member_key,
             settings.gateway.languages,
+            uploads=app.get(UPLOADS),
+            files=BotFiles(runtime),
         )
         try:
             await runtime.start(build_application(s, token, conversation))

@@ -37,9 +37,11 @@ from eligibility_gw.channels.telegram.conversation import (
     Turn,
     Unsupported,
 )
+from eligibility_gw.channels.telegram.documents import FileUnavailable, SentFile
 from eligibility_gw.channels.telegram.keyboards import Action
 from eligibility_gw.channels.telegram.settings import TelegramSettings
 from eligibility_gw.logs import where
+from eligibility_gw.uploads import UploadRefused
 from eligibility_gw.wording import Wording
 
 log = structlog.get_logger(__name__)
@@ -100,6 +102,21 @@ class Handlers:
         query = update.callback_query
         data = query.data if query is not None and isinstance(query.data, str) else ""
         await self._run(update, context, ButtonTap(data))
+
+    async def on_file(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A photo (its largest size) or a file: a document to have reviewed."""
+        message = update.effective_message
+        if message is None:
+            return
+        if message.photo:
+            largest = message.photo[-1]
+            sent = SentFile(largest.file_id, largest.file_size, True, "image/jpeg")
+        elif message.document is not None:
+            doc = message.document
+            sent = SentFile(doc.file_id, doc.file_size, False, doc.mime_type)
+        else:
+            return
+        await self._run(update, context, sent)
 
     async def on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Anything else a person sends (photos, stickers, unknown commands)."""
@@ -181,9 +198,35 @@ def build_application(
     application.add_handler(MessageHandler(filters.CONTACT, handlers.on_contact))
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handlers.on_text))
     application.add_handler(CallbackQueryHandler(handlers.on_tap))
+    application.add_handler(MessageHandler(filters.PHOTO | filters.Document.ALL, handlers.on_file))
     application.add_handler(MessageHandler(filters.ALL, handlers.on_other))
     application.add_error_handler(handlers.on_error)
     return application
+
+
+class BotFiles:
+    """Files sent to the bot, fetched through PTB from the Bot API (``getFile``, then the
+    file's own address), once the running application is there."""
+
+    def __init__(self, runtime: TelegramRuntime) -> None:
+        self.runtime = runtime
+
+    async def fetch(self, file_id: str, limit: int) -> bytes:
+        """The file's bytes; ``UploadRefused("too_large")`` past ``limit``."""
+        application = self.runtime.application
+        if application is None:
+            raise FileUnavailable("the bot is not running")
+        try:
+            found = await application.bot.get_file(file_id)
+            if found.file_size is not None and found.file_size > limit:
+                raise UploadRefused("too_large")
+            content = bytes(await found.download_as_bytearray())
+        except (TelegramError, RuntimeError) as exc:  # RuntimeError: a file without a path
+            log.warning("telegram_file_unfetched", error=type(exc).__name__)
+            raise FileUnavailable(type(exc).__name__) from exc
+        if len(content) > limit:
+            raise UploadRefused("too_large")
+        return content
 
 
 @dataclass

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
+from telegram import ReplyKeyboardMarkup, ReplyKeyboardRemove
 
 from eligibility_gw.channels.telegram.answers import answer_text, split_message
+from eligibility_gw.channels.telegram.documents import KEYS as UPLOAD_KEYS
+from eligibility_gw.channels.telegram.documents import Documents, FileFetcher, SentFile
 from eligibility_gw.channels.telegram.keyboards import (
     Action,
     MemberButton,
@@ -33,6 +35,7 @@ from eligibility_gw.channels.telegram.keyboards import (
     parse_callback,
 )
 from eligibility_gw.channels.telegram.settings import TelegramSettings
+from eligibility_gw.channels.telegram.turns import Outgoing, ReplyMarkup, Turn
 from eligibility_gw.domain.digits import compact_number
 from eligibility_gw.domain.errors import (
     EligibilityError,
@@ -53,12 +56,12 @@ from eligibility_gw.policy.disclosure import Disclosure
 from eligibility_gw.ports import KeyValueStore, StoreUnavailable
 from eligibility_gw.ports.chats import Binding, TelegramBindings
 from eligibility_gw.textinput import parse_date
+from eligibility_gw.uploads import Uploads
 from eligibility_gw.wording import FALLBACK_LANGUAGE, Wording, available_languages
 
 log = structlog.get_logger(__name__)
 
 CHANNEL = "telegram"
-ReplyMarkup = ReplyKeyboardMarkup | InlineKeyboardMarkup | ReplyKeyboardRemove
 #: A member an insured phone may ask about, with the person and family ``Inquiries`` found.
 Visible = tuple[Member, Person, Family]
 
@@ -107,28 +110,8 @@ class Unsupported:
     """Anything else: a photo, a sticker, an unknown command."""
 
 
-Event = Command | SharedContact | Text | ButtonTap | Unsupported
-
-
-@dataclass(frozen=True, slots=True)
-class Outgoing:
-    """One message to send, with the keyboard to show under it."""
-
-    text: str
-    markup: ReplyMarkup | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Turn:
-    """How one update is answered, and what happened (for the log)."""
-
-    outcome: str
-    messages: tuple[Outgoing, ...] = ()
-    #: The short note a tapped button shows (callback queries only).
-    notice: str | None = None
-    #: New buttons for the message whose button was tapped (paging).
-    new_buttons: InlineKeyboardMarkup | None = None
-    tracking_codes: tuple[str, ...] = field(default_factory=tuple)
+Event = Command | SharedContact | Text | ButtonTap | SentFile | Unsupported
+__all__ = ["Conversation", "Event", "Outgoing", "ReplyMarkup", "SentFile", "Turn"]
 
 
 @dataclass(slots=True)
@@ -175,6 +158,8 @@ class Conversation:
         limiter: RateLimiter,
         member_key: bytes,
         languages: Sequence[str],
+        uploads: Uploads | None = None,
+        files: FileFetcher | None = None,
     ) -> None:
         self.settings = settings
         self.inquiries = inquiries
@@ -186,6 +171,8 @@ class Conversation:
         self.languages: tuple[str, ...] = configured or (FALLBACK_LANGUAGE,)
         self.wordings = tuple(Wording(lang) for lang in self.languages)
         self.sessions = Sessions(state, CHANNEL, settings.pending_seconds)
+        #: Documents sent from the chat for review (photos, PDFs).
+        self.documents = Documents(settings, inquiries, self.sessions, member_key, uploads, files)
 
     # -- languages ----------------------------------------------------------------------
 
@@ -296,6 +283,11 @@ class Conversation:
             return await self._contact(chat, event)
         if isinstance(event, ButtonTap):
             return await self._tap(chat, event.data)
+        if isinstance(event, SentFile):
+            if chat.binding is None:
+                return self._need_phone(chat)
+            identity = await self.inquiries.identify(chat.binding.phone)
+            return await self.documents.received(chat, identity, event)
         action: Action | None = None
         if isinstance(event, Command):
             action = event.action
@@ -320,6 +312,8 @@ class Conversation:
             return await self._check(chat, identity)
         if action is Action.CODE:
             return await self._code(chat)
+        if action is Action.DOCUMENT:
+            return await self.documents.start(chat, identity)
         if isinstance(event, Text) and action is None:
             return await self._typed(chat, identity, event.text)
         return self._help(chat, identity, "help" if action is Action.HELP else "unsupported")
@@ -412,6 +406,10 @@ class Conversation:
         identity = await self.inquiries.identify(chat.binding.phone)
         if kind is Tap.PAGE:
             return await self._family_page(chat, identity, value)
+        if kind is Tap.UPLOAD:
+            return await self.documents.chosen(chat, identity, value)
+        if kind is Tap.UPLOAD_PAGE:
+            return await self.documents.page(chat, identity, value)
         return await self._member(chat, identity, value)
 
     # -- insured people ---------------------------------------------------------------------
@@ -616,7 +614,8 @@ class Conversation:
         await self.sessions.save(chat.key, chat.session)
 
     async def _clear_pending(self, chat: _Chat) -> None:
-        if chat.session.pop("awaiting", None) is None:
+        dropped = [chat.session.pop(k, None) for k in ("awaiting", *UPLOAD_KEYS)]
+        if all(d is None for d in dropped):
             return
         if chat.session:
             await self.sessions.save(chat.key, chat.session)

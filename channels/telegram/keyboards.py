@@ -38,6 +38,8 @@ class Action(enum.StrEnum):
     FORGET = "forget"
     HELP = "help"
     START = "start"
+    #: ``/document``: send a document for review (a photo or a PDF sent at any time does too).
+    DOCUMENT = "document"
 
 
 #: The main menu's buttons, in reading order; CHECK is shown to providers' phones only.
@@ -57,6 +59,9 @@ class Tap(enum.StrEnum):
     MEMBER = "m"
     PAGE = "p"
     LANGUAGE = "l"
+    #: A member chosen as the one a document is for, and a page of that list.
+    UPLOAD = "u"
+    UPLOAD_PAGE = "v"
 
 
 def callback(kind: Tap, value: str) -> str:
@@ -131,26 +136,33 @@ def pages(count: int, page_size: int) -> int:
 
 
 def family_page(
-    w: Wording, members: Sequence[MemberButton], page: int, page_size: int
+    w: Wording,
+    members: Sequence[MemberButton],
+    page: int,
+    page_size: int,
+    tap: Tap = Tap.MEMBER,
+    page_tap: Tap = Tap.PAGE,
 ) -> InlineKeyboardMarkup:
-    """One page of member buttons, one a row, with previous/next under them."""
+    """One page of member buttons, one a row, with previous/next under them.
+
+    ``tap`` and ``page_tap`` say what the buttons are for: an answer (the default) or the
+    member a document is for.
+    """
     last = pages(len(members), page_size) - 1
     page = min(max(page, 0), last)
     shown = members[page * page_size : (page + 1) * page_size]
-    rows = [
-        [InlineKeyboardButton(m.label, callback_data=callback(Tap.MEMBER, m.token))] for m in shown
-    ]
+    rows = [[InlineKeyboardButton(m.label, callback_data=callback(tap, m.token))] for m in shown]
     nav = []
     if page > 0:
         nav.append(
             InlineKeyboardButton(
-                w.t("telegram.button.previous"), callback_data=callback(Tap.PAGE, str(page - 1))
+                w.t("telegram.button.previous"), callback_data=callback(page_tap, str(page - 1))
             )
         )
     if page < last:
         nav.append(
             InlineKeyboardButton(
-                w.t("telegram.button.next"), callback_data=callback(Tap.PAGE, str(page + 1))
+                w.t("telegram.button.next"), callback_data=callback(page_tap, str(page + 1))
             )
         )
     if nav:

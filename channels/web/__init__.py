@@ -1,4 +1,4 @@
-"""The web channel: provider JSON API, FHIR R4 CoverageEligibility, metrics, problem pages."""
+"""The web channel: provider JSON API, FHIR R4 CoverageEligibility, pages, problem pages."""
 
 from __future__ import annotations
 
@@ -7,40 +7,23 @@ from aiohttp import web
 from eligibility_gw.appkeys import INQUIRIES
 from eligibility_gw.channels.web import api, fhir, portal
 from eligibility_gw.channels.web.openapi import openapi_document
-from eligibility_gw.channels.web.problems import Handler, problem_middleware, problem_page
+from eligibility_gw.channels.web.problems import problem_middleware, problem_page
 from eligibility_gw.channels.web.settings import web_settings
 from eligibility_gw.edge import limit_body
-from eligibility_gw.metrics import HTTP_REQUESTS, exposition
 from eligibility_gw.settings import Settings
 from eligibility_gw.shedding import SHEDDER
 
 __all__ = ["mount"]
 
 
-async def metrics(_request: web.Request) -> web.Response:
-    """Prometheus text exposition."""
-    body, content_type = exposition()
-    return web.Response(body=body, headers={"Content-Type": content_type})
-
-
-@web.middleware
-async def count_requests(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Count requests by route template (never the raw path: it may hold a code)."""
-    response = await handler(request)
-    resource = request.match_info.route.resource
-    template = resource.canonical if resource is not None else "unmatched"
-    HTTP_REQUESTS.labels(template, request.method, str(response.status)).inc()
-    return response
-
-
 def mount(app: web.Application, settings: Settings) -> None:
-    """Add /api/v1, /fhir/r4, /portal, /metrics and /problems."""
+    """Add /api/v1, /fhir/r4, /portal and /problems."""
     ws = web_settings(settings)  # an old key fails here, at start-up
 
     async def openapi(request: web.Request) -> web.Response:
         return web.json_response(openapi_document(request.config_dict[INQUIRIES].pack.title))
 
-    api_app = web.Application(middlewares=[problem_middleware, count_requests])
+    api_app = web.Application(middlewares=[problem_middleware])
     api_app[api.WEB_SETTINGS] = ws
     api_app.router.add_get("/openapi.json", openapi)
     api_app.router.add_post("/inquiries", api.post_inquiry)
@@ -51,13 +34,12 @@ def mount(app: web.Application, settings: Settings) -> None:
     limit_body(app, "/api/v1/", ws.max_body_bytes)
     limit_body(app, "/api/v1/inquiries/batch", ws.batch_max_bytes)
 
-    fhir_app = web.Application(middlewares=[fhir.fhir_errors, count_requests])
-    fhir_app.router.add_post("/CoverageEligibilityRequest", fhir.post_request)
+    fhir_app = web.Application(middlewares=[fhir.fhir_errors])
+    fhir.add_routes(fhir_app, settings)
     app.add_subapp("/fhir/r4", fhir_app)
     limit_body(app, "/fhir/", ws.max_body_bytes, fhir.too_large)
     app[SHEDDER].register("/fhir/", fhir.busy)
 
     portal.mount(app, settings, ws)
 
-    app.router.add_get("/metrics", metrics)
     app.router.add_get("/problems/{slug}", problem_page)

@@ -11,12 +11,15 @@ from aiohttp import web
 from eligibility_gw.gateway import Gateway
 from eligibility_gw.inquiries import Inquiries
 from eligibility_gw.keyvalue import RateLimiter
+from eligibility_gw.metrics import CountedDeliveries
 from eligibility_gw.ports import Batches, KeyValueStore
 from eligibility_gw.ports.casework import ConsoleStore
 from eligibility_gw.ports.chats import TelegramBindings
 from eligibility_gw.ports.messages import SmsRecords
 from eligibility_gw.ports.outbound import SmsSender
+from eligibility_gw.ports.reminders import ReminderRecords
 from eligibility_gw.settings import Settings
+from eligibility_gw.uploads import Uploads
 
 SETTINGS = web.AppKey("settings", Settings)
 #: The whole gateway: for the application itself (readiness) and for tests, not for channels.
@@ -33,6 +36,9 @@ CHATS = web.AppKey("chats", TelegramBindings)
 CASEWORK = web.AppKey("casework", ConsoleStore)
 #: Outbound SMS; absent when not configured (``config_dict.get``).
 SMS_SENDER = web.AppKey("sms_sender", SmsSender)
+#: Documents sent from a phone (receiving, the review queue) and the reminders kept.
+UPLOADS = web.AppKey("uploads", Uploads)
+REMINDER_RECORDS = web.AppKey("reminder_records", ReminderRecords)
 
 
 def hand_out(app: web.Application, gateway: Gateway) -> None:
@@ -42,8 +48,12 @@ def hand_out(app: web.Application, gateway: Gateway) -> None:
     app[STATE] = gateway.state
     app[LIMITER] = gateway.limiter
     app[BATCHES] = gateway.store.batches
-    app[SMS_RECORDS] = gateway.store.sms
+    # Delivery callbacks come through here: the final status of each message is counted.
+    app[SMS_RECORDS] = CountedDeliveries(gateway.store.sms)
     app[CHATS] = gateway.store.chats
     app[CASEWORK] = gateway.store.casework
     if gateway.sms_sender is not None:
         app[SMS_SENDER] = gateway.sms_sender
+    if gateway.uploads is not None:
+        app[UPLOADS] = gateway.uploads
+    app[REMINDER_RECORDS] = gateway.store.reminders

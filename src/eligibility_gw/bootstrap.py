@@ -21,10 +21,15 @@ from eligibility_gw.logs import set_pseudonym_key
 from eligibility_gw.metrics import STATE_KEYS
 from eligibility_gw.notices import CheckNotices
 from eligibility_gw.ports import KeyValueStore, Store
+from eligibility_gw.ports.chatsend import ChatSender
 from eligibility_gw.ports.outbound import SmsSender
+from eligibility_gw.ports.uploads import UploadFiles
+from eligibility_gw.reminders import Reminders
 from eligibility_gw.rulepacks import rule_pack_for
 from eligibility_gw.service import EligibilityService
 from eligibility_gw.settings import Settings, SettingsError
+from eligibility_gw.state import DegradingKeyValueStore
+from eligibility_gw.uploads import Uploads
 
 log = structlog.get_logger(__name__)
 
@@ -63,7 +68,12 @@ async def open_store(settings: Settings) -> Store:
 
 
 async def open_key_value(settings: Settings) -> KeyValueStore:
-    """The shared short-lived state store the settings name (memory or Redis)."""
+    """The short-lived state store the settings name: memory, or Redis that degrades.
+
+    A Redis state is wrapped in ``state.DegradingKeyValueStore``: while Redis is unavailable
+    (at start-up too) the process answers from its own memory, and resumes sharing when it
+    is back. Each Redis call has ``[state] timeout`` seconds.
+    """
     url = settings.state.url
     key_env = settings.logging.pseudonym_key_env
     key = settings.secret(key_env)
@@ -76,6 +86,7 @@ async def open_key_value(settings: Settings) -> KeyValueStore:
         STATE_KEYS.set_function(store.__len__)  # the latest store opened in this process
         return store
     if url.startswith(("redis://", "rediss://", "unix://")):
+        from eligibility_gw.adapters.memory.state import MemoryKeyValueStore
         from eligibility_gw.adapters.redis_state import RedisKeyValueStore
 
         if not key:
@@ -88,7 +99,15 @@ async def open_key_value(settings: Settings) -> KeyValueStore:
 
         # Every request let in may need a connection at once (shedding bounds them).
         connections = settings.server.max_in_flight + 64
-        return RedisKeyValueStore.from_url(url, settings.state.key_prefix, connections)
+        s = settings.state
+        shared = RedisKeyValueStore.from_url(url, s.key_prefix, connections, s.timeout)
+        local = MemoryKeyValueStore(max_keys=s.fallback_max_keys)
+        STATE_KEYS.set_function(local.__len__)  # what this process keeps while Redis is out
+        degrading = DegradingKeyValueStore(
+            shared, local, reconnect_min=s.reconnect_min, reconnect_max=s.reconnect_max
+        )
+        await degrading.start()
+        return degrading
     raise SettingsError(f"[state] url: unsupported {url!r}; use memory:// or redis://HOST:PORT/DB")
 
 
@@ -122,6 +141,73 @@ async def open_sms_sender(settings: Settings, store: Store) -> SmsSender | None:
     return sender
 
 
+#: The Telegram channel's defaults (``channels/telegram/settings.py``), read here without
+#: importing the channel: the core's sender speaks to the same bot.
+TELEGRAM_TOKEN_ENV = "TELEGRAM_BOT_TOKEN"  # noqa: S105 (a variable's name, not a secret)
+TELEGRAM_API = "https://api.telegram.org/bot"
+
+
+def open_chat_sender(settings: Settings) -> ChatSender | None:
+    """Telegram messages outside a webhook (reminders, review outcomes): the channel's bot,
+    when ``[channels.telegram]`` is on and its token is set; None otherwise."""
+    table = settings.channel("telegram")
+    if table.get("enabled", True) is False:
+        return None
+    token = settings.secret(str(table.get("token_env", TELEGRAM_TOKEN_ENV)))
+    if token is None:
+        return None
+    from eligibility_gw.adapters.telegram_sender import TelegramChatSender
+
+    return TelegramChatSender(token, str(table.get("api_base_url", TELEGRAM_API)))
+
+
+def open_upload_files(settings: Settings, store: Store) -> UploadFiles:
+    """Where uploads' files lie: the directory ``[uploads]`` names, else the store."""
+    if settings.uploads.directory:
+        from eligibility_gw.adapters.upload_directory import DirectoryUploadFiles
+
+        return DirectoryUploadFiles(settings.uploads.directory)
+    return store.upload_files
+
+
+def wire_followups(
+    settings: Settings,
+    pack: RulePack,
+    store: Store,
+    service: EligibilityService,
+    inquiries: Inquiries,
+    sender: SmsSender | None,
+    chat_sender: ChatSender | None,
+) -> tuple[Reminders, Uploads]:
+    """Reminders before cover ends, and documents sent from a phone, over the opened ports."""
+    uploads = Uploads(
+        settings.uploads,
+        store.uploads,
+        open_upload_files(settings, store),
+        inquiries,
+        store.casework,
+        sender,
+        chat_sender,
+        settings.tz,
+    )
+    sms_inbound = settings.channel("sms").get("enabled", True) is not False
+    reminders = Reminders(
+        settings.reminders,
+        pack,
+        store.reminders,
+        store.chats,
+        service,
+        sender,
+        chat_sender,
+        settings.tz,
+        settings.default_language,
+        sms_uploads=uploads.enabled and sms_inbound,
+        telegram_uploads=uploads.enabled and chat_sender is not None,
+        hotline=settings.reminders.hotline,
+    )
+    return reminders, uploads
+
+
 async def open_gateway(settings: Settings) -> Gateway:
     """Load the rule pack, open the stores, the state and the sender, and wire the services."""
     pack = rule_pack_for(settings)
@@ -133,7 +219,7 @@ async def open_gateway(settings: Settings) -> Gateway:
     except BaseException:
         await store.close()
         raise
-    return wire(settings, pack, store, state, evidence, sender)
+    return wire(settings, pack, store, state, evidence, sender, open_chat_sender(settings))
 
 
 def wire(
@@ -143,6 +229,7 @@ def wire(
     state: KeyValueStore,
     evidence: LiveEvidence | None = None,
     sender: SmsSender | None = None,
+    chat_sender: ChatSender | None = None,
 ) -> Gateway:
     """The services over opened stores (tests hand in stores of their own making)."""
     service = EligibilityService(
@@ -173,9 +260,14 @@ def wire(
         notices,
         settings.notices.reply_days,
     )
+    reminders, uploads = wire_followups(
+        settings, pack, store, service, inquiries, sender, chat_sender
+    )
     closers: list[Callable[[], Awaitable[None]]] = []
     if sender is not None:
         closers.append(sender.close)
+    if chat_sender is not None:
+        closers.append(chat_sender.close)
     closers.append(store.close)
     closers.append(state.close)
     if evidence is not None:
@@ -191,4 +283,7 @@ def wire(
         sms_sender=sender,
         evidence=evidence,
         closers=tuple(closers),
+        chat_sender=chat_sender,
+        reminders=reminders,
+        uploads=uploads,
     )

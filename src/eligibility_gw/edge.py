@@ -1,4 +1,5 @@
-"""The HTTP edge every request passes: a request id, the body limit of its route, shedding.
+"""The HTTP edge every request passes: a request id, the body limit of its route, shedding,
+and the count of every request (refusals included) by route, status class and channel.
 
 Channels declare their routes' body limits (``limit_body``) and how a shed request is told
 (``SHEDDER``); the application (``app``) runs ``edge`` first on every request.
@@ -6,13 +7,16 @@ Channels declare their routes' body limits (``limit_body``) and how a shed reque
 
 from __future__ import annotations
 
+import asyncio
 import random
 import re
+import time
 from collections.abc import Awaitable, Callable
 
 import structlog
 from aiohttp import web
 
+from eligibility_gw.metrics import observe_request
 from eligibility_gw.shedding import SHEDDER
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -36,14 +40,54 @@ def request_id_of(request: web.Request) -> str:
     return f"{random.getrandbits(64):016x}"
 
 
+#: The channel a request belongs to, by path prefix (the names answers are counted under).
+CHANNEL_PREFIXES = (
+    ("/api/", "web"),
+    ("/problems/", "web"),
+    ("/fhir/", "fhir"),
+    ("/portal", "portal"),
+    ("/channels/sms/", "sms"),
+    ("/channels/ussd/", "ussd"),
+    ("/channels/telegram/", "telegram"),
+    ("/console", "console"),
+    ("/metrics", "ops"),
+    ("/healthz", "ops"),
+    ("/readyz", "ops"),
+)
+
+
+def channel_of(path: str) -> str:
+    """The channel of a request path ("other" for none)."""
+    return next((name for prefix, name in CHANNEL_PREFIXES if path.startswith(prefix)), "other")
+
+
+def route_of(request: web.Request) -> str:
+    """The route template a request matched (``/api/v1/inquiries/{code}``), never its path:
+    paths carry codes and references, and would make a label per request."""
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else "unmatched"
+
+
+def _count(request: web.Request, status: int | None, started: float) -> None:
+    observe_request(
+        route_of(request),
+        request.method,
+        status,
+        channel_of(request.path),
+        time.perf_counter() - started,
+    )
+
+
 @web.middleware
 async def edge(request: web.Request, handler: Handler) -> web.StreamResponse:
     """What every request passes, in one middleware layer (each layer costs a call chain).
 
     A request id is bound to every log line and returned in ``X-Request-Id``; a declared
     body larger than its route allows is refused (413) before it is read; past the load
-    bounds the request is shed before anything is accepted.
+    bounds the request is shed before anything is accepted. Each request is counted with
+    how it ended, however it ended.
     """
+    started = time.perf_counter()
     request_id = request_id_of(request)
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(request_id=request_id, path=request.path)
@@ -53,8 +97,16 @@ async def edge(request: web.Request, handler: Handler) -> web.StreamResponse:
             response = await request.app[SHEDDER].admit(request, handler)
     except web.HTTPException as exc:  # 404, 405 and other raised answers carry it too
         exc.headers["X-Request-Id"] = request_id
+        _count(request, exc.status, started)
+        raise
+    except asyncio.CancelledError:  # the client went away
+        _count(request, None, started)
+        raise
+    except Exception:  # aiohttp answers it 500
+        _count(request, 500, started)
         raise
     response.headers["X-Request-Id"] = request_id
+    _count(request, response.status, started)
     return response
 
 

@@ -14,9 +14,12 @@ from eligibility_gw.evidence import LiveEvidence
 from eligibility_gw.inquiries import Inquiries
 from eligibility_gw.keyvalue import RateLimiter
 from eligibility_gw.ports import KeyValueStore, Store
+from eligibility_gw.ports.chatsend import ChatSender
 from eligibility_gw.ports.outbound import SmsSender
+from eligibility_gw.reminders import Reminders
 from eligibility_gw.service import EligibilityService
 from eligibility_gw.settings import Settings
+from eligibility_gw.uploads import Uploads
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +41,12 @@ class Gateway:
     evidence: LiveEvidence | None = None
     #: Closed in this order when the gateway closes (the sender first, the store last).
     closers: tuple[Callable[[], Awaitable[None]], ...] = field(default=())
+    #: Telegram messages outside a webhook (reminders, review outcomes); None without a bot.
+    chat_sender: ChatSender | None = None
+    #: Reminders before cover ends, and documents sent from a phone (always wired by
+    #: ``bootstrap``; None only in a gateway assembled by hand).
+    reminders: Reminders | None = None
+    uploads: Uploads | None = None
 
     async def close(self) -> None:
         """Close what was opened: queued sends go out, queued answers are written."""

@@ -159,6 +159,7 @@ class Inquiries:
         raw_national_id: str,
         service_date: date | None = None,
         setting: str | ServiceSetting = ServiceSetting.OUTPATIENT,
+        until: date | None = None,
     ) -> Disclosure:
         """Answer one inquiry for ``asker``: refusals raise, every answer is logged.
 
@@ -166,11 +167,14 @@ class Inquiries:
         person the asker may not learn about, a quota) raise before anything is looked up or
         logged; a registry that cannot answer gives an *undetermined* answer; an answer that
         cannot be logged raises ``StoreUnavailable`` (nothing goes out unlogged).
+
+        ``until`` asks about the service period from ``service_date`` to ``until`` (both
+        inside the window): covered only when covered on every day of it.
         """
         provider = asker.provider
         if asker.kind is AskerKind.PROVIDER and (provider is None or not provider.active):
             raise ProviderInactive(f"provider {asker.ident} is deactivated")
-        return await self._ask_counted(asker, raw_national_id, service_date, setting, False)
+        return await self._ask_counted(asker, raw_national_id, service_date, setting, False, until)
 
     async def _ask_counted(
         self,
@@ -179,6 +183,7 @@ class Inquiries:
         service_date: date | None,
         setting: str | ServiceSetting,
         counted: bool,
+        until: date | None = None,
     ) -> Disclosure:
         """``ask`` past the provider's standing; ``counted``: the asker's budget was hit."""
         own = None if counted else asker_quota(asker, self._quotas)
@@ -186,15 +191,16 @@ class Inquiries:
             await self._count(own)
         national_id = self.service.normalise_id(raw_national_id)
         day = self.service.check_date(service_date)
+        last = self.service.check_until(day, until)
         chosen = self.service.check_setting(setting)
         if asker.kind is AskerKind.INSURED:
             person, family = await self._visible(asker, national_id)
-            answer = await self.service.decide_for(person, family, asker, day, chosen)
+            answer = await self.service.decide_for(person, family, asker, day, chosen, until=last)
             return disclose(answer.record, View.INSURED, person, answer.decision)
         for quota in quotas_for(asker, national_id, self._quotas):
             if quota.scope != QuotaScope.ASKER:
                 await self._count(quota)
-        answer = await self.service.answer(national_id, day, chosen, asker)
+        answer = await self.service.answer(national_id, day, chosen, asker, last)
         await self._notify(asker, answer)
         return disclose(answer.record, view_of(asker.kind), answer.person, answer.decision)
 

@@ -11,9 +11,10 @@ import secrets
 import sys
 from collections.abc import MutableMapping
 from types import TracebackType
-from typing import Any
+from typing import Any, TextIO
 
 import structlog
+from aiohttp.http_exceptions import HttpProcessingError
 from structlog.typing import Processor
 
 #: Keys whose values are personal data: replaced by a keyed pseudonym.
@@ -94,8 +95,60 @@ def log_processors() -> list[Processor]:
     ]
 
 
+class _CurrentStderr(logging.StreamHandler[TextIO]):
+    """A handler writing to whatever ``sys.stderr`` is when a record comes (as structlog's
+    ``PrintLogger`` for ``sys.stderr`` does not: it keeps the stream of its creation)."""
+
+    @property
+    def stream(self) -> Any:
+        """Today's ``sys.stderr``."""
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        """Ignore the stream ``StreamHandler.__init__`` sets."""
+
+
+def _origin(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """Name the stdlib logger a foreign record came from (``aiohttp.server``…)."""
+    record = event.get("_record")
+    if record is not None:
+        event["logger"] = record.name
+    return event
+
+
+def _client_faults(
+    _logger: Any, _name: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """aiohttp's "Error handling request" for a malformed request: a line, not a traceback.
+
+    A request aiohttp cannot parse (a NUL in a header, a bad request line) is the client's
+    fault, and aiohttp has already answered it 400: its traceback says nothing of ours.
+    """
+    exc_info = event.get("exc_info")
+    exc = exc_info[1] if isinstance(exc_info, tuple) else exc_info
+    if isinstance(exc, HttpProcessingError):
+        del event["exc_info"]
+        detail = (exc.message or "").strip().splitlines()
+        event["event"] = "bad_http_request"
+        event["error"] = type(exc).__name__
+        event["status"] = exc.code
+        event["problem"] = detail[0].rstrip(":")[:120] if detail else ""
+        event["level"] = "warning"
+    return event
+
+
+#: The one handler of ours on the root logger (replaced, never added twice).
+_STDLIB_HANDLER: dict[str, logging.Handler] = {}
+
+
 def configure_logging(level: str = "info", fmt: str = "auto") -> None:
-    """Set up structlog (and stdlib logging through it) for this process."""
+    """Set up structlog, and stdlib logging (aiohttp's own errors) through it, for this process.
+
+    With JSON, every line is one JSON object: a stdlib record's traceback is a field of its
+    line, never lines of its own. The root logger keeps its level (warning by default):
+    libraries' info lines, aiohttp's access log among them, stay off as before.
+    """
     use_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
     renderer: Any = (
         structlog.processors.JSONRenderer(ensure_ascii=False)
@@ -110,6 +163,22 @@ def configure_logging(level: str = "info", fmt: str = "auto") -> None:
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=False,
     )
+    # A client's fault is told apart before its traceback becomes text, after the level.
+    foreign = [_origin, *log_processors()]
+    foreign.insert(foreign.index(structlog.processors.format_exc_info), _client_faults)
+    handler = _CurrentStderr()
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=foreign,
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        )
+    )
+    root = logging.getLogger()
+    old = _STDLIB_HANDLER.pop("root", None)
+    if old is not None:
+        root.removeHandler(old)
+    root.addHandler(handler)
+    _STDLIB_HANDLER["root"] = handler
 
 
 def where(tb: TracebackType | None) -> str:

@@ -95,13 +95,21 @@ DATE_CACHE = 200_000
 class RowReader:
     """Check the rows of one file: the columns, the pack and today are read once for all."""
 
-    def __init__(self, positions: tuple[int, ...], pack: RulePack, today: date) -> None:
+    def __init__(
+        self, positions: tuple[int, ...], pack: RulePack, today: date, width: int | None = None
+    ) -> None:
         self._pick = itemgetter(*positions)
-        self._needed = max(positions) + 1
+        #: Fields every row must have: as many as the header (``width``), else the columns read.
+        self._width = max(positions) + 1 if width is None else width
+        if self._width <= max(positions):
+            raise ValueError("the header is narrower than the columns it names")
         self._ids = pack.national_id
         self._relationships = frozenset(pack.relationships)
         self._relationship_list = ", ".join(pack.relationships)
         self._principal = pack.principal_relationship
+        self._pack_label = pack.label
+        # Codes of other insurers, found whatever the case they are written in.
+        self._insurers = {code.upper(): code for code in pack.other_insurers}
         self._today = today
         self._dates: dict[str, date] = {}
         # Principals' ids as checked: dependents name them again, and need no new check.
@@ -113,10 +121,26 @@ class RowReader:
             self._dates[value] = found
         return found
 
+    def _other_insurer(self, text: str) -> str:
+        """The rule pack's code for ``text``; ``RowError`` when the pack lists no such code."""
+        code = self._insurers.get(text.upper())
+        if code is not None:
+            return code
+        shown = text if len(text) <= 32 and text.isprintable() else "(unreadable)"
+        if not self._insurers:
+            raise RowError(
+                f"other_insurer {shown!r}: rule pack {self._pack_label} lists no other insurers;"
+                " leave it empty"
+            )
+        known = ", ".join(self._insurers.values())
+        raise RowError(f"other_insurer {shown!r} is not one of {known} (or empty)")
+
     def parse(self, fields: list[str]) -> RegistryRow:
         """Check one row against the format and the rule pack."""
-        if len(fields) < self._needed:
-            raise RowError(f"{len(fields)} fields, expected {self._needed}")
+        if len(fields) != self._width:
+            # A row longer than the header is refused like a short one: one stray comma
+            # shifts every later column, and the last ones would land in the wrong fields.
+            raise RowError(f"{len(fields)} fields, expected {self._width}")
         (
             nid,
             given,
@@ -181,8 +205,8 @@ class RowReader:
         marital = marital.lower()
         if marital and marital not in _MARITAL:
             raise RowError(f"marital_status must be one of {', '.join(sorted(_MARITAL))} or empty")
-        if other and (len(other) > 32 or not other.isprintable()):
-            raise RowError("other_insurer must be a short printable code")
+        if other:
+            other = self._other_insurer(other)
         # One test for the common case of two good names; _text says what is wrong if not.
         if (
             not given
@@ -229,7 +253,11 @@ class RowReader:
 
 
 def parse_row(
-    fields: list[str], positions: tuple[int, ...], pack: RulePack, today: date
+    fields: list[str],
+    positions: tuple[int, ...],
+    pack: RulePack,
+    today: date,
+    width: int | None = None,
 ) -> RegistryRow:
     """Check one row against the format and the rule pack (``RowReader`` for many rows)."""
-    return RowReader(positions, pack, today).parse(fields)
+    return RowReader(positions, pack, today, width).parse(fields)

@@ -9,15 +9,15 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 
 import structlog
 
 from eligibility_gw.domain.answer import AnswerDraft, AnswerRecord
 from eligibility_gw.domain.dates import service_window
 from eligibility_gw.domain.decide import decide
-from eligibility_gw.domain.errors import DateOutOfRange, InvalidSetting
+from eligibility_gw.domain.errors import DateOutOfRange, InvalidDate, InvalidSetting
 from eligibility_gw.domain.model import (
     Decision,
     Family,
@@ -27,6 +27,7 @@ from eligibility_gw.domain.model import (
     ServiceSetting,
     Status,
 )
+from eligibility_gw.domain.period import first_day_to_decide, lapsed_within
 from eligibility_gw.domain.rulepack import RulePack
 from eligibility_gw.domain.tracking import TrackingCode
 from eligibility_gw.evidence import LiveEvidence
@@ -121,6 +122,25 @@ class EligibilityService:
             )
         return day
 
+    def check_until(self, day: date, until: date | None) -> date | None:
+        """The last day of a service period starting on ``day`` (checked); None for one day.
+
+        Both ends lie inside the window; a period may not end before it starts.
+        """
+        if until is None:
+            return None
+        earliest, latest = self.window()
+        if not earliest <= until <= latest:
+            raise DateOutOfRange(
+                f"service dates must lie between {earliest} and {latest}",
+                field="service_until",
+                earliest=earliest,
+                latest=latest,
+            )
+        if until < day:
+            raise InvalidDate("the service period ends before it starts", field="service_until")
+        return until
+
     def check_setting(self, setting: str | ServiceSetting) -> ServiceSetting:
         """The service setting, if the rule pack knows it."""
         try:
@@ -146,6 +166,7 @@ class EligibilityService:
         asker: Asker,
         service_date: date | None = None,
         setting: str | ServiceSetting = ServiceSetting.OUTPATIENT,
+        until: date | None = None,
     ) -> Answer:
         """Check the input, then answer: input errors raise before lookup.
 
@@ -154,24 +175,35 @@ class EligibilityService:
         """
         national_id = self.normalise_id(raw_national_id)
         day = self.check_date(service_date)
-        return await self.answer(national_id, day, self.check_setting(setting), asker)
+        last = self.check_until(day, until)
+        return await self.answer(national_id, day, self.check_setting(setting), asker, last)
 
     async def answer(
-        self, national_id: str, day: date, setting: ServiceSetting, asker: Asker
+        self,
+        national_id: str,
+        day: date,
+        setting: ServiceSetting,
+        asker: Asker,
+        until: date | None = None,
     ) -> Answer:
-        """Look up, decide and log one answer about a normalised id on a checked date."""
+        """Look up, decide and log one answer about a normalised id on a checked date (or
+        the checked period from ``day`` to ``until``)."""
         started = time.perf_counter()
         try:
             family = await self.find_family(national_id)
         except StoreUnavailable as exc:
             log.warning("registry_unavailable", error=exc.problem)
             decision = self._bare(Status.UNDETERMINED, "REGISTRY_UNAVAILABLE")
-            return await self._log(national_id, day, setting, asker, decision, None, None, started)
+            return await self._log(
+                national_id, day, setting, asker, decision, None, None, started, until
+            )
         person = family.member(national_id) if family else None
         if family is None or person is None:
             decision = self._bare(Status.NOT_ELIGIBLE, "NOT_FOUND")
-            return await self._log(national_id, day, setting, asker, decision, None, None, started)
-        return await self.decide_for(person, family, asker, day, setting, started)
+            return await self._log(
+                national_id, day, setting, asker, decision, None, None, started, until
+            )
+        return await self.decide_for(person, family, asker, day, setting, started, until)
 
     async def decide_for(
         self,
@@ -181,12 +213,13 @@ class EligibilityService:
         day: date,
         setting: ServiceSetting = ServiceSetting.OUTPATIENT,
         started: float | None = None,
+        until: date | None = None,
     ) -> Answer:
         """Decide and log an answer about a member already looked up."""
         started = time.perf_counter() if started is None else started
-        decision = await self.preview(person, family, day, setting)
+        decision = await self.preview(person, family, day, setting, until)
         return await self._log(
-            person.national_id, day, setting, asker, decision, person, family, started
+            person.national_id, day, setting, asker, decision, person, family, started, until
         )
 
     async def preview(
@@ -195,8 +228,35 @@ class EligibilityService:
         family: Family,
         day: date,
         setting: ServiceSetting = ServiceSetting.OUTPATIENT,
+        until: date | None = None,
     ) -> Decision:
-        """What the rules say, live evidence included, without logging (staff look-ups)."""
+        """What the rules say, live evidence included, without logging (staff look-ups).
+
+        With ``until``, for the period from ``day`` to ``until``: covered only when covered
+        on every day of it. The covered run that holds ``day`` ends on its cover end date;
+        when that comes before ``until``, the next day is decided too (with the evidence of
+        that day: a son turning 19 needs the student registry only from his birthday on),
+        and its answer, led by ``COVER_ENDS_IN_PERIOD``, is the period's.
+        """
+        first = await self._decide_on(person, family, day, setting)
+        if until is None:
+            return first
+        covered = first
+        # Each step moves past a covered run, so the walk ends within the period.
+        while (gap := first_day_to_decide(covered, until)) is not None:
+            following = await self._decide_on(person, family, gap, setting)
+            if following.status is not Status.ELIGIBLE:
+                return lapsed_within(gap - timedelta(days=1), following)
+            # Live evidence of the later day extended the run (a certificate the registry
+            # knows and the file did not): the period is covered so far, go on from there.
+            covered = following
+        if covered is first:
+            return first
+        return replace(first, cover_end=covered.cover_end)
+
+    async def _decide_on(
+        self, person: Person, family: Family, day: date, setting: ServiceSetting
+    ) -> Decision:
         live = None if self.evidence is None else await self.evidence.gather(person, family, day)
         return decide(person, family, day, setting, self.pack, live)
 
@@ -213,6 +273,7 @@ class EligibilityService:
         person: Person | None,
         family: Family | None,
         started: float,
+        until: date | None = None,
     ) -> Answer:
         draft = AnswerDraft(
             channel=asker.channel,
@@ -225,6 +286,7 @@ class EligibilityService:
             member_relationship=person.relationship if person else None,
             member_masked=member_view(person).masked_name if person else None,
             principal_id=family.principal.national_id if family else None,
+            service_until=until,
         )
         record = await self.answers.append(draft)
         log.info(

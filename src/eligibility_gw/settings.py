@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from datetime import date, datetime
+from datetime import date, datetime, time
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -58,6 +59,17 @@ class StateSettings:
 
     url: str = "memory://"
     key_prefix: str = "egw:"
+    #: Shared state only. Seconds one call may take (connecting included) before the state
+    #: counts as unavailable and the process answers from its own: a Redis that accepts
+    #: connections and never answers slows a request by this much, once.
+    timeout: float = 0.05
+    #: Seconds between probes of an unavailable shared state: the first, doubling up to the
+    #: last. When a probe answers, shared state resumes.
+    reconnect_min: float = 0.1
+    reconnect_max: float = 2.0
+    #: Keys a process keeps of its own while the shared state is unavailable (the oldest go
+    #: first past it).
+    fallback_max_keys: int = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +138,28 @@ class TwilioSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class AuditSettings:
+    """Signed checkpoints of the answer log (``[audit]``; see ``eligibility_gw.audit``)."""
+
+    #: The log's name in its checkpoints; empty: ``<public_base_url host>/eligibility-gw/answers``.
+    origin: str = ""
+    #: The environment variable holding the signing key (``eligibility-gw audit keygen``).
+    signing_key_env: str = "ELIGIBILITY_GW_AUDIT_KEY"
+    #: The public key checkpoints are verified with (not a secret): ``name+hash+key``.
+    public_key: str = ""
+    #: ``serve`` signs a checkpoint every this many seconds when the log grew (0: never), and
+    #: one more when it stops.
+    checkpoint_seconds: int = 0
+    #: Where ``serve`` writes them (created if missing).
+    checkpoint_dir: str = "var/checkpoints"
+    #: An http(s) URL each checkpoint is POSTed to (text/plain), somewhere the gateway's
+    #: operators cannot rewrite; empty: none.
+    witness_url: str = ""
+    #: Seconds one POST to the witness may take.
+    witness_timeout: float = 5.0
+
+
+@dataclass(frozen=True, slots=True)
 class EvidenceRegistrySettings:
     """One live evidence registry reached over HTTP (the contract: ``adapters/evidence``)."""
 
@@ -150,6 +184,82 @@ class EvidenceSettings:
         return self.student is not None or self.civil is not None
 
 
+_CLOCK = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+
+
+def clock_time(text: str, where: str) -> time:
+    """``HH:MM`` (24-hour) as a time of day; ``SettingsError`` naming ``where`` otherwise."""
+    if not _CLOCK.match(text):
+        raise SettingsError(f"{where}: expected a time of day HH:MM, e.g. 08:00")
+    return time(int(text[:2]), int(text[3:]))
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderSettings:
+    """Reminders before cover ends (``[reminders]``); the days are the rule pack's."""
+
+    #: Local times (the gateway's time zone) between which no reminder is sent, e.g.
+    #: ``"21:00-08:00"`` (across midnight); empty: none.
+    quiet_hours: str = "21:00-08:00"
+    #: Reminders one run sends at most; the rest go with the next run.
+    per_run: int = 5000
+    #: Local time of the daily run inside ``serve``, e.g. ``"10:00"``; empty: no daily run.
+    daily_at: str = ""
+    #: Families read per store round trip while a run walks the registry.
+    scan_batch: int = 500
+    #: The number a reminder names when no document can keep cover going.
+    hotline: str = "1420"
+
+    def __post_init__(self) -> None:
+        if self.quiet_hours:
+            start, sep, end = self.quiet_hours.partition("-")
+            if not sep:
+                raise SettingsError('[reminders] quiet_hours: expected "HH:MM-HH:MM" or ""')
+            clock_time(start.strip(), "[reminders] quiet_hours")
+            clock_time(end.strip(), "[reminders] quiet_hours")
+        if self.daily_at:
+            clock_time(self.daily_at, "[reminders] daily_at")
+        if self.per_run <= 0 or self.scan_batch <= 0:
+            raise SettingsError("[reminders] per_run, scan_batch: must be positive")
+
+    @property
+    def quiet(self) -> tuple[time, time] | None:
+        """The quiet hours' first and last moment (the end excluded), or None."""
+        if not self.quiet_hours:
+            return None
+        start, _, end = self.quiet_hours.partition("-")
+        return clock_time(start.strip(), "quiet"), clock_time(end.strip(), "quiet")
+
+
+#: What documents sent from a phone may be, by their content (never their name).
+UPLOAD_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf")
+
+
+@dataclass(frozen=True, slots=True)
+class UploadSettings:
+    """Documents sent from a phone for staff to review (``[uploads]``)."""
+
+    enabled: bool = True
+    #: The largest file accepted.
+    max_bytes: int = 10 * 1024 * 1024
+    #: The kinds of file accepted, recognised by their content.
+    content_types: tuple[str, ...] = ("image/jpeg", "image/png", "application/pdf")
+    #: A directory to keep the files in; empty: in the store itself (with the records).
+    directory: str = ""
+    #: Days an upload waits for review before it expires (the person is then not told).
+    review_days: int = 30
+    #: Days a rejected or expired upload's file is kept before it is deleted.
+    retention_days: int = 30
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.content_types) - set(UPLOAD_TYPES))
+        if unknown or not self.content_types:
+            raise SettingsError(f"[uploads] content_types: choose among {', '.join(UPLOAD_TYPES)}")
+        for name in ("max_bytes", "review_days", "retention_days"):
+            if getattr(self, name) <= 0:
+                raise SettingsError(f"[uploads] {name}: must be positive")
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """All settings of one gateway process."""
@@ -163,6 +273,9 @@ class Settings:
     notices: NoticeSettings = field(default_factory=NoticeSettings)
     twilio: TwilioSettings = field(default_factory=TwilioSettings)
     evidence: EvidenceSettings = field(default_factory=EvidenceSettings)
+    reminders: ReminderSettings = field(default_factory=ReminderSettings)
+    uploads: UploadSettings = field(default_factory=UploadSettings)
+    audit: AuditSettings = field(default_factory=AuditSettings)
     #: Raw ``[channels.NAME]`` tables; each channel reads its own with ``parse_section``.
     channels: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     source: str = "<defaults>"
@@ -204,6 +317,9 @@ _SECTIONS: dict[str, type] = {
     "inquiries": QuotaSettings,
     "notices": NoticeSettings,
     "twilio": TwilioSettings,
+    "reminders": ReminderSettings,
+    "uploads": UploadSettings,
+    "audit": AuditSettings,
 }
 
 
@@ -279,13 +395,38 @@ def parse_settings(data: Mapping[str, Any], source: str = "<memory>") -> Setting
         ) from exc
     if not settings.gateway.languages:
         raise SettingsError("[gateway] languages: at least one language")
+    _check_state(settings.state)
     _check_positive(settings.inquiries, "inquiries")
     _check_positive(settings.notices, "notices")
     twilio = settings.twilio
     _check_positive(twilio, "twilio")
     if not twilio.api_base_url.startswith(("https://", "http://")):
         raise SettingsError("[twilio] api_base_url: expected an http(s):// URL")
+    _check_audit(settings.audit)
     return settings
+
+
+def _check_audit(audit: AuditSettings) -> None:
+    """Checkpoints every N seconds (0: never), a witness reached over HTTP if any."""
+    if audit.checkpoint_seconds < 0:
+        raise SettingsError("[audit] checkpoint_seconds: 0 (never) or more")
+    if audit.witness_url and not audit.witness_url.startswith(("https://", "http://")):
+        raise SettingsError("[audit] witness_url: expected an http(s):// URL")
+    if not audit.witness_timeout > 0:
+        raise SettingsError("[audit] witness_timeout: expected seconds above 0")
+    if audit.checkpoint_seconds and not audit.checkpoint_dir:
+        raise SettingsError("[audit] checkpoint_dir: where serve writes its checkpoints")
+
+
+def _check_state(state: StateSettings) -> None:
+    """Deadlines and back-off of the shared state must be positive and in order."""
+    for name in ("timeout", "reconnect_min", "reconnect_max"):
+        if not getattr(state, name) > 0:
+            raise SettingsError(f"[state] {name}: expected seconds above 0")
+    if state.reconnect_max < state.reconnect_min:
+        raise SettingsError("[state] reconnect_max: expected at least reconnect_min")
+    if state.fallback_max_keys <= 0:
+        raise SettingsError("[state] fallback_max_keys: must be positive")
 
 
 def _check_positive(section: Any, name: str) -> None:

@@ -1,11 +1,18 @@
-"""The KeyValueStore contract, run unchanged against memory and Redis."""
+"""The KeyValueStore contract, run unchanged against every state a gateway may be handed.
+
+- ``memory``: one process's own state (``memory://``);
+- ``redis``: the Redis adapter alone, on a ``redis-server`` of the suite's own (skipped with
+  the reason where none is installed), with a deadline far from the test's concern;
+- ``degrading``: what bootstrap hands out for ``redis://``, over that server;
+- ``degraded``: the same while its Redis is down (nothing listens): every call is answered
+  by the process's own state, and the contract holds all the same.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import secrets
-import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
@@ -13,26 +20,52 @@ from eligibility_gw.adapters.memory.state import MemoryKeyValueStore
 from eligibility_gw.adapters.redis_state import RedisKeyValueStore
 from eligibility_gw.keyvalue import Deduplicator, RateLimiter, Sessions
 from eligibility_gw.ports import KeyValueStore
+from eligibility_gw.state import DegradingKeyValueStore
+from tests.integration.degraded_support import (
+    RedisProcess,
+    free_port,
+    redis_process,
+    redis_server_path,
+)
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
+#: The contract is about values, not time: a deadline no test run comes near.
+UNHURRIED = 5.0
 
 
-def _redis_reachable() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
-            return True
-    except OSError:
-        return False
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisProcess]:
+    """A redis-server for this module."""
+    if redis_server_path() is None:
+        pytest.skip("redis-server is not installed (Debian: apt-get install redis-server)")
+    with redis_process(tmp_path_factory.mktemp("redis")) as server:
+        yield server
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", "redis", "degrading", "degraded"])
 async def kv(request: pytest.FixtureRequest) -> AsyncIterator[KeyValueStore]:
+    prefix = f"test-{secrets.token_hex(4)}:"
+    store: KeyValueStore
     if request.param == "memory":
-        store: KeyValueStore = MemoryKeyValueStore()
+        store = MemoryKeyValueStore()
+    elif request.param == "degraded":
+        nobody = f"redis://127.0.0.1:{free_port()}/0"
+        degraded = DegradingKeyValueStore(
+            RedisKeyValueStore.from_url(nobody, prefix, 600, UNHURRIED), MemoryKeyValueStore()
+        )
+        await degraded.start()
+        assert not degraded.shared_up
+        store = degraded
     else:
-        if not _redis_reachable():
-            pytest.skip("no Redis server on 127.0.0.1:6379 (CI runs one)")
-        store = RedisKeyValueStore.from_url(REDIS_URL, prefix=f"test-{secrets.token_hex(4)}:")
+        server: RedisProcess = request.getfixturevalue("redis_server")
+        shared = RedisKeyValueStore.from_url(server.url, prefix, 600, UNHURRIED)
+        if request.param == "redis":
+            store = shared
+        else:
+            degrading = DegradingKeyValueStore(shared, MemoryKeyValueStore())
+            await degrading.start()
+            assert degrading.shared_up
+            store = degrading
     yield store
     await store.close()
 
@@ -99,7 +132,7 @@ async def test_deduplicator_claims_once_and_replays(kv: KeyValueStore) -> None:
 
 async def test_keys_hold_no_phone_in_clear(kv: KeyValueStore) -> None:
     if not isinstance(kv, MemoryKeyValueStore):
-        pytest.skip("inspects the in-memory keys")
+        pytest.skip("inspects the in-memory keys (the key functions are the same for all)")
     await RateLimiter(kv).hit("sms", "+989121110001", limit=3, window=60)
     await Sessions(kv, "ussd", ttl=60).save("+989121110001", {"a": 1})
     assert not any("989121110001" in key for key in kv._data)

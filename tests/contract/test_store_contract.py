@@ -164,6 +164,37 @@ async def test_tampering_is_found(backend: Backend) -> None:
     assert report.first_bad_seq == records[2].seq == 3
 
 
+async def test_a_period_answer_keeps_its_last_day_in_the_chain(backend: Backend) -> None:
+    # One day and a period in one chain: the day's row hashes as before periods existed
+    # (its payload names no service_until), the period's covers its last day.
+    log = backend.store.answers
+    day = await log.append(_draft())
+    period = await log.append(replace(_draft(), service_until=TODAY + timedelta(days=6)))
+    found_day, found_period = (
+        await log.find(day.tracking_code),
+        await log.find(period.tracking_code),
+    )
+    assert found_day is not None and found_period is not None
+    assert found_day.draft.service_until is None
+    assert found_period.draft.service_until == TODAY + timedelta(days=6)
+    assert found_period.row_hash == period.row_hash
+    assert [r.draft.service_until for r in await log.history("1000000011")] == [
+        TODAY + timedelta(days=6),
+        None,
+    ]
+    assert (await log.verify()).ok
+    if backend.sql:
+        await backend.raw(
+            "DROP TRIGGER answer_log_no_update ON answer_log"
+            if backend.url.startswith("postgresql")
+            else "DROP TRIGGER answer_log_no_update"
+        )
+        await backend.raw(f"UPDATE answer_log SET service_until = NULL WHERE seq = {period.seq}")
+        report = await log.verify()
+        assert not report.ok
+        assert report.first_bad_seq == period.seq
+
+
 async def test_deleted_row_is_found(backend: Backend) -> None:
     log = backend.store.answers
     for _ in range(4):

@@ -31,7 +31,11 @@ async def test_readyz_names_the_rule_pack(
     client = await aiohttp_client(create_app(settings))
     resp = await client.get("/readyz")
     assert resp.status == 200
-    assert await resp.json() == {"status": "ok", "rule_pack": "ir-tamin@2026.1"}
+    assert await resp.json() == {
+        "status": "ok",
+        "rule_pack": "ir-tamin@2026.1",
+        "dependencies": {"store": {"status": "ok"}, "state": {"status": "ok"}},
+    }
     # The app opened (and migrated) the store its settings name.
     conn = sqlite3.connect(db_path)
     try:
@@ -49,7 +53,12 @@ async def test_readyz_is_503_when_the_store_does_not_answer(
         client = await aiohttp_client(create_app(settings, gateway))
         resp = await client.get("/readyz")
         assert resp.status == 503
-        assert await resp.json() == {"status": "unavailable", "rule_pack": "ir-tamin@2026.1"}
+        body = await resp.json()
+        assert body["status"] == "unavailable"
+        assert body["rule_pack"] == "ir-tamin@2026.1"
+        assert body["failing"] == ["store"]
+        assert body["dependencies"]["store"]["status"] == "unavailable"
+        assert body["dependencies"]["state"] == {"status": "ok"}
         # Liveness does not depend on the store.
         assert (await client.get("/healthz")).status == 200
     finally:

@@ -76,7 +76,7 @@ def _families_csv(families: int = 40) -> list[CsvRow]:
             cover_start=f"20{20 + f % 5}-01-01",
             cover_end=f"20{27 + f % 5}-06-30",
             has_income="yes" if f % 4 == 0 else "no",
-            other_insurer="ACME" if f % 7 == 0 else "",
+            other_insurer="IHIO" if f % 7 == 0 else "",
         )
         dependents = [
             dependent_csv_row(
@@ -322,7 +322,7 @@ _CHANGES = [
     ("disabled", "no", "yes", True),
     ("disabled", "no", "", True),
     ("has_income", "", "no", True),
-    ("other_insurer", "", "ACME", True),
+    ("other_insurer", "", "IHIO", True),
     ("cover_end", "2099-12-31", "2098-12-31", False),
     ("cover_start", "2020-01-01", "2021-01-01", False),
     ("birth_certificate_seen", "", "yes", False),

@@ -20,7 +20,7 @@ from eligibility_gw.domain.errors import (
 from eligibility_gw.domain.model import Family, Person, ServiceSetting, Status
 from eligibility_gw.gateway import Gateway
 from eligibility_gw.policy.askers import Asker, AskerKind
-from eligibility_gw.ports import RegistryRow, StoreUnavailable
+from eligibility_gw.ports import CorrectionsOnFile, RegistryRow, StoreUnavailable
 from eligibility_gw.service import EligibilityService, member_view
 from eligibility_gw.settings import Settings
 from tests.conftest import ir_id, with_bad_check_digit
@@ -79,6 +79,16 @@ class _BrokenRegistry:
     async def count_people(self) -> int:
         await self._fail()
         return 0
+
+    async def corrections(self, national_ids: Sequence[str]) -> dict[str, CorrectionsOnFile]:
+        await self._fail()
+        return {}
+
+    async def people_named(
+        self, family_name: str, birth_date: date, limit: int = 20
+    ) -> list[Person]:
+        await self._fail()
+        return []
 
 
 async def test_every_persona_answer_is_logged_before_it_is_returned(core: Gateway) -> None:

@@ -17,7 +17,22 @@ from eligibility_gw.domain.digits import ascii_digits, strip_bidi
 from eligibility_gw.policy.disclosure import Disclosure
 from eligibility_gw.wording import Wording
 
-REPORT_FIELDS = ("date", "time", "tracking_code", "masked_member", "status", "channel")
+#: The report's columns. Billing reads them by name; new ones are added at the end.
+REPORT_FIELDS = (
+    "date",
+    "time",
+    "tracking_code",
+    "masked_member",
+    "status",
+    "channel",
+    "service_date",
+    "setting",
+    "reason_codes",
+    "time_zone",
+    "utc_offset",
+)
+#: Between reason codes in their one cell.
+REASON_SEPARATOR = " "
 _MONTH = re.compile(r"^\s*(\d{4})\s*[-/.]\s*(\d{1,2})\s*$")
 #: Years below this are Solar Hijri (as ``textinput.parse_date`` reads them).
 _SOLAR_HIJRI_BEFORE = 1700
@@ -91,10 +106,19 @@ def _cell(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
+def _offset(local: datetime) -> str:
+    """``+03:30``: the UTC offset of a local time (a zone may change it during the month)."""
+    text = local.strftime("%z")
+    return f"{text[:3]}:{text[3:]}" if text else ""
+
+
 def report_csv(answers: Iterable[Disclosure], tz: ZoneInfo) -> str:
     """The report: one line per check, times in ``tz``; a BOM so spreadsheets read UTF-8.
 
-    The channel cell stays empty while the disclosure does not say it (``asked_through``).
+    Each line says which zone its date and time are in (``time_zone``, ``utc_offset``), the
+    service date and setting asked about, and the reasons' codes (as providers see them:
+    codes only, never a member's date). The channel cell stays empty while the disclosure
+    does not say it (``asked_through``).
     """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
@@ -109,6 +133,11 @@ def report_csv(answers: Iterable[Disclosure], tz: ZoneInfo) -> str:
                 _cell(shown.member_name or ""),
                 shown.status.value,
                 asked_through(shown) or "",
+                shown.service_date.isoformat(),
+                shown.setting.value,
+                REASON_SEPARATOR.join(r.code for r in shown.reasons),
+                tz.key,
+                _offset(local),
             )
         )
     return "\ufeff" + out.getvalue()

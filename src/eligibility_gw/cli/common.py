@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
-from eligibility_gw.bootstrap import open_gateway
+from eligibility_gw.bootstrap import (
+    MEMORY_STORE,
+    POSTGRES_PREFIXES,
+    SQLITE_PREFIX,
+    open_gateway,
+    sqlite_path,
+)
 from eligibility_gw.domain.errors import EligibilityError, RulePackError
 from eligibility_gw.gateway import Gateway
 from eligibility_gw.logs import configure_logging
@@ -35,21 +44,83 @@ def add_common(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="settings file (default: $ELIGIBILITY_GW_CONFIG or the example)",
     )
-    parser.add_argument("--db", metavar="PATH", help="SQLite registry file (overrides [store])")
+    parser.add_argument(
+        "--db",
+        metavar="PATH|URL",
+        help="the store (overrides [store] url): a path to an SQLite file, sqlite:///PATH,"
+        " or postgresql://USER@HOST:PORT/DB",
+    )
+
+
+#: A URL's scheme at the start of ``--db``: ``postgresql:``, ``sqlite:``, ``mysql:``…
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+
+
+def store_url(text: str) -> str:
+    """The store ``--db`` names: a store URL as given, or a path as an SQLite file's URL.
+
+    Anything that starts like a URL of another kind (``mysql://…``, ``sqlite://x`` with two
+    slashes, ``postgresql:/x``) is refused: as a path it would create a directory named
+    after the scheme and a new, empty SQLite file inside it.
+    """
+    text = text.strip()
+    if not text:
+        raise SettingsError("--db: empty; give a path to an SQLite file or a store URL")
+    if text == MEMORY_STORE or text.startswith(POSTGRES_PREFIXES):
+        return text
+    if text.startswith(SQLITE_PREFIX):
+        try:
+            sqlite_path(text)
+        except SettingsError as exc:
+            raise SettingsError(f"--db: {exc}") from None
+        return text
+    scheme = _SCHEME.match(text)
+    if scheme is not None:
+        hint = " (three slashes: sqlite:///PATH)" if scheme.group(1).lower() == "sqlite" else ""
+        raise SettingsError(
+            f"--db: {scheme.group(1)}: is not a store address this gateway knows{hint}; give a"
+            " path to an SQLite file, sqlite:///PATH, postgresql://USER@HOST:PORT/DB or"
+            f" {MEMORY_STORE} (a file name holding ':' can be written ./NAME)"
+        )
+    return f"{SQLITE_PREFIX}{Path(text)}"
+
+
+def with_store(settings: Settings, url: str) -> Settings:
+    """``settings`` with the store at ``url``."""
+    return replace(settings, store=replace(settings.store, url=url))
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
     """Settings with the command line's overrides."""
     settings = load_settings(args.config)
     if getattr(args, "db", None):
-        settings = settings.with_store_path(args.db)
+        settings = with_store(settings, store_url(args.db))
+    return settings
+
+
+def lasting(settings: Settings, what: str) -> Settings:
+    """``settings``, refused when their store would vanish with the command (``memory://``)."""
+    if settings.store.url == MEMORY_STORE:
+        raise CommandError(
+            f"the store is {MEMORY_STORE}: {what} would be gone when the command ends; use"
+            " --db PATH or a postgresql:// URL (or [store] url in the settings)"
+        )
     return settings
 
 
 @asynccontextmanager
-async def gateway_from(args: argparse.Namespace) -> AsyncIterator[Gateway]:
-    """Open the gateway for one command, and close it after."""
-    gateway = await open_gateway(settings_from(args))
+async def gateway_from(
+    args: argparse.Namespace, lasting_what: str | None = "what this command writes"
+) -> AsyncIterator[Gateway]:
+    """Open the gateway for one command, and close it after.
+
+    A store in memory is refused (``lasting_what`` says what would be lost) unless
+    ``lasting_what`` is None.
+    """
+    settings = settings_from(args)
+    if lasting_what is not None:
+        lasting(settings, lasting_what)
+    gateway = await open_gateway(settings)
     try:
         yield gateway
     finally:

@@ -11,9 +11,21 @@ from eligibility_gw.channels.console import cli as console_cli
 from eligibility_gw.channels.telegram import cli as telegram_cli
 from eligibility_gw.channels.ussd import cli as ussd_cli
 from eligibility_gw.cli import audit, check, demo, providers, registry, serve
+from eligibility_gw.cli import reminders as reminders_cli
 from eligibility_gw.cli.common import add_common, run
 
-COMMANDS = (registry, check, providers, audit, serve, demo, ussd_cli, telegram_cli, console_cli)
+COMMANDS = (
+    registry,
+    check,
+    providers,
+    audit,
+    serve,
+    demo,
+    ussd_cli,
+    telegram_cli,
+    console_cli,
+    reminders_cli,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import argparse
+from collections import Counter
 
 from eligibility_gw.cli.common import EXIT_FAILED, EXIT_OK, CommandError, err, gateway_from, out
 from eligibility_gw.domain.provider import ProviderKind
-from eligibility_gw.phones import InvalidPhone, normalise_phone
-from eligibility_gw.providers import PROVIDER_ID, hash_api_key, new_api_key
+from eligibility_gw.providers import (
+    PROVIDER_ID,
+    PhoneRefused,
+    hash_api_key,
+    new_api_key,
+    phone_free,
+    provider_phone,
+)
 
 
 async def cmd_add(args: argparse.Namespace) -> int:
@@ -18,8 +25,9 @@ async def cmd_add(args: argparse.Namespace) -> int:
         phone = None
         if args.phone:
             try:
-                phone = normalise_phone(args.phone, gateway.pack.phone_region)
-            except InvalidPhone as exc:
+                phone = provider_phone(args.phone, gateway.pack.phone_region)
+                await phone_free(phone, gateway.store.providers, gateway.store.registry)
+            except PhoneRefused as exc:
                 raise CommandError(f"--phone: {exc}") from exc
         key = new_api_key()
         try:
@@ -54,12 +62,17 @@ async def cmd_deactivate(args: argparse.Namespace) -> int:
 
 
 async def cmd_list(args: argparse.Namespace) -> int:
-    """One line per provider."""
+    """One line per provider; a phone several providers hold (registered before phones were
+    checked) is flagged, since its inquiries cannot be told apart."""
     async with gateway_from(args) as gateway:
         providers = await gateway.store.providers.list()
+    holders = Counter(p.phone for p in providers if p.phone)
     for p in providers:
         state = "active" if p.active else "DEACTIVATED"
-        out(f"{p.provider_id}\t{p.kind.value}\t{state}\t{p.phone or '-'}\t{p.name}")
+        phone = p.phone or "-"
+        if p.phone and holders[p.phone] > 1:
+            phone += " (SHARED: give each provider its own)"
+        out(f"{p.provider_id}\t{p.kind.value}\t{state}\t{phone}\t{p.name}")
     if not providers:
         out("no providers registered")
     return EXIT_OK
@@ -75,7 +88,10 @@ def register(
     add.add_argument("--id", required=True)
     add.add_argument("--name", required=True)
     add.add_argument("--kind", required=True, choices=[k.value for k in ProviderKind])
-    add.add_argument("--phone", help="the provider's registered phone (E.164)")
+    add.add_argument(
+        "--phone",
+        help="the provider's own mobile (E.164, or local form in the rule pack's region)",
+    )
     add.set_defaults(command=cmd_add)
     for name, fn, text in (
         ("deactivate", cmd_deactivate, "refuse the provider's inquiries"),

@@ -8,13 +8,17 @@ import contextlib
 import gc
 import multiprocessing
 import signal
+from collections.abc import AsyncIterator
 from types import FrameType
 
 import structlog
 from aiohttp import web
 
+from eligibility_gw.appkeys import GATEWAY
+from eligibility_gw.audit.writer import checkpoints_while_serving, signer_from
 from eligibility_gw.channels import gateway_app
 from eligibility_gw.cli.common import EXIT_OK, EXIT_USAGE, err, run, settings_from
+from eligibility_gw.cli.reminders import daily_reminders
 from eligibility_gw.logs import configure_logging
 from eligibility_gw.settings import Settings, SettingsError
 
@@ -32,6 +36,23 @@ def settle_heap() -> None:
     gc.freeze()
 
 
+def add_checkpoints(app: web.Application, settings: Settings) -> None:
+    """Sign checkpoints of the answer log while serving (``[audit] checkpoint_seconds``).
+
+    Registered after the gateway's own context: it starts once the store is open, and signs
+    its last checkpoint before the store closes. Without a signing key nothing starts.
+    """
+    if not settings.audit.checkpoint_seconds:
+        return
+    signer_from(settings)  # refused here, before anything listens
+
+    async def checkpoints(app: web.Application) -> AsyncIterator[None]:
+        async with checkpoints_while_serving(settings, app[GATEWAY].store.answers):
+            yield
+
+    app.cleanup_ctx.append(checkpoints)
+
+
 async def serve_forever(settings: Settings, host: str, port: int, reuse_port: bool = False) -> None:
     """Serve until SIGINT/SIGTERM, then stop in order.
 
@@ -41,6 +62,9 @@ async def serve_forever(settings: Settings, host: str, port: int, reuse_port: bo
     signal raise instead would cancel every task at once, in-flight requests included.
     """
     app = gateway_app(settings)
+    add_checkpoints(app, settings)
+    if settings.reminders.daily_at:  # reminders and the uploads' retention, once a day
+        app.cleanup_ctx.append(daily_reminders)
     runner = web.AppRunner(
         app, handle_signals=False, shutdown_timeout=settings.server.shutdown_grace
     )
@@ -118,6 +142,8 @@ def run_serve(args: argparse.Namespace) -> int:
         return run(cmd_serve, args)
     try:
         settings = settings_from(args)
+        if settings.audit.checkpoint_seconds:
+            signer_from(settings)
     except SettingsError as exc:
         err(str(exc))
         return EXIT_USAGE

@@ -29,6 +29,9 @@ class AnswerDraft:
     member_relationship: str | None = None
     member_masked: str | None = None
     principal_id: str | None = None
+    #: The last day of a service period asked about (``service_date`` is its first), or
+    #: None for a single day.
+    service_until: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,9 +85,13 @@ def reasons_from_json(data: list[dict[str, Any]]) -> tuple[Reason, ...]:
 def chain_payload(
     seq: int, tracking_code: str, created_at: str, draft: AnswerDraft
 ) -> dict[str, Any]:
-    """The fields a row's hash covers, in a canonical form."""
+    """The fields a row's hash covers, in a canonical form.
+
+    ``service_until`` is covered only when set: rows written before periods were answered
+    keep the hash they were written with.
+    """
     d = draft.decision
-    return {
+    payload: dict[str, Any] = {
         "seq": seq,
         "tracking_code": tracking_code,
         "created_at": created_at,
@@ -103,6 +110,9 @@ def chain_payload(
         "member_masked": draft.member_masked,
         "principal_id": draft.principal_id,
     }
+    if draft.service_until is not None:
+        payload["service_until"] = draft.service_until.isoformat()
+    return payload
 
 
 def chain_hash(prev_hash: str, payload: dict[str, Any]) -> str:

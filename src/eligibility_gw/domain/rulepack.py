@@ -122,6 +122,12 @@ class RulePack:
     #: Full years from which a person's own affairs are theirs: a minor's check notices go to
     #: the principal's phone, an adult's only to their own (``[pack] age_of_majority``).
     age_of_majority: int | None = None
+    #: Days before cover ends on which a reminder goes out, largest first (``[pack]
+    #: reminder_days``; 0 is the last covered day itself). Empty: no reminders.
+    reminder_days: tuple[int, ...] = ()
+    #: Codes of the other basic insurers a member may also hold cover with (``[other_insurer]
+    #: codes``): the registry's ``other_insurer`` column takes one of these or nothing.
+    other_insurers: tuple[str, ...] = ()
 
     @property
     def relationships(self) -> tuple[str, ...]:
@@ -169,6 +175,18 @@ def _int_list(table: Mapping[str, Any], key: str, where: str) -> tuple[int, ...]
     return tuple(values)
 
 
+def _reminder_days(pack: Mapping[str, Any]) -> tuple[int, ...]:
+    """``[pack] reminder_days``: distinct whole days, none negative, largest first."""
+    if "reminder_days" not in pack:
+        return ()
+    days = _int_list(pack, "reminder_days", "pack")
+    if any(d < 0 for d in days):
+        raise RulePackError("pack: 'reminder_days' must not be negative")
+    if len(set(days)) != len(days):
+        raise RulePackError("pack: 'reminder_days' lists a day twice")
+    return tuple(sorted(days, reverse=True))
+
+
 def _parse_evidence(
     table: Any, documents: Mapping[str, DocumentKind]
 ) -> dict[EvidenceKind, EvidencePolicy]:
@@ -205,6 +223,23 @@ def _parse_evidence(
             on_file_fallback=_req(entry, "on_file_fallback", bool, where),
         )
     return policies
+
+
+def _parse_other_insurers(table: Any) -> tuple[str, ...]:
+    if not isinstance(table, dict):
+        raise RulePackError("other_insurer: expected a table with 'codes'")
+    unknown = set(table) - {"codes"}
+    if unknown:
+        raise RulePackError(f"other_insurer: unknown key(s) {', '.join(sorted(unknown))}")
+    codes = _req(table, "codes", list, "other_insurer")
+    for code in codes:
+        if not (isinstance(code, str) and code and code.isprintable()):
+            raise RulePackError("other_insurer: 'codes' must list printable codes")
+        if code != code.strip():
+            raise RulePackError(f"other_insurer: code {code!r} has spaces around it")
+    if len({c.upper() for c in codes}) != len(codes):
+        raise RulePackError("other_insurer: a code is listed twice")
+    return tuple(codes)
 
 
 def parse_rule_pack(data: Mapping[str, Any]) -> RulePack:
@@ -294,4 +329,6 @@ def parse_rule_pack(data: Mapping[str, Any]) -> RulePack:
         evidence=evidence,
         evidence_for={n: kind for kind, p in evidence.items() for n in p.answers},
         age_of_majority=majority,
+        reminder_days=_reminder_days(pack),
+        other_insurers=_parse_other_insurers(data.get("other_insurer", {"codes": []})),
     )

@@ -67,6 +67,9 @@ class Disclosure:
     national_id: str | None = None
     asked_by_kind: str | None = None
     asked_by: str | None = None
+    #: The last day of the service period asked about (``service_date`` is its first);
+    #: None when one day was asked about.
+    service_until: date | None = None
 
     @property
     def documents_to_bring(self) -> tuple[str, ...]:
@@ -119,4 +122,5 @@ def disclose(
         national_id=draft.national_id if view is View.STAFF else None,
         asked_by_kind=draft.asker_kind if view is View.STAFF else None,
         asked_by=draft.asker_id if view is View.STAFF else None,
+        service_until=draft.service_until,
     )

@@ -3,14 +3,15 @@
 This package holds the store ports (registry, answer log, providers, batches, short-lived
 state, evidence registries); ``messages``, ``chats``, ``casework`` and ``outbound`` hold the
 ports of what the channels keep and send. Every adapter turns its driver's failures
-(``sqlite3``, ``asyncpg``, a pool, the network) into ``StoreUnavailable``.
+(``sqlite3``, ``asyncpg``, a pool, the network) into ``StoreUnavailable``; the shared state
+store's into ``StateUnavailable`` (a kind of it), which the gateway survives.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol, runtime_checkable
 
@@ -19,9 +20,11 @@ from eligibility_gw.domain.evidence import CivilRecord, StudentRecord
 from eligibility_gw.domain.model import Family, Person
 from eligibility_gw.domain.provider import Provider, ProviderKind
 from eligibility_gw.domain.tracking import TrackingCode
-from eligibility_gw.ports.casework import ConsoleStore
+from eligibility_gw.ports.casework import ConsoleStore, DocumentOnFile
 from eligibility_gw.ports.chats import TelegramBindings
 from eligibility_gw.ports.messages import SmsRecords
+from eligibility_gw.ports.reminders import ReminderRecords
+from eligibility_gw.ports.uploads import UploadFiles, UploadRecords
 
 
 class StoreUnavailable(Exception):
@@ -55,6 +58,36 @@ class RegistryRow:
     disabled: bool | None
     has_income: bool | None
     other_insurer: str | None
+    #: Keep the phone on file (a correction made at the console stands against the file):
+    #: ``phone`` is still what the registry file says, kept as the registry's number.
+    keep_phone: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneCorrection:
+    """A phone corrected at the console that is on file now, and what the registry said."""
+
+    phone: str
+    #: The number the registry file gave at the last import (None when not known).
+    registry_phone: str | None
+    corrected_by: str
+    corrected_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CorrectionsOnFile:
+    """What was corrected at a branch or by the hotline about one person, on file now.
+
+    An import compares each row with these before writing it: a correction the registry
+    file has not caught up with is kept, and the disagreement reported.
+    """
+
+    national_id: str
+    #: The phone corrected at the console, while it is the number on file and differs from
+    #: the registry's.
+    phone: PhoneCorrection | None = None
+    #: Documents recorded at a branch (source ``branch``), oldest first.
+    documents: tuple[DocumentOnFile, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,11 +97,23 @@ class ChainReport:
     rows: int
     first_bad_seq: int | None = None
     problem: str | None = None
+    #: The hash of the row at each size ``verify(at=…)`` asked about, for the sizes the
+    #: intact part of the chain reaches (a checkpoint's size beyond it is missing).
+    hashes: Mapping[int, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         """Say whether every row's hash matched."""
         return self.first_bad_seq is None
+
+
+@dataclass(frozen=True, slots=True)
+class ChainHead:
+    """The answer log's size and its newest row's hash: what a checkpoint signs."""
+
+    size: int
+    #: ``domain.answer.GENESIS_HASH`` while the log is empty.
+    row_hash: str
 
 
 class Registry(Protocol):
@@ -89,12 +134,27 @@ class Registry(Protocol):
     async def count_people(self) -> int:
         """How many persons the registry holds."""
 
+    async def corrections(self, national_ids: Sequence[str]) -> dict[str, CorrectionsOnFile]:
+        """Corrections on file for these persons (only those who have any), by national id."""
+
+    async def people_named(
+        self, family_name: str, birth_date: date, limit: int = 20
+    ) -> list[Person]:
+        """Persons born on ``birth_date`` whose family name reads as ``family_name``.
+
+        Names compare by ``domain.names.name_key``: case, diacritics, Arabic and Persian
+        letter forms, spaces and joiners do not matter. At most ``limit``, by family order.
+        """
+
 
 class RegistryLoad(Protocol):
     """One import's writes, seen by others all at once when the load ends."""
 
     async def principals_known(self, national_ids: Sequence[str]) -> set[str]:
         """Which of these ids (none written by this load) are principals in the store."""
+
+    async def corrections(self, national_ids: Sequence[str]) -> dict[str, CorrectionsOnFile]:
+        """Corrections on file for these persons, as this load sees the store."""
 
     async def write(self, rows: Sequence[RegistryRow]) -> None:
         """Add rows to the load: a national id once per load, a dependent after its principal.
@@ -126,8 +186,15 @@ class AnswerLog(Protocol):
     async def history(self, national_id: str, limit: int = 50) -> list[AnswerRecord]:
         """The latest answers about one person, newest first."""
 
-    async def verify(self) -> ChainReport:
-        """Check every row's hash and link; name the first bad row."""
+    async def verify(self, at: Sequence[int] = ()) -> ChainReport:
+        """Check every row's hash and link; name the first bad row.
+
+        ``at``: sizes whose row hashes the report keeps (``ChainReport.hashes``), to be
+        compared with signed checkpoints.
+        """
+
+    async def head(self) -> ChainHead:
+        """The number of rows and the newest row's hash, as committed now."""
 
     async def by_asker(
         self,
@@ -217,6 +284,18 @@ class Store(Protocol):
     def casework(self) -> ConsoleStore:
         """Staff, disputes, corrections and the access log of the call centre."""
 
+    @property
+    def reminders(self) -> ReminderRecords:
+        """Reminders sent before cover ends, and the registry read family by family."""
+
+    @property
+    def uploads(self) -> UploadRecords:
+        """Documents sent from a phone: the review queue."""
+
+    @property
+    def upload_files(self) -> UploadFiles:
+        """The files of uploads, when kept in the store itself."""
+
     async def ping(self) -> bool:
         """Say whether the store answers."""
 
@@ -224,8 +303,29 @@ class Store(Protocol):
         """Release connections; flush pending writes."""
 
 
+class StateUnavailable(StoreUnavailable):
+    """The shared state store (Redis) could not answer: down, slow past its deadline, erroring.
+
+    A kind of ``StoreUnavailable``, so that a caller that meets one where no fallback catches
+    it still answers "unavailable" in its medium; but the gateway wraps the shared store in
+    ``eligibility_gw.state.DegradingKeyValueStore``, which catches it and keeps answering
+    from this process's own state: channels never see it.
+
+    ``certain`` is False when the store may well be up (one call past its deadline while
+    many connections open at once, an error reply to one command): then a probe decides.
+    """
+
+    def __init__(self, problem: str, certain: bool = True) -> None:
+        super().__init__(problem)
+        self.certain = certain
+
+
 class KeyValueStore(Protocol):
-    """Short-lived shared state with expiry (in memory, or Redis for several processes)."""
+    """Short-lived shared state with expiry (in memory, or Redis for several processes).
+
+    What it holds are conveniences, never facts: sessions, de-duplication keys, rate
+    counters. Losing them costs a caller a "start again", never an answer.
+    """
 
     async def get(self, key: str) -> str | None:
         """The value, or None when absent or expired."""
@@ -244,6 +344,44 @@ class KeyValueStore(Protocol):
 
     async def close(self) -> None:
         """Release connections."""
+
+
+class SharedKeyValueStore(KeyValueStore, Protocol):
+    """A ``KeyValueStore`` another process keeps (Redis): each call may fail.
+
+    Every method raises ``StateUnavailable`` when the store cannot answer within its
+    deadline, and only that.
+    """
+
+    async def ping(self) -> None:
+        """Return when the store answers; ``StateUnavailable`` when it does not."""
+
+    async def probe(self) -> None:
+        """Check that the store answers, on a connection of its own (waiting for none that
+        calls hold) and within a longer bound than a call's; ``StateUnavailable`` if not."""
+
+    async def reconnect(self) -> None:
+        """Drop the idle connections held from before a failure (the server may have
+        restarted and closed them): calls open new ones."""
+
+    async def set_many_if_absent(self, items: Sequence[tuple[str, str, float]]) -> None:
+        """Store each ``(key, value, ttl)`` whose key is absent, in as few round trips as may be.
+
+        Not atomic as a whole: each key is set or left alone on its own.
+        """
+
+
+class LocalKeyValueStore(KeyValueStore, Protocol):
+    """A ``KeyValueStore`` in this process, whose keys can be listed and handed on."""
+
+    def __len__(self) -> int:
+        """Keys held now."""
+
+    def live_items(self) -> list[tuple[str, str, float]]:
+        """Every live ``(key, value, seconds left)``."""
+
+    def forget(self, items: Sequence[tuple[str, str, float]]) -> None:
+        """Drop each listed key that still holds the listed value (not one rewritten since)."""
 
 
 class EvidenceUnavailable(Exception):

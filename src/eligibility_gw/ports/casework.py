@@ -77,6 +77,12 @@ class Dispute:
     sms_message_sid: str | None = None
 
 
+#: Delivery statuses of an outbound SMS that never reached the phone (Twilio's words).
+UNDELIVERED = ("undelivered", "failed", "canceled")
+#: The same, as an SQL list.
+UNDELIVERED_SQL = ", ".join(f"'{s}'" for s in UNDELIVERED)
+
+
 class EventKind(enum.StrEnum):
     """What happened to a dispute."""
 
@@ -250,6 +256,10 @@ class Disputes(Protocol):
     ) -> None:
         """Keep the fresh answer's code and the fate of the resolution SMS."""
 
+    async def undelivered_outcomes(self, limit: int = 50, offset: int = 0) -> list[Dispute]:
+        """Disputes whose outcome SMS did not reach the person: the send failed, or Twilio
+        reported the message undelivered or failed. Most recently updated first."""
+
 
 class Corrections(Protocol):
     """Registry corrections made at the console, kept with who, when and why."""
@@ -288,7 +298,17 @@ class Activity(Protocol):
         """Answers per day, channel and status, for each of ``days``."""
 
 
-class ConsoleStore(StaffAccounts, Disputes, Corrections, AccessLog, Activity, Protocol):
+class Lookups(Protocol):
+    """Finding people whose national id the caller does not know."""
+
+    async def national_ids_named(
+        self, family_name: str, birth_date: date, limit: int = 20
+    ) -> list[str]:
+        """The national ids of persons born on ``birth_date`` whose family name reads as
+        ``family_name`` (``ports.Registry.people_named``), at most ``limit``."""
+
+
+class ConsoleStore(StaffAccounts, Disputes, Corrections, AccessLog, Activity, Lookups, Protocol):
     """Everything the console keeps, next to the gateway's store."""
 
     async def close(self) -> None:

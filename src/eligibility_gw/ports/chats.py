@@ -37,5 +37,8 @@ class TelegramBindings(Protocol):
     async def forget(self, chat_id: int) -> bool:
         """Remove the chat's binding; say whether there was one."""
 
+    async def by_phone(self, phone: str) -> list[Binding]:
+        """The chats bound to ``phone``, the most recently bound first (reminders)."""
+
     async def close(self) -> None:
         """Release connections."""

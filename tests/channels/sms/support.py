@@ -9,6 +9,7 @@ too.
 from __future__ import annotations
 
 import asyncio
+import base64
 import secrets
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
@@ -206,9 +207,24 @@ class SmsGateway:
         return await self.post(twilio_form(sender, body, sid))
 
 
+def mms_form(
+    sender: str, body: str, media_url: str, content_type: str = "image/jpeg", count: int = 1
+) -> dict[str, str]:
+    """The fields Twilio posts for an inbound MMS: the SMS's, with its media."""
+    form = twilio_form(sender, body)
+    form["NumMedia"] = str(count)
+    form["MediaUrl0"] = media_url
+    form["MediaContentType0"] = content_type
+    return form
+
+
 @dataclass
 class FakeTwilio:
-    """A stand-in for Twilio's Messages API: records posts, fails as planned."""
+    """A stand-in for Twilio's Messages API: records posts, fails as planned.
+
+    ``media`` holds the files people sent by MMS, served (with HTTP Basic authentication of
+    the account, as Twilio's media are) at the address ``add_media`` gives.
+    """
 
     fail_with: list[int] = field(default_factory=list)
     delay: float = 0.0
@@ -217,6 +233,27 @@ class FakeTwilio:
     authorizations: list[str] = field(default_factory=list)
     created: list[str] = field(default_factory=list)
     base_url: str = ""
+    media: dict[str, bytes] = field(default_factory=dict)
+    media_fetches: list[str] = field(default_factory=list)
+
+    def add_media(self, content: bytes, account: str = ACCOUNT_SID) -> str:
+        """Keep a file sent by MMS; the URL Twilio would post in ``MediaUrl0``."""
+        media_sid = "ME" + secrets.token_hex(16)
+        self.media[media_sid] = content
+        message = new_sid("MM")
+        return f"{self.base_url}/2010-04-01/Accounts/{account}/Messages/{message}/Media/{media_sid}"
+
+    async def get_media(self, request: web.Request) -> web.Response:
+        """``GET /2010-04-01/Accounts/{sid}/Messages/{msid}/Media/{mid}``, for the account only."""
+        auth = request.headers.get("Authorization", "")
+        self.media_fetches.append(auth)
+        expected = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{TOKEN}".encode()).decode()
+        if auth != expected or request.match_info["sid"] != ACCOUNT_SID:
+            return web.json_response({"code": 20003, "message": "Authenticate"}, status=401)
+        content = self.media.get(request.match_info["mid"])
+        if content is None:
+            return web.json_response({"code": 20404, "message": "Not found"}, status=404)
+        return web.Response(body=content, content_type="application/octet-stream")
 
     async def create_message(self, request: web.Request) -> web.Response:
         """``POST /2010-04-01/Accounts/{sid}/Messages.json``."""
@@ -251,4 +288,5 @@ class FakeTwilio:
         """The fake's aiohttp app."""
         app = web.Application()
         app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", self.create_message)
+        app.router.add_get("/2010-04-01/Accounts/{sid}/Messages/{msid}/Media/{mid}", self.get_media)
         return app

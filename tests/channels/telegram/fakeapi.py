@@ -63,18 +63,39 @@ def _decode(name: str, raw: str) -> Any:
 
 @dataclass
 class FakeBotApi:
-    """The fake; ``failing`` names methods that answer 502 Bad Gateway."""
+    """The fake; ``failing`` names methods that answer 502 Bad Gateway.
+
+    ``files`` holds what users sent, by file id: ``getFile`` gives each a path, served at
+    ``/file/bot<token>/<path>`` as Telegram serves them (``downloads`` counts the fetches).
+    """
 
     token: str
     calls: list[Call] = field(default_factory=list)
     failing: set[str] = field(default_factory=set)
+    files: dict[str, bytes] = field(default_factory=dict)
+    downloads: list[str] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
 
     def app(self) -> web.Application:
-        """The aiohttp application serving ``/bot<token>/<method>``."""
+        """The aiohttp application serving ``/bot<token>/<method>`` and the files."""
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         return app
+
+    def add_file(self, file_id: str, content: bytes) -> str:
+        """A file a user sent: its id, as a message carries it."""
+        self.files[file_id] = content
+        return file_id
+
+    async def _download(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.Response(status=404)
+        file_id = request.match_info["path"].removeprefix("documents/")
+        if file_id not in self.files:
+            return web.Response(status=404)
+        self.downloads.append(file_id)
+        return web.Response(body=self.files[file_id], content_type="application/octet-stream")
 
     def since(self, mark: int) -> list[Call]:
         """The calls made after ``mark`` (a former ``len(calls)``)."""
@@ -98,6 +119,8 @@ class FakeBotApi:
         self.calls.append(call)
         if method in self.failing:
             return _error(502, "Bad Gateway")
+        if method == "getFile" and call.params.get("file_id") not in self.files:
+            return _error(400, "Bad Request: invalid file_id")
         problem = _refusal(call)
         if problem is not None:
             return _error(400, problem)
@@ -113,6 +136,14 @@ class FakeBotApi:
                 "can_join_groups": False,
                 "can_read_all_group_messages": False,
                 "supports_inline_queries": False,
+            }
+        if call.method == "getFile":
+            file_id = str(call.params.get("file_id", ""))
+            return {
+                "file_id": file_id,
+                "file_unique_id": f"u-{file_id}",
+                "file_size": len(self.files[file_id]),
+                "file_path": f"documents/{file_id}",
             }
         if call.method == "sendMessage":
             return {

@@ -253,6 +253,32 @@ class TelegramUser:
         """Tap an inline button."""
         return await self._deliver(self.button_tap(data))
 
+    async def photo(self, file_id: str, size: int | None = None) -> list[Call]:
+        """Send a photo (Telegram sends each of its sizes; the largest comes last)."""
+        sizes: list[dict[str, Any]] = [
+            {"file_id": f"{file_id}-thumb", "file_unique_id": "t", "width": 90, "height": 90},
+            {"file_id": file_id, "file_unique_id": f"u{file_id}", "width": 1280, "height": 960},
+        ]
+        if size is not None:
+            sizes[-1]["file_size"] = size
+        return await self._deliver(self.message(photo=sizes))
+
+    async def document(
+        self,
+        file_id: str,
+        mime_type: str | None = "application/pdf",
+        size: int | None = None,
+        file_name: str = "certificate.pdf",
+    ) -> list[Call]:
+        """Send a file."""
+        doc: dict[str, Any] = {"file_id": file_id, "file_unique_id": f"u{file_id}"}
+        doc["file_name"] = file_name
+        if mime_type is not None:
+            doc["mime_type"] = mime_type
+        if size is not None:
+            doc["file_size"] = size
+        return await self._deliver(self.message(document=doc))
+
     async def sticker(self) -> list[Call]:
         """Send a sticker."""
         sticker = {

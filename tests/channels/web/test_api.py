@@ -1279,7 +1279,10 @@ async def test_health_ready_metrics(client: Client, gw: WebGateway) -> None:
     for status in ("eligible", "not_eligible", "undetermined"):
         assert f'eligibility_answers_total{{channel="web",status="{status}"}}' in text
     assert 'eligibility_answer_seconds_bucket{channel="web",le="0.005"}' in text
-    assert 'eligibility_http_requests_total{method="POST",route="/api/v1/inquiries"' in text
+    assert (
+        'eligibility_requests_total{channel="web",method="POST",route="/api/v1/inquiries",'
+        'status_class="2xx"}' in text
+    )
     assert REZAEI not in text
 
 

@@ -18,7 +18,7 @@ from eligibility_gw.channels.web.portal.report import REPORT_FIELDS, parse_month
 from eligibility_gw.channels.web.portal.views import answer_card
 from eligibility_gw.channels.web.settings import WebSettings
 from eligibility_gw.domain.dates import add_months
-from eligibility_gw.domain.model import ServiceSetting, Status
+from eligibility_gw.domain.model import Reason, ServiceSetting, Status
 from eligibility_gw.domain.tracking import TrackingCode
 from eligibility_gw.policy.askers import Asker
 from eligibility_gw.policy.disclosure import Disclosure, View
@@ -507,8 +507,17 @@ async def test_monthly_report_csv(portal_on_sqlite: Portal) -> None:
     assert theirs not in body
     assert [r["status"] for r in rows] == ["eligible", "not_eligible", "not_eligible"]
     assert [r["masked_member"] for r in rows] == ["A*** R***", "H*** R***", "S*** A***"]
+    # For billing: what was asked about, why the answer was no, and the zone of the times.
+    assert [r["reason_codes"] for r in rows] == [
+        "",
+        "STUDENT_CERTIFICATE_REQUIRED",
+        "OUTSIDE_COVER_PERIOD",
+    ]
+    assert {r["service_date"] for r in rows} == {now.date().isoformat()}
+    assert {r["setting"] for r in rows} == {"outpatient"}
+    assert {(r["time_zone"], r["utc_offset"]) for r in rows} == {("Asia/Tehran", "+03:30")}
     for r in rows:
-        stamp = datetime.fromisoformat(f"{r['date']}T{r['time']}").replace(tzinfo=TZ)
+        stamp = datetime.fromisoformat(f"{r['date']}T{r['time']}{r['utc_offset']}")
         assert abs((stamp - now).total_seconds()) < 120  # local (Tehran) time, not UTC
     # The month before holds nothing of today's; a Solar Hijri month is read too.
     last = add_months(now.date(), -1)
@@ -546,6 +555,41 @@ def test_the_channel_asked_through_is_shown_and_reported() -> None:
     rows = list(csv.DictReader(io.StringIO(report_csv([said, bare], TZ).lstrip("\ufeff"))))
     assert [r["channel"] for r in rows] == ["web", ""]
     assert [r["time"] for r in rows] == ["13:00:00", "13:00:00"]  # Tehran time
+    assert [(r["time_zone"], r["utc_offset"]) for r in rows] == [("Asia/Tehran", "+03:30")] * 2
+
+
+def test_the_report_says_the_offset_of_each_time_across_a_clock_change() -> None:
+    """Bucharest moved its clocks on 29 March 2026: the same zone, two offsets."""
+    bucharest = ZoneInfo("Europe/Bucharest")
+    common = {
+        "view": View.PROVIDER,
+        "status": Status.NOT_ELIGIBLE,
+        "reasons": (Reason("AGE_LIMIT_REACHED"), Reason("HAS_INCOME")),
+        "service_date": date(2026, 3, 27),
+        "setting": ServiceSetting.INPATIENT,
+        "member_name": "I*** P***",
+        "given_name": None,
+        "relationship": "child",
+        "cover_end": None,
+        "cover_ended": None,
+        "rule_pack": "ro-cnas@1",
+    }
+    answers = [
+        Disclosure(
+            tracking_code=TrackingCode.new(),
+            asked_at=datetime(2026, 3, day, 10, 0, tzinfo=UTC),
+            **common,  # type: ignore[arg-type]
+        )
+        for day in (28, 30)
+    ]
+    rows = list(csv.DictReader(io.StringIO(report_csv(answers, bucharest).lstrip("\ufeff"))))
+    assert [(r["time"], r["utc_offset"]) for r in rows] == [
+        ("12:00:00", "+02:00"),
+        ("13:00:00", "+03:00"),
+    ]
+    assert {r["time_zone"] for r in rows} == {"Europe/Bucharest"}
+    assert {r["reason_codes"] for r in rows} == {"AGE_LIMIT_REACHED HAS_INCOME"}
+    assert {(r["service_date"], r["setting"]) for r in rows} == {("2026-03-27", "inpatient")}
 
 
 @pytest.mark.parametrize(
