@@ -56,6 +56,20 @@ def available_languages() -> tuple[str, ...]:
     return tuple(sorted(catalogs()))
 
 
+def shipped_language(tag: str, shipped: Mapping[str, object] | None = None) -> str | None:
+    """The shipped catalog a language tag asks for: ``pt-BR``, ``pt_br`` and ``pt`` find
+    ``pt_BR``; ``fa-IR`` finds ``fa``; None when no catalog of that language is shipped."""
+    cats = catalogs() if shipped is None else shipped
+    parts = tag.strip().replace("-", "_").split("_")
+    base = parts[0].lower()
+    if len(parts) > 1 and f"{base}_{parts[1].upper()}" in cats:
+        return f"{base}_{parts[1].upper()}"
+    if base in cats:
+        return base
+    regional = sorted(c for c in cats if c.split("_", maxsplit=1)[0] == base)
+    return regional[0] if regional else None
+
+
 def placeholders(text: str) -> set[str]:
     """The ``{name}`` fields a message uses."""
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
@@ -66,8 +80,7 @@ class Wording:
 
     def __init__(self, language: str) -> None:
         cats = catalogs()
-        base = language.split("-", maxsplit=1)[0].split("_", maxsplit=1)[0].lower()
-        self.language = base if base in cats else FALLBACK_LANGUAGE
+        self.language = shipped_language(language, cats) or FALLBACK_LANGUAGE
         self._own = cats.get(self.language, {})
         self._fallback = cats.get(FALLBACK_LANGUAGE, {})
 

@@ -338,3 +338,20 @@ def test_errors_in_words() -> None:
     assert en.error(check) == en.t("error.NATIONAL_ID_CHECK_DIGIT")
     unknown_problem = InvalidNationalId("x", problem="nope")
     assert en.error(unknown_problem) == en.t("error.INVALID_NATIONAL_ID")
+
+
+@pytest.mark.parametrize(
+    ("tag", "found"),
+    [
+        ("pt-BR", "pt_BR"),
+        ("pt_br", "pt_BR"),
+        ("pt", "pt_BR"),
+        ("fa-IR", "fa"),
+        ("EN", "en"),
+        ("ru", None),
+    ],
+)
+def test_a_language_tag_finds_its_catalog(tag: str, found: str | None) -> None:
+    from eligibility_gw.wording import shipped_language
+
+    assert shipped_language(tag, {"en": {}, "fa": {}, "pt_BR": {}}) == found
