@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
+from eligibility_gw.adapters.chain import ChainWalk
 from eligibility_gw.adapters.codes import fresh_codes_now
 from eligibility_gw.adapters.groupcommit import GroupCommitter
 from eligibility_gw.adapters.memory.casework import MemoryConsoleStore
@@ -21,8 +22,6 @@ from eligibility_gw.domain.answer import (
     GENESIS_HASH,
     AnswerDraft,
     AnswerRecord,
-    chain_hash,
-    chain_payload,
     link,
 )
 from eligibility_gw.domain.model import (
@@ -275,23 +274,11 @@ class MemoryAnswerLog:
 
     async def verify(self, at: Sequence[int] = ()) -> ChainReport:
         """Recompute every row's hash and link, in order (keeping the hashes at ``at``)."""
-        wanted = set(at)
-        hashes: dict[int, str] = {0: GENESIS_HASH} if 0 in wanted else {}
-        prev = GENESIS_HASH
-        for count, rec in enumerate(self.records, start=1):
-            if rec.seq != count:
-                return ChainReport(count, count, f"row {count} is missing", hashes)
-            if rec.prev_hash != prev:
-                return ChainReport(count, rec.seq, "link to the previous row is broken", hashes)
-            payload = chain_payload(
-                rec.seq, rec.tracking_code.digits, self._created[rec.seq], rec.draft
-            )
-            if chain_hash(prev, payload) != rec.row_hash:
-                return ChainReport(count, rec.seq, "row content does not match its hash", hashes)
-            prev = rec.row_hash
-            if rec.seq in wanted:
-                hashes[rec.seq] = prev
-        return ChainReport(len(self.records), hashes=hashes)
+        walk = ChainWalk(at)
+        for record in self.records:
+            if (bad := walk.record(record, self._created[record.seq])) is not None:
+                return bad
+        return walk.report()
 
     async def head(self) -> ChainHead:
         """The newest row's number and hash."""

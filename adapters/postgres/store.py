@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 import asyncpg
 
 from eligibility_gw.adapters import rows
+from eligibility_gw.adapters.chain import ChainWalk
 from eligibility_gw.adapters.codes import fresh_codes
 from eligibility_gw.adapters.errors import problem_of
 from eligibility_gw.adapters.groupcommit import GroupCommitter
@@ -32,11 +33,8 @@ from eligibility_gw.adapters.postgres.migrate import migrate
 from eligibility_gw.adapters.postgres.reminders import PostgresReminderRecords
 from eligibility_gw.adapters.postgres.uploads import PostgresUploadFiles, PostgresUploadRecords
 from eligibility_gw.domain.answer import (
-    GENESIS_HASH,
     AnswerDraft,
     AnswerRecord,
-    chain_hash,
-    chain_payload,
     link,
 )
 from eligibility_gw.domain.model import (
@@ -291,40 +289,18 @@ class PostgresAnswerLog:
 
         The hashes at the sizes in ``at`` are kept as the walk passes them (for checkpoints).
         """
-        wanted = set(at)
-        hashes: dict[int, str] = {}
-        prev = GENESIS_HASH
-        expected = 1
-        count = 0
+        walk = ChainWalk(at)
         async with self._pool.acquire() as conn, conn.transaction(isolation="repeatable_read"):
             async for row in conn.cursor(f"SELECT {_LOG_SELECT} FROM answer_log ORDER BY seq"):
-                count += 1
-                if row["seq"] != expected:
-                    return ChainReport(count, expected, f"row {expected} is missing", hashes)
-                try:
-                    rec = rows.record(row)
-                except (ValueError, TypeError, KeyError, AttributeError):
-                    # Edited to a value no answer can hold (a status, JSON, a date).
-                    return ChainReport(count, row["seq"], "row content cannot be read", hashes)
-                if rec.prev_hash != prev:
-                    return ChainReport(count, rec.seq, "link to the previous row is broken", hashes)
-                payload = chain_payload(
-                    rec.seq, rec.tracking_code.digits, row["created_at"], rec.draft
-                )
-                if chain_hash(prev, payload) != rec.row_hash:
-                    return ChainReport(
-                        count, rec.seq, "row content does not match its hash", hashes
-                    )
-                prev = rec.row_hash
-                if rec.seq in wanted:
-                    hashes[rec.seq] = prev
-                expected += 1
+                if (bad := walk.row(row)) is not None:
+                    return bad
             head = await conn.fetchrow("SELECT seq, row_hash FROM answer_chain_head WHERE id")
-        if 0 in wanted:
-            hashes[0] = GENESIS_HASH
-        if head is not None and (int(head["seq"]) != count or head["row_hash"] != prev):
-            return ChainReport(count, count + 1, "rows after the last one are missing", hashes)
-        return ChainReport(count, hashes=hashes)
+        if head is not None and (int(head["seq"]) != walk.count or head["row_hash"] != walk.prev):
+            # PostgreSQL keeps the chain's head apart from the rows: a cut tail shows here.
+            return ChainReport(
+                walk.count, walk.count + 1, "rows after the last one are missing", walk.hashes
+            )
+        return walk.report()
 
     @unavailable
     async def head(self) -> ChainHead:

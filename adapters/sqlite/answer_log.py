@@ -22,6 +22,7 @@ from typing import Any
 import structlog
 
 from eligibility_gw.adapters import rows
+from eligibility_gw.adapters.chain import ChainWalk
 from eligibility_gw.adapters.codes import fresh_codes_now
 from eligibility_gw.adapters.errors import problem_of
 from eligibility_gw.adapters.groupcommit import GroupCommitter
@@ -30,8 +31,6 @@ from eligibility_gw.domain.answer import (
     GENESIS_HASH,
     AnswerDraft,
     AnswerRecord,
-    chain_hash,
-    chain_payload,
     link,
 )
 from eligibility_gw.domain.tracking import TrackingCode
@@ -322,36 +321,13 @@ class SqliteAnswerLog:
         SQLite keeps no chain head apart from the rows: a log cut at its end reads as a
         shorter, intact one, which only a checkpoint taken before the cut shows.
         """
-        wanted = set(at)
-        hashes: dict[int, str] = {0: GENESIS_HASH} if 0 in wanted else {}
-        prev = GENESIS_HASH
-        expected_seq = 1
-        count = 0
+        walk = ChainWalk(at)
         sql = f"SELECT {_LOG_COLUMNS} FROM answer_log ORDER BY seq"
         async with self._db.reader.execute(sql) as cur:
             async for row in cur:
-                count += 1
-                if row[0] != expected_seq:
-                    return ChainReport(
-                        count, expected_seq, f"row {expected_seq} is missing", hashes
-                    )
-                try:
-                    rec = rows.record(row)
-                except (ValueError, TypeError, KeyError, AttributeError):
-                    # Edited to a value no answer can hold (a status, JSON, a date).
-                    return ChainReport(count, row[0], "row content cannot be read", hashes)
-                if rec.prev_hash != prev:
-                    return ChainReport(count, rec.seq, "link to the previous row is broken", hashes)
-                payload = chain_payload(rec.seq, rec.tracking_code.digits, row[2], rec.draft)
-                if chain_hash(prev, payload) != rec.row_hash:
-                    return ChainReport(
-                        count, rec.seq, "row content does not match its hash", hashes
-                    )
-                prev = rec.row_hash
-                if rec.seq in wanted:
-                    hashes[rec.seq] = prev
-                expected_seq += 1
-        return ChainReport(count, hashes=hashes)
+                if (bad := walk.row(row)) is not None:
+                    return bad
+        return walk.report()
 
     @unavailable
     async def head(self) -> ChainHead:
