@@ -12,13 +12,19 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from eligibility_gw.domain.answer import AnswerDraft, AnswerRecord, reasons_from_json
+from eligibility_gw.domain.answer import (
+    AnswerDraft,
+    AnswerRecord,
+    privileges_from_json,
+    reasons_from_json,
+)
 from eligibility_gw.domain.model import (
     CoverPeriod,
     Decision,
     Document,
     MaritalStatus,
     Person,
+    PrivilegeOnFile,
     ServiceSetting,
     Sex,
     Status,
@@ -40,6 +46,7 @@ PERSON_COLUMNS = (
     "disabled",
     "has_income",
     "other_insurer",
+    "category",
 )
 #: The answer log's columns, in the order every store writes and selects them.
 LOG_COLUMNS = (
@@ -63,6 +70,8 @@ LOG_COLUMNS = (
     "prev_hash",
     "row_hash",
     "service_until",
+    "member_category",
+    "privileges",
 )
 #: A provider's columns, in the order every store selects them.
 PROVIDER_COLUMNS = (
@@ -73,6 +82,8 @@ PROVIDER_COLUMNS = (
     "active",
     "created_at",
     "status_changed_at",
+    "last_updated",
+    "stale_since",
 )
 
 #: A row of a driver: a tuple (sqlite3), a ``Record`` (asyncpg); read by position.
@@ -80,9 +91,14 @@ Row = Any
 
 
 def day(value: date | str | None) -> date | None:
-    """A date from a column: a ``date`` (PostgreSQL), ISO text (SQLite), or nothing."""
+    """A date from a column: a ``date`` (PostgreSQL), ISO text (SQLite), or nothing.
+
+    PostgreSQL writes ``date.max`` (cover without an end) as ``infinity`` in JSON.
+    """
     if value is None or value == "":
         return None
+    if value == "infinity":  # PostgreSQL's name for date.max (cover without an end)
+        return date.max
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 
@@ -109,7 +125,10 @@ def flag(value: Any) -> bool | None:
 
 
 def person(
-    r: Row, periods: tuple[CoverPeriod, ...] = (), docs: tuple[Document, ...] = ()
+    r: Row,
+    periods: tuple[CoverPeriod, ...] = (),
+    docs: tuple[Document, ...] = (),
+    privileges: tuple[PrivilegeOnFile, ...] = (),
 ) -> Person:
     """A person from a row of ``PERSON_COLUMNS`` (and what the family query adds)."""
     return Person(
@@ -127,6 +146,8 @@ def person(
         other_insurer=r[11],
         cover_periods=periods,
         documents=docs,
+        category=r[12],
+        privileges=privileges,
     )
 
 
@@ -142,6 +163,13 @@ def documents_json(text: str | None) -> tuple[Document, ...]:
     return documents(json.loads(text)) if text else ()
 
 
+def privileges_json(text: str | None) -> tuple[PrivilegeOnFile, ...]:
+    """Privileges from the ``[kind, valid_until]`` arrays a family query aggregates."""
+    if not text:
+        return ()
+    return tuple(PrivilegeOnFile(kind, day(until)) for kind, until in json.loads(text))
+
+
 def record(r: Row) -> AnswerRecord:
     """An answer from a row of ``LOG_COLUMNS``."""
     decision = Decision(
@@ -150,6 +178,8 @@ def record(r: Row) -> AnswerRecord:
         cover_end=day(r[11]),
         rule_pack=r[12],
         rule_pack_version=r[13],
+        category=r[20],
+        privileges=privileges_from_json(json.loads(r[21]) if r[21] else None),
     )
     draft = AnswerDraft(
         channel=r[3],
@@ -200,6 +230,8 @@ def log_row(linked: AnswerRecord, payload: dict[str, Any], dates_as_text: bool) 
         linked.prev_hash,
         linked.row_hash,
         payload.get("service_until") if dates_as_text else draft.service_until,
+        payload.get("member_category"),
+        json.dumps(payload["privileges"]) if "privileges" in payload else None,
     )
 
 
@@ -215,9 +247,18 @@ def provider(r: Row) -> Provider:
         active=bool(r[4]),
         created_at=created,
         status_changed_at=instant(r[6]),
+        last_updated=day(r[7]),
+        stale_since=day(r[8]),
     )
 
 
 def select(columns: Sequence[str], prefix: str = "") -> str:
     """A column list for ``SELECT``."""
     return ", ".join(prefix + c for c in columns)
+
+
+def period_day(value: date | str) -> date:
+    """A cover period's day (never empty): ``day`` for columns that always hold one."""
+    found = day(value)
+    assert found is not None
+    return found

@@ -87,6 +87,12 @@ class MemoryReminderRecords:
             ends += [d.valid_until for d in entry.documents if d.valid_until is not None]
             if any(reach.first <= e <= reach.last for e in ends):
                 heads.add(head)
+            if any(
+                d.kind == kind and d.valid_from is not None and low <= d.valid_from <= high
+                for d in entry.documents
+                for kind, low, high in reach.issued
+            ):
+                heads.add(head)
             born = entry.row.birth_date
             if entry.row.principal_id is not None and any(
                 low <= born <= high for low, high in reach.births

@@ -39,7 +39,9 @@ from eligibility_gw.ports import (
     ChainHead,
     ChainReport,
     CorrectionsOnFile,
+    FeedOutcome,
     PhoneCorrection,
+    ProviderFeedRow,
     RegistryRow,
     StoredBatch,
 )
@@ -87,6 +89,8 @@ class MemoryRegistry:
             documents=tuple(
                 Document(d.kind, d.valid_from, d.valid_until, d.source) for d in entry.documents
             ),
+            category=r.category,
+            privileges=r.privileges,
         )
 
     async def find_family(self, national_id: str) -> Family | None:
@@ -110,7 +114,9 @@ class MemoryRegistry:
             (e for e in self.entries.values() if e.phone == phone),
             key=lambda e: (e.position, e.row.national_id),
         )
-        return [replace(self._person(e), cover_periods=(), documents=()) for e in found]
+        return [
+            replace(self._person(e), cover_periods=(), documents=(), privileges=()) for e in found
+        ]
 
     async def principals_known(self, national_ids: Sequence[str]) -> set[str]:
         """Which of ``national_ids`` are principals already stored."""
@@ -134,14 +140,8 @@ class MemoryRegistry:
                     entry.phone = r.phone
             if r.cover_start is not None and r.cover_end is not None:
                 entry.periods[r.cover_start.isoformat()] = CoverPeriod(r.cover_start, r.cover_end)
-            kept = [
-                d
-                for d in entry.documents
-                if not (
-                    d.source == "registry"
-                    and d.kind in ("student_certificate", "birth_certificate")
-                )
-            ]
+            # The file replaces the registry's documents; those recorded at a branch stay.
+            kept = [d for d in entry.documents if d.source != "registry"]
             registry_docs = [
                 d
                 for d in entry.documents
@@ -159,6 +159,10 @@ class MemoryRegistry:
                     birth
                     or DocumentOnFile("birth_certificate", None, None, "registry", None, now, None)
                 )
+            kept.extend(
+                DocumentOnFile(d.kind, d.valid_from, d.valid_until, "registry", None, now, None)
+                for d in r.documents
+            )
             entry.documents = kept
 
     async def count_people(self) -> int:
@@ -207,7 +211,10 @@ class MemoryRegistry:
             ),
             key=lambda e: (e.position, e.row.national_id),
         )
-        return [replace(self._person(e), cover_periods=(), documents=()) for e in found[:limit]]
+        return [
+            replace(self._person(e), cover_periods=(), documents=(), privileges=())
+            for e in found[:limit]
+        ]
 
 
 class MemoryAnswerLog:
@@ -334,6 +341,45 @@ class MemoryProviders:
             return None
         entry.provider = replace(entry.provider, active=active, status_changed_at=datetime.now(UTC))
         return entry.provider
+
+    async def feed(self, row: ProviderFeedRow, key_hash: str) -> tuple[Provider, FeedOutcome]:
+        """Upsert a provider from the registry feed (see ``ports.Providers.feed``)."""
+        entry = self._by_id.get(row.provider_id)
+        if entry is None:
+            provider = Provider(
+                row.provider_id,
+                row.name,
+                row.kind,
+                row.phone,
+                True,
+                datetime.now(UTC),
+                last_updated=row.last_updated,
+            )
+            self._by_id[row.provider_id] = _ProviderEntry(provider, key_hash)
+            return provider, FeedOutcome.CREATED
+        held = entry.provider
+        if held.last_updated is not None and held.last_updated > row.last_updated:
+            return held, FeedOutcome.OLDER
+        entry.provider = replace(
+            held,
+            name=row.name,
+            kind=row.kind,
+            phone=row.phone,
+            last_updated=row.last_updated,
+            stale_since=None,
+        )
+        outcome = FeedOutcome.UPDATED if held.stale_since is None else FeedOutcome.REACTIVATED
+        return entry.provider, outcome
+
+    async def mark_stale(self, provider_ids: Sequence[str], day: date) -> int:
+        """Record the day these providers were found stale (those not marked yet)."""
+        changed = 0
+        for pid in provider_ids:
+            entry = self._by_id.get(pid)
+            if entry is not None and entry.provider.stale_since is None:
+                entry.provider = replace(entry.provider, stale_since=day)
+                changed += 1
+        return changed
 
     async def list(self) -> list[Provider]:
         """Every provider by id."""

@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import Sequence
 from datetime import date
 from enum import Enum
 from operator import attrgetter
+from typing import Any
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
@@ -48,6 +50,7 @@ PERSON_COLUMNS = (
     "disabled",
     "has_income",
     "other_insurer",
+    "category",
 )
 _STAGED_COLUMNS = (
     *PERSON_COLUMNS,
@@ -56,17 +59,51 @@ _STAGED_COLUMNS = (
     "student_until",
     "birth_certificate_seen",
     "keep_phone",
+    "privileges",
+    "documents",
 )
 _person_values = attrgetter(*PERSON_COLUMNS, "phone")  # the phone twice: the registry's too
-_staged_values = attrgetter(*_STAGED_COLUMNS)
-_REGISTRY_TABLES = ["person", "cover_period", "document"]
+_row_values = attrgetter(*_STAGED_COLUMNS[:-2])
+_REGISTRY_TABLES = ["person", "cover_period", "document", "privilege"]
+#: Documents of kinds without a column of their own: an import replaces a person's.
+_OTHER_KINDS = "kind NOT IN ('student_certificate', 'birth_certificate')"
+
+
+def _privileges_json(row: RegistryRow) -> str | None:
+    if not row.privileges:
+        return None
+    return json.dumps(
+        [[p.kind, p.valid_until.isoformat() if p.valid_until else None] for p in row.privileges]
+    )
+
+
+def _documents_json(row: RegistryRow) -> str | None:
+    if not row.documents:
+        return None
+    return json.dumps(
+        [
+            [
+                d.kind,
+                d.valid_from.isoformat() if d.valid_from else None,
+                d.valid_until.isoformat() if d.valid_until else None,
+            ]
+            for d in row.documents
+        ]
+    )
+
+
+def _staged_values(row: RegistryRow) -> tuple[Any, ...]:
+    """A row as staged: its columns, then its privileges and other documents as JSON."""
+    return (*_row_values(row), _privileges_json(row), _documents_json(row))
+
 
 _STAGING = (
     "CREATE TEMP TABLE IF NOT EXISTS registry_import (seq BIGINT GENERATED ALWAYS AS IDENTITY,"
     " national_id TEXT, given_name TEXT, family_name TEXT, birth_date DATE, sex TEXT,"
     " phone TEXT, relationship TEXT, principal_id TEXT, marital_status TEXT, disabled BOOLEAN,"
-    " has_income BOOLEAN, other_insurer TEXT, cover_start DATE, cover_end DATE,"
-    " student_until DATE, birth_certificate_seen BOOLEAN, keep_phone BOOLEAN)"
+    " has_income BOOLEAN, other_insurer TEXT, category TEXT, cover_start DATE, cover_end DATE,"
+    " student_until DATE, birth_certificate_seen BOOLEAN, keep_phone BOOLEAN,"
+    " privileges TEXT, documents TEXT)"
     " ON COMMIT DELETE ROWS"
 )
 
@@ -123,6 +160,18 @@ _MERGE = (
     "DELETE FROM document d USING registry_import i WHERE d.person_id = i.national_id"
     " AND d.kind = 'birth_certificate' AND d.source = 'registry'"
     " AND NOT coalesce(i.birth_certificate_seen, FALSE)",
+    # Privileges and the other registry documents: the file's replace those on file.
+    "DELETE FROM privilege p USING registry_import i WHERE p.person_id = i.national_id",
+    "INSERT INTO privilege (person_id, kind, valid_until)"
+    " SELECT i.national_id, e ->> 0, (e ->> 1)::date FROM registry_import i"
+    " CROSS JOIN LATERAL json_array_elements(i.privileges::json) AS e"
+    " WHERE i.privileges IS NOT NULL ORDER BY i.seq",
+    "DELETE FROM document d USING registry_import i WHERE d.person_id = i.national_id"
+    f" AND d.source = 'registry' AND d.{_OTHER_KINDS}",
+    "INSERT INTO document (person_id, kind, valid_from, valid_until, source)"
+    " SELECT i.national_id, e ->> 0, (e ->> 1)::date, (e ->> 2)::date, 'registry'"
+    " FROM registry_import i CROSS JOIN LATERAL json_array_elements(i.documents::json) AS e"
+    " WHERE i.documents IS NOT NULL ORDER BY i.seq",
 )
 
 #: What a fresh load drops and adds back: every foreign key of the registry tables.
@@ -177,7 +226,9 @@ class PostgresRegistryLoad:
         self._transaction = conn.transaction()
         await self._transaction.start()
         if empty:
-            await conn.execute("LOCK TABLE person, cover_period, document IN ACCESS EXCLUSIVE MODE")
+            await conn.execute(
+                "LOCK TABLE person, cover_period, document, privilege IN ACCESS EXCLUSIVE MODE"
+            )
             # Another import may have committed rows before the lock was granted.
             if not await conn.fetchval("SELECT EXISTS (SELECT FROM person)"):
                 self._keys_to_add = await _drop_foreign_keys(conn)
@@ -229,7 +280,7 @@ class PostgresRegistryLoad:
                 for statement in self._keys_to_add:
                     await conn.execute(statement)
                 # The planner must not find a million rows it has never seen.
-                await conn.execute("ANALYZE person, cover_period, document")
+                await conn.execute("ANALYZE person, cover_period, document, privilege")
             await self._transaction.commit()
             self._transaction = None
 
@@ -306,12 +357,19 @@ async def _copy_fresh(conn: Connection, rows: Sequence[RegistryRow]) -> None:
         for r in rows
         if r.cover_start is not None and r.cover_end is not None
     ]
-    documents: list[tuple[str, str, date | None, str]] = []
+    documents: list[tuple[str, str, date | None, date | None, str]] = []
+    held: list[tuple[str, str, date | None]] = []
     for r in rows:
         if r.student_until is not None:
-            documents.append((r.national_id, "student_certificate", r.student_until, "registry"))
+            documents.append(
+                (r.national_id, "student_certificate", None, r.student_until, "registry")
+            )
         if r.birth_certificate_seen:
-            documents.append((r.national_id, "birth_certificate", None, "registry"))
+            documents.append((r.national_id, "birth_certificate", None, None, "registry"))
+        documents.extend(
+            (r.national_id, d.kind, d.valid_from, d.valid_until, "registry") for d in r.documents
+        )
+        held.extend((r.national_id, p.kind, p.valid_until) for p in r.privileges)
     await conn.copy_records_to_table(
         "person", records=map(_person_values, rows), columns=(*PERSON_COLUMNS, "registry_phone")
     )
@@ -321,5 +379,11 @@ async def _copy_fresh(conn: Connection, rows: Sequence[RegistryRow]) -> None:
         )
     if documents:
         await conn.copy_records_to_table(
-            "document", records=documents, columns=("person_id", "kind", "valid_until", "source")
+            "document",
+            records=documents,
+            columns=("person_id", "kind", "valid_from", "valid_until", "source"),
+        )
+    if held:
+        await conn.copy_records_to_table(
+            "privilege", records=held, columns=("person_id", "kind", "valid_until")
         )

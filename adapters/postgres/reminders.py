@@ -58,12 +58,17 @@ UNION
 SELECT p.principal_id FROM person p
 JOIN unnest($3::date[], $4::date[]) AS b (low, high) ON p.birth_date BETWEEN b.low AND b.high
 WHERE p.principal_id IS NOT NULL
+UNION
+SELECT coalesce(p.principal_id, p.national_id) FROM document d
+JOIN person p ON p.national_id = d.person_id
+JOIN unnest($5::text[], $6::date[], $7::date[]) AS i (kind, low, high)
+ON d.kind = i.kind AND d.valid_from BETWEEN i.low AND i.high
 """
 
 
 def _member(r: asyncpg.Record) -> Person:
     periods = tuple(
-        CoverPeriod(date.fromisoformat(start), date.fromisoformat(end))
+        CoverPeriod(rows.period_day(start), rows.period_day(end))
         for start, end in json.loads(r["periods"] or "[]")
     )
     return rows.person(r, periods, rows.documents_json(r["documents"]))
@@ -158,6 +163,9 @@ class PostgresReminderRecords:
                 reach.last,
                 [low for low, _ in reach.births],
                 [high for _, high in reach.births],
+                [kind for kind, _, _ in reach.issued],
+                [low for _, low, _ in reach.issued],
+                [high for _, _, high in reach.issued],
             )
         return sorted(str(r["head"]) for r in found)
 

@@ -49,6 +49,8 @@ from eligibility_gw.ports import (
     ChainHead,
     ChainReport,
     CorrectionsOnFile,
+    FeedOutcome,
+    ProviderFeedRow,
     RegistryRow,
     StoredBatch,
     StoreUnavailable,
@@ -69,7 +71,11 @@ SELECT {rows.select(rows.PERSON_COLUMNS, "p.")},
     (
         SELECT json_agg(json_build_array(kind, valid_from, valid_until, source) ORDER BY id)
         FROM document WHERE person_id = p.national_id
-    ) AS documents
+    ) AS documents,
+    (
+        SELECT json_agg(json_build_array(kind, valid_until) ORDER BY kind)
+        FROM privilege WHERE person_id = p.national_id
+    ) AS privileges
 FROM family JOIN person p ON p.national_id = family.head OR p.principal_id = family.head
 ORDER BY p.principal_id IS NOT NULL, p.position, p.national_id
 """
@@ -78,10 +84,12 @@ ORDER BY p.principal_id IS NOT NULL, p.position, p.national_id
 def _family_member(r: asyncpg.Record) -> Person:
     """A row of ``_FAMILY_QUERY`` as a person with cover periods and documents."""
     periods = tuple(
-        CoverPeriod(date.fromisoformat(start), date.fromisoformat(end))
+        CoverPeriod(rows.period_day(start), rows.period_day(end))
         for start, end in json.loads(r["periods"] or "[]")
     )
-    return rows.person(r, periods, rows.documents_json(r["documents"]))
+    return rows.person(
+        r, periods, rows.documents_json(r["documents"]), rows.privileges_json(r["privileges"])
+    )
 
 
 class PostgresRegistry:
@@ -375,6 +383,58 @@ class PostgresProviders:
                 provider_id,
             )
         return rows.provider(row) if row else None
+
+    @unavailable
+    async def feed(self, row: ProviderFeedRow, key_hash: str) -> tuple[Provider, FeedOutcome]:
+        """Upsert a provider from the registry feed (see ``ports.Providers.feed``)."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            held = await conn.fetchrow(
+                "SELECT last_updated, stale_since FROM provider WHERE provider_id = $1 FOR UPDATE",
+                row.provider_id,
+            )
+            if held is None:
+                await conn.execute(
+                    "INSERT INTO provider (provider_id, name, kind, phone, key_hash, created_at,"
+                    " last_updated) VALUES ($1, $2, $3, $4, $5, now(), $6)",
+                    row.provider_id,
+                    row.name,
+                    row.kind.value,
+                    row.phone,
+                    key_hash,
+                    row.last_updated,
+                )
+                outcome = FeedOutcome.CREATED
+            elif held["last_updated"] is not None and held["last_updated"] > row.last_updated:
+                outcome = FeedOutcome.OLDER
+            else:
+                await conn.execute(
+                    "UPDATE provider SET name = $1, kind = $2, phone = $3, last_updated = $4,"
+                    " stale_since = NULL WHERE provider_id = $5",
+                    row.name,
+                    row.kind.value,
+                    row.phone,
+                    row.last_updated,
+                    row.provider_id,
+                )
+                stale = held["stale_since"] is not None
+                outcome = FeedOutcome.REACTIVATED if stale else FeedOutcome.UPDATED
+            found = await conn.fetchrow(
+                f"SELECT {_PROVIDER_SELECT} FROM provider WHERE provider_id = $1", row.provider_id
+            )
+        assert found is not None
+        return rows.provider(found), outcome
+
+    @unavailable
+    async def mark_stale(self, provider_ids: Sequence[str], day: date) -> int:
+        """Record the day these providers were found stale (those not marked yet)."""
+        async with self._pool.acquire() as conn:
+            result = await conn.execute(
+                "UPDATE provider SET stale_since = $2 WHERE provider_id = ANY($1::text[])"
+                " AND stale_since IS NULL",
+                list(provider_ids),
+                day,
+            )
+        return int(result.split()[-1])
 
     @unavailable
     async def list(self) -> list[Provider]:

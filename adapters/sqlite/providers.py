@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
 
 from eligibility_gw.adapters import rows
 from eligibility_gw.adapters.errors import problem_of
 from eligibility_gw.adapters.sqlite.database import SQLITE_ERRORS, SqliteDatabase, unavailable
 from eligibility_gw.domain.provider import Provider, ProviderKind
-from eligibility_gw.ports import StoreUnavailable
+from eligibility_gw.ports import FeedOutcome, ProviderFeedRow, StoreUnavailable
 
 #: The clock the key cache is timed by (a module attribute, so tests can set the time).
 clock = time.monotonic
@@ -96,6 +97,64 @@ class SqliteProviders:
             (int(active), datetime.now(UTC).isoformat(), provider_id),
         )
         return await self._one("provider_id = ?", provider_id)
+
+    @unavailable
+    async def feed(self, row: ProviderFeedRow, key_hash: str) -> tuple[Provider, FeedOutcome]:
+        """Upsert a provider from the registry feed (see ``ports.Providers.feed``)."""
+        self._by_key.clear()
+        now = datetime.now(UTC).isoformat()
+        async with self._db.transaction() as w:
+            async with w.execute(
+                "SELECT last_updated, stale_since FROM provider WHERE provider_id = ?",
+                (row.provider_id,),
+            ) as cursor:
+                found = await cursor.fetchone()
+            if found is None:
+                await w.execute(
+                    "INSERT INTO provider (provider_id, name, kind, phone, key_hash, active,"
+                    " created_at, last_updated) VALUES (?,?,?,?,?,1,?,?)",
+                    (
+                        row.provider_id,
+                        row.name,
+                        row.kind.value,
+                        row.phone,
+                        key_hash,
+                        now,
+                        row.last_updated.isoformat(),
+                    ),
+                )
+                outcome = FeedOutcome.CREATED
+            elif found[0] is not None and date.fromisoformat(found[0]) > row.last_updated:
+                outcome = FeedOutcome.OLDER
+            else:
+                await w.execute(
+                    "UPDATE provider SET name = ?, kind = ?, phone = ?, last_updated = ?,"
+                    " stale_since = NULL WHERE provider_id = ?",
+                    (
+                        row.name,
+                        row.kind.value,
+                        row.phone,
+                        row.last_updated.isoformat(),
+                        row.provider_id,
+                    ),
+                )
+                stale = found[1] is not None
+                outcome = FeedOutcome.REACTIVATED if stale else FeedOutcome.UPDATED
+        provider = await self._one("provider_id = ?", row.provider_id)
+        assert provider is not None
+        return provider, outcome
+
+    @unavailable
+    async def mark_stale(self, provider_ids: Sequence[str], day: date) -> int:
+        """Record the day these providers were found stale (those not marked yet)."""
+        self._by_key.clear()
+        changed = 0
+        for pid in provider_ids:
+            changed += await self._db.execute(
+                "UPDATE provider SET stale_since = ? WHERE provider_id = ? AND stale_since IS NULL",
+                (day.isoformat(), pid),
+            )
+        return changed
 
     @unavailable
     async def list(self) -> list[Provider]:

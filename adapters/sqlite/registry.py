@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
+import aiosqlite
+
 from eligibility_gw.adapters import rows
 from eligibility_gw.adapters.errors import problem_of
 from eligibility_gw.adapters.sqlite.database import SQLITE_ERRORS, SqliteDatabase, unavailable
@@ -36,6 +38,10 @@ SELECT {rows.select(rows.PERSON_COLUMNS, "p.")},
             SELECT kind, valid_from, valid_until, source FROM document
             WHERE person_id = p.national_id ORDER BY id
         ) HAVING count(*) > 0
+    ),
+    (
+        SELECT json_group_array(json_array(kind, valid_until)) FROM privilege
+        WHERE person_id = p.national_id HAVING count(*) > 0
     )
 FROM family JOIN person p ON p.national_id = family.head OR p.principal_id = family.head
 ORDER BY p.principal_id IS NOT NULL, p.position, p.national_id
@@ -43,22 +49,27 @@ ORDER BY p.principal_id IS NOT NULL, p.position, p.national_id
 
 
 def _family_member(r: Sequence[object]) -> Person:
-    """A row of ``_FAMILY_QUERY`` as a person with cover periods and documents."""
-    text = r[12]
+    """A row of ``_FAMILY_QUERY`` as a person with cover periods, documents and privileges."""
+    text = r[13]
     dates = text.split(" ") if isinstance(text, str) and text else []
     periods = tuple(
         CoverPeriod(date.fromisoformat(dates[i]), date.fromisoformat(dates[i + 1]))
         for i in range(0, len(dates), 2)
     )
-    docs = r[13]
-    return rows.person(r, periods, rows.documents_json(docs if isinstance(docs, str) else None))
+    docs, held = r[14], r[15]
+    return rows.person(
+        r,
+        periods,
+        rows.documents_json(docs if isinstance(docs, str) else None),
+        rows.privileges_json(held if isinstance(held, str) else None),
+    )
 
 
 #: Insert or update a person; ``{phone}`` is the phone kept on file when the person exists
 #: (``excluded.phone``: the file's; ``person.phone``: a correction that stands).
 _UPSERT_PERSON = (
     f"INSERT INTO person ({_PERSON_COLUMNS}, updated_at, registry_phone, position)"
-    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?, (SELECT coalesce(max(position), 0) + 1"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, (SELECT coalesce(max(position), 0) + 1"
     " FROM person))"
     " ON CONFLICT (national_id) DO UPDATE SET given_name = excluded.given_name,"
     " family_name = excluded.family_name, birth_date = excluded.birth_date,"
@@ -66,8 +77,10 @@ _UPSERT_PERSON = (
     " relationship = excluded.relationship, principal_id = excluded.principal_id,"
     " marital_status = excluded.marital_status, disabled = excluded.disabled,"
     " has_income = excluded.has_income, other_insurer = excluded.other_insurer,"
-    " updated_at = excluded.updated_at"
+    " category = excluded.category, updated_at = excluded.updated_at"
 )
+#: Documents of kinds without a column of their own: an import replaces a person's.
+_OTHER_KINDS = "kind NOT IN ('student_certificate', 'birth_certificate')"
 #: Phone corrections still on file: the latest change's number is the phone on file, and the
 #: registry's number differs from it.
 _PHONE_CORRECTIONS = (
@@ -96,6 +109,12 @@ _BRANCH_SINCE = (
     " WHERE source = 'branch' AND id > ?1"
 )
 _CHUNK = 500
+
+
+async def _exists(conn: aiosqlite.Connection, sql: str) -> bool:
+    async with conn.execute(sql) as cursor:
+        row = await cursor.fetchone()
+    return bool(row and row[0])
 
 
 def _yes_no(value: bool | None) -> int | None:
@@ -176,6 +195,7 @@ class SqliteRegistry:
                 _yes_no(r.disabled),
                 _yes_no(r.has_income),
                 r.other_insurer,
+                r.category,
                 now,
                 r.phone,
             )
@@ -198,6 +218,14 @@ class SqliteRegistry:
         no_students = [(r.national_id,) for r in rows_in if not r.student_until]
         births = [(r.national_id, now) for r in rows_in if r.birth_certificate_seen]
         no_births = [(r.national_id,) for r in rows_in if not r.birth_certificate_seen]
+        held = [
+            (r.national_id, p.kind, rows.iso(p.valid_until)) for r in rows_in for p in r.privileges
+        ]
+        others = [
+            (r.national_id, d.kind, rows.iso(d.valid_from), rows.iso(d.valid_until), now)
+            for r in rows_in
+            for d in r.documents
+        ]
         async with self._db.transaction() as w:
             await w.executemany(_UPSERT_PERSON.format(phone="excluded.phone"), replaced)
             if kept:
@@ -230,6 +258,41 @@ class SqliteRegistry:
                 "DELETE FROM document WHERE person_id = ? AND kind = 'birth_certificate'"
                 " AND source = 'registry'",
                 no_births,
+            )
+            await self._replace_extras(w, rows_in, held, others)
+
+    async def _replace_extras(
+        self,
+        w: aiosqlite.Connection,
+        rows_in: Sequence[RegistryRow],
+        held: list[tuple[str, str, str | None]],
+        others: list[tuple[str, str, str | None, str | None, str]],
+    ) -> None:
+        """Replace the persons' privileges and other registry documents with the file's.
+
+        Most registries have neither: when the store holds none and the batch brings none,
+        nothing is deleted row by row.
+        """
+        ids = [(r.national_id,) for r in rows_in]
+        if held or await _exists(w, "SELECT EXISTS (SELECT 1 FROM privilege)"):
+            await w.executemany("DELETE FROM privilege WHERE person_id = ?", ids)
+            await w.executemany(
+                "INSERT INTO privilege (person_id, kind, valid_until) VALUES (?,?,?)", held
+            )
+        if others or await _exists(
+            w,
+            "SELECT EXISTS (SELECT 1 FROM document INDEXED BY document_registry_other"
+            f" WHERE source = 'registry' AND {_OTHER_KINDS})",
+        ):
+            await w.executemany(
+                "DELETE FROM document WHERE person_id = ? AND source = 'registry'"
+                f" AND {_OTHER_KINDS}",
+                ids,
+            )
+            await w.executemany(
+                "INSERT INTO document (person_id, kind, valid_from, valid_until, source,"
+                " recorded_at) VALUES (?,?,?,?,'registry',?)",
+                others,
             )
 
     @unavailable

@@ -50,7 +50,7 @@ SELECT * FROM (
     UNION ALL
     SELECT {_MEMBER} FROM heads JOIN person p ON p.principal_id = heads.head
 )
-ORDER BY 13, 16, 17, 1
+ORDER BY 14, 17, 18, 1
 """
 #: The principals of families where a fact changes from ?1 to ?2: a cover period or a
 #: document ends; dependents' birth ranges are added below.
@@ -63,17 +63,17 @@ JOIN person p ON p.national_id = d.person_id WHERE d.valid_until BETWEEN ?1 AND 
 
 
 def _member(r: Sequence[Any]) -> Person:
-    text = r[13]
+    text = r[14]
     dates = text.split(" ") if isinstance(text, str) and text else []
     periods = tuple(
         CoverPeriod(date.fromisoformat(dates[i]), date.fromisoformat(dates[i + 1]))
         for i in range(0, len(dates), 2)
     )
-    docs = r[14]
+    docs = r[15]
     return rows.person(r, periods, rows.documents_json(docs if isinstance(docs, str) else None))
 
 
-def _grouped(found: Sequence[Sequence[Any]], head_at: int = 12) -> list[Family]:
+def _grouped(found: Sequence[Sequence[Any]], head_at: int = 13) -> list[Family]:
     """Rows of members, grouped by family head (principal first), as families."""
     families: list[Family] = []
     members: list[Person] = []
@@ -178,6 +178,14 @@ class SqliteReminderRecords:
                 f" AND p.birth_date BETWEEN ?{n + 1} AND ?{n + 2}\n"
             )
             params += [low.isoformat(), high.isoformat()]
+        for kind, low, high in reach.issued:  # documents valid for months from their issue
+            n = len(params)
+            sql += (
+                "UNION SELECT coalesce(p.principal_id, p.national_id) FROM document d"
+                " JOIN person p ON p.national_id = d.person_id"
+                f" WHERE d.kind = ?{n + 1} AND d.valid_from BETWEEN ?{n + 2} AND ?{n + 3}\n"
+            )
+            params += [kind, low.isoformat(), high.isoformat()]
         found = await self._db.fetchall(sql, params)
         return sorted(str(r[0]) for r in found)
 

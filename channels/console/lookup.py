@@ -76,7 +76,7 @@ def guess_kind(text: str, pack: RulePack) -> QueryKind:
         return QueryKind.PHONE
     if len(compact) == TRACKING_CODE_LENGTH:
         return QueryKind.TRACKING_CODE
-    if compact.startswith("0") and len(compact) > pack.national_id.length:
+    if compact.startswith("0") and len(compact) > max(pack.national_id.lengths):
         return QueryKind.PHONE
     return QueryKind.NATIONAL_ID
 

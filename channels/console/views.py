@@ -12,13 +12,13 @@ from zoneinfo import ZoneInfo
 
 from eligibility_gw.channels.web.portal.views import moment_text
 from eligibility_gw.domain.disputes import DisputeStatus, actions_from, is_overdue
-from eligibility_gw.domain.model import Person, Reason, Status
+from eligibility_gw.domain.model import Person, PrivilegeOnFile, Reason, Status
 from eligibility_gw.domain.rulepack import RulePack
 from eligibility_gw.inquiries import MemberStatus
 from eligibility_gw.policy.disclosure import Disclosure
 from eligibility_gw.ports.casework import UNDELIVERED, Dispute, DisputeEvent, DocumentOnFile
 from eligibility_gw.ports.messages import OutboundSms
-from eligibility_gw.presenting import present, resolve_text
+from eligibility_gw.presenting import category_name, present, privilege_name, resolve_text
 from eligibility_gw.wording import Wording
 
 _SHOWN_DIGITS = 4
@@ -73,6 +73,32 @@ class MemberRow:
     reasons: list[ReasonLine]
     is_principal: bool
     is_focus: bool
+    #: ``07 pupil, student…``: the insured category, where the pack has them.
+    category_text: str | None = None
+    #: Each privilege that holds today, with its end (``war invalid, until …``).
+    privileges: tuple[str, ...] = ()
+
+
+def category_words(w: Wording, pack: RulePack, code: str | None) -> str | None:
+    """A category's code and name, or None."""
+    if code is None:
+        return None
+    return f"{w.digits(code)} {category_name(w, pack, code)}".strip()
+
+
+def privilege_words(
+    w: Wording, pack: RulePack, held: tuple[PrivilegeOnFile, ...]
+) -> tuple[str, ...]:
+    """Each privilege by name, with its end when it has one."""
+    return tuple(
+        privilege_name(w, pack, p.kind)
+        + (
+            f" ({w.t('label.privilege_until', date=w.date(p.valid_until))})"
+            if p.valid_until
+            else ""
+        )
+        for p in held
+    )
 
 
 def cover_text(
@@ -115,6 +141,8 @@ def member_rows(
                 reasons=reason_lines(w, pack, decision.reasons),
                 is_principal=person.is_principal,
                 is_focus=nid in focus,
+                category_text=category_words(w, pack, decision.category),
+                privileges=privilege_words(w, pack, decision.privileges),
             )
         )
     return rows

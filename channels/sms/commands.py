@@ -82,8 +82,8 @@ async def answer_command(
     except NotPermitted:
         # The same words whether the id exists or not: ids are not to be probed.
         return Reply(replies.not_on_file(w, hotline), "refused_not_on_file")
-    except ProviderInactive:
-        return Reply(replies.provider_inactive(w), "refused_provider_inactive")
+    except ProviderInactive as exc:
+        return Reply(replies.provider_inactive(w, exc), "refused_provider_inactive")
     except QuotaExceeded as exc:
         return Reply(replies.quota_exceeded(w, exc), f"rate_limited_{exc.scope}")
     except EligibilityError as exc:
@@ -102,14 +102,14 @@ async def _ask_about(inquiries: Inquiries, sender: Sender, command: AskAbout, w:
     identity = sender.identity
     if identity.is_active_provider:
         shown = await inquiries.ask(sender.asker, national_id, day)
-        text = replies.provider_answer(w, shown, show_date)
+        text = replies.provider_answer(w, shown, show_date, pack=inquiries.pack)
         return Reply(text, "answered_provider", (shown.tracking_code.digits,))
     if identity.is_insured:
         shown = await inquiries.ask(sender.asker, national_id, day)
         text = replies.insured_answer(w, inquiries.pack, shown, show_date)
         return Reply(text, "answered_insured", (shown.tracking_code.digits,))
-    if identity.provider is not None:  # deactivated, and on file for nobody insured
-        raise ProviderInactive("provider is deactivated")
+    if identity.provider is not None:  # deactivated or stale, on file for nobody insured
+        raise inquiries.inactive(identity.provider)
     # On file for nobody: nothing to look up, and the same words as a refused phone.
     raise NotPermitted("phone not on file")
 

@@ -9,13 +9,19 @@ more: a provider's never names a date of the member's, because the disclosure ha
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from itertools import product
 
 from eligibility_gw.domain.errors import EligibilityError, QuotaExceeded
 from eligibility_gw.domain.model import Reason, Status
 from eligibility_gw.domain.rulepack import RulePack
 from eligibility_gw.policy.disclosure import Disclosure, View, undated
-from eligibility_gw.presenting import resolve_text
+from eligibility_gw.presenting import (
+    category_name,
+    privilege_instruction,
+    privilege_name,
+    resolve_text,
+)
 from eligibility_gw.textbudget import MAX_SMS_SEGMENTS, clip, fit, sms_segments
 from eligibility_gw.wording import Wording
 
@@ -98,46 +104,104 @@ def _resolves(w: Wording, pack: RulePack, shown: Disclosure) -> list[str]:
     return found
 
 
+def _category(w: Wording, pack: RulePack | None, shown: Disclosure, named: bool) -> str:
+    """``cat. 07 pupil…`` (``named``) or ``cat. 07``; "" without a category."""
+    if shown.category is None:
+        return ""
+    code = w.t("short.label.category", code=w.digits(shown.category))
+    if not named or pack is None:
+        return code
+    return _join(code, category_name(w, pack, shown.category))
+
+
+def _insured_extras(w: Wording, pack: RulePack, shown: Disclosure) -> list[str]:
+    """The member's category and privileges with their ends, richest first, then nothing."""
+    if shown.category is None and not shown.privileges:
+        return [""]
+    held = [
+        _join(
+            privilege_name(w, pack, p.kind),
+            w.t("short.label.until", date=w.date(p.valid_until)) if p.valid_until else "",
+        )
+        for p in shown.privileges
+    ]
+    sep = w.t("sms.list_sep")
+    full = sep.join(x for x in (_category(w, pack, shown, True), *held) if x)
+    brief = sep.join(x for x in (_category(w, pack, shown, False), *held) if x)
+    return list(dict.fromkeys([full + ".", brief + ".", ""]))
+
+
 def insured_answer(w: Wording, pack: RulePack, shown: Disclosure, show_date: bool) -> str:
     """The insured person's answer: status with until/ended, why, what to bring where, code.
 
     Variants leave things out, least needed first: once "ended" has said when cover
     stopped, the reasons' own dates and a reason that only restates it; then the name; then
-    what to bring where shrinks to "bring it to a branch"; "ended" itself goes last.
+    what to bring where shrinks to "bring it to a branch"; "ended" itself goes last. The
+    member's category and privileges (with their ends) come after the status, in full, then
+    briefly, then not at all where they would cost a part.
     """
+    extras = _insured_extras(w, pack, shown)
     name = shown.given_name or shown.member_name or ""
     on = _on(w, shown, show_date)
     code = _code(w, shown)
     resolves = _resolves(w, pack, shown)
     ended = shown.cover_ended is not None
     candidates: list[str] = []
-    # False before True: the product runs from the richest variant to the barest.
-    for drop_ended, brief, drop_name, drop_dates, drop_restated in product((False, True), repeat=5):
+    # False before True: the product runs from the richest variant to the barest; the
+    # barest of all name the first reason only (the one that decided).
+    for first_only, drop_ended, brief, drop_name, drop_dates, drop_restated in product(
+        (False, True), repeat=6
+    ):
+        if first_only and (len(shown.reasons) < 2 or not (brief or not resolves)):
+            continue
         if (drop_ended or drop_dates or drop_restated) and not ended:
             continue
         if drop_ended and (drop_dates or drop_restated):
             continue  # without "ended", the reasons keep what they say of it
         if (brief and not resolves) or (drop_name and not name):
             continue
-        reasons: Sequence[Reason] = shown.reasons
+        reasons: Sequence[Reason] = shown.reasons[:1] if first_only else shown.reasons
         if drop_dates:
             reasons = [undated(r) for r in reasons]
         if drop_restated:
             reasons = [r for r in reasons if r.code not in _SAID_BY_ENDED]
         stated = _stated(w, _cover(w, shown, with_ended=not drop_ended), _reasons(w, reasons))
         who = on if drop_name else _join(name, on)
-        if brief:
-            stated = _join(stated, w.t("short.resolve"), sep=w.t("sms.list_sep"))
-            candidates.append(f"{_headed(who, stated)}. {code}")
-        else:
-            candidates.append(_join(_headed(who, stated) + ".", *resolves, code))
+        for extra in extras:
+            if brief:
+                said = _join(stated, w.t("short.resolve"), sep=w.t("sms.list_sep"))
+                candidates.append(_join(f"{_headed(who, said)}.", extra, code))
+            else:
+                candidates.append(_join(_headed(who, stated) + ".", extra, *resolves, code))
     return fit(candidates)
 
 
+def _privileges_told(w: Wording, pack: RulePack | None, shown: Disclosure) -> list[str]:
+    """What a provider must do for the member's privileges: with their names, then without.
+
+    Never left out: a provider not told to serve a privileged patient out of turn would not.
+    """
+    if not shown.privileges:
+        return [""]
+    named, bare = [], []
+    for p in shown.privileges:
+        name = privilege_name(w, pack, p.kind) if pack is not None else p.kind
+        what = privilege_instruction(w, pack, p.kind, short=True) if pack is not None else None
+        named.append(f"{name}: {what}" if what else name)
+        bare.append(what or name)
+    sep = w.t("sms.list_sep")
+    return list(dict.fromkeys([sep.join(named) + ".", sep.join(bare) + "."]))
+
+
 def provider_answer(
-    w: Wording, shown: Disclosure, show_date: bool, date_required: bool = False
+    w: Wording,
+    shown: Disclosure,
+    show_date: bool,
+    date_required: bool = False,
+    pack: RulePack | None = None,
 ) -> str:
-    """The provider's answer: status and reasons on the date, the masked name, and the code.
+    """The provider's answer: status and reasons on the date, the masked name, and the code;
+    the member's category where it fits, and what a privilege asks of the provider always.
 
     The date the provider typed is echoed when it fits; a recorded answer always shows it.
     """
@@ -148,13 +212,22 @@ def provider_answer(
     heads = [_join(masked, on), on]
     if not date_required:
         heads += [masked, ""]
-    return fit([f"{_headed(who, stated)}. {code}" for who in heads])
+    categories = list(
+        dict.fromkeys([_category(w, pack, shown, True), _category(w, pack, shown, False), ""])
+    )
+    candidates = [
+        _join(f"{_headed(who, stated)}.", told, f"{category}." if category else "", code)
+        for told in _privileges_told(w, pack, shown)
+        for category in categories
+        for who in heads
+    ]
+    return fit(candidates)
 
 
 def recorded_answer(w: Wording, pack: RulePack, shown: Disclosure) -> str:
     """An answer given earlier, in the view of whom it was given to (with its date)."""
     if shown.view is View.PROVIDER:
-        return provider_answer(w, shown, show_date=True, date_required=True)
+        return provider_answer(w, shown, show_date=True, date_required=True, pack=pack)
     return insured_answer(w, pack, shown, show_date=True)
 
 
@@ -195,8 +268,19 @@ def not_on_file(w: Wording, hotline: str) -> str:
     return clip(w.t("sms.not_on_file", hotline=w.digits(hotline)))
 
 
-def provider_inactive(w: Wording) -> str:
-    """The refusal for a deactivated provider's phone, and how to be active again."""
+def provider_inactive(w: Wording, exc: EligibilityError | None = None) -> str:
+    """The refusal for a deactivated provider's phone, and how to be active again; for one
+    whose registry data is stale, when it was last sent (one SMS where it fits)."""
+    if exc is not None and exc.params.get("problem") == "stale":
+        last = exc.params.get("last_updated")
+        when = w.date(last) if isinstance(last, date) else str(last)
+        months = w.digits(str(exc.params.get("months", "")))
+        return fit(
+            [
+                w.t("sms.provider_stale", last_updated=when, months=months),
+                w.error(exc),
+            ]
+        )
     return clip(w.t("sms.provider_inactive"))
 
 

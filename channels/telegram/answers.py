@@ -30,6 +30,15 @@ def layout(p: PresentedAnswer, w: Wording) -> str:
         who = p.member_name
         lines.append(f"{who} ({p.relationship_text})" if p.relationship_text else who)
     lines.append(p.status_text)
+    if p.category_text:
+        named = f"{w.digits(p.category or '')} {p.category_name or ''}".rstrip()
+        lines.append(f"{w.t('label.category')}: {named}")
+    for held in p.privileges:
+        name = f"{held.name} ({held.marker})" if held.marker else held.name
+        until = f" {w.t('label.privilege_until', date=held.until_text)}" if held.until_text else ""
+        lines.append(f"{w.t('label.privilege')}: {name}{until}")
+        if held.instruction:
+            lines.append(held.instruction)
     if p.cover_end_text:
         lines.append(f"{w.t('label.cover_end')}: {p.cover_end_text}")
     if p.cover_ended_text:

@@ -53,6 +53,7 @@ from eligibility_gw.keyvalue import RateLimiter, Sessions
 from eligibility_gw.phones import InvalidPhone, normalise_phone
 from eligibility_gw.policy.askers import Asker
 from eligibility_gw.policy.disclosure import Disclosure
+from eligibility_gw.policy.standing import is_stale_now
 from eligibility_gw.ports import KeyValueStore, StoreUnavailable
 from eligibility_gw.ports.chats import Binding, TelegramBindings
 from eligibility_gw.textinput import parse_date
@@ -240,6 +241,8 @@ class Conversation:
             log.warning("telegram_quota_exceeded", scope=exc.scope)
             return f"rate_limited_{exc.scope}", w.error(exc)
         if isinstance(exc, ProviderInactive):
+            if exc.params.get("problem") == "stale":  # when its data was sent, and what to do
+                return "refused_provider_stale", w.error(exc)
             return "refused_provider_inactive", w.t("telegram.provider_inactive")
         if isinstance(exc, NotPermitted):
             # Worded alike whether the person exists or not.
@@ -502,6 +505,9 @@ class Conversation:
         provider = identity.provider
         if provider is None:
             return Turn("refused_not_provider", (Outgoing(w.t("telegram.check.providers_only")),))
+        if is_stale_now(provider):
+            stale = w.error(self.inquiries.inactive(provider))
+            return Turn("refused_provider_stale", (Outgoing(stale),))
         if not provider.active:
             return Turn("refused_provider_inactive", (Outgoing(w.t("telegram.provider_inactive")),))
         return None

@@ -117,12 +117,34 @@ def answer_forms(shown: Disclosure, w: Wording, pack: RulePack) -> Iterator[str]
             why_forms.append("; ".join(chosen))
     why_forms.append(None)
     statuses = (_stated(p.status_text, p, w), _stated(_short_status(shown.status, w), p, w))
+    # What a privilege asks of a provider is never left out (nor, for the insured, the
+    # privilege and its end, shortest last); the category goes first where room is short.
+    told = _privileges(p, w)
+    category = [w.t("short.label.category", code=w.digits(p.category))] if p.category else []
+    extras = [*([[*category, *f] for f in told] if category else []), *told]
     # Why matters more than who: the name is dropped before the reason is cut.
-    for why in dict.fromkeys(why_forms):
-        for person in (who, None) if who else (None,):
-            for said in statuses:
-                if person and shown.view is not View.PROVIDER:
-                    yield lines(f"{person}: {said}", why, code)
-                else:
-                    yield lines(person, said, why, code)
+    for extra in extras:
+        for why in dict.fromkeys(why_forms):
+            for person in (who, None) if who else (None,):
+                for said in statuses:
+                    if person and shown.view is not View.PROVIDER:
+                        yield lines(f"{person}: {said}", *extra, why, code)
+                    else:
+                        yield lines(person, said, *extra, why, code)
+    yield lines(_short_status(shown.status, w), *told[-1], code)
     yield lines(_short_status(shown.status, w), code)
+
+
+def _privileges(p: PresentedAnswer, w: Wording) -> list[list[str]]:
+    """The privileges' lines, richest first: with names (and ends, for the insured), then
+    only what a provider must do (or only the names)."""
+    if not p.privileges:
+        return [[]]
+    named = []
+    bare = []
+    for held in p.privileges:
+        until = f" {w.t('short.label.until', date=held.until_text)}" if held.until_text else ""
+        what = held.short_instruction
+        named.append(f"{held.name}{until}: {what}" if what else f"{held.name}{until}")
+        bare.append(what or f"{held.marker or held.name}{until}")
+    return [named, bare] if named != bare else [named]

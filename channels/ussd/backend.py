@@ -122,6 +122,12 @@ def refusal(exc: EligibilityError) -> Refused:
         key = QUOTA_SCREENS.get(exc.scope, "ussd.end.quota.asker")
         return Refused(key, {"minutes": str(exc.params["minutes"])})
     if isinstance(exc, ProviderInactive):
+        if exc.params.get("problem") == "stale":
+            last = exc.params.get("last_updated")
+            return Refused(
+                "ussd.end.provider_stale",
+                {"last_updated": last.isoformat() if isinstance(last, date) else str(last)},
+            )
         return Refused("ussd.info.deactivated")
     if isinstance(exc, NotPermitted):
         return Refused("ussd.end.not_on_file")

@@ -88,7 +88,7 @@ def sample_context(
 
 def bad_inputs(pack: RulePack) -> dict[Parse, tuple[str, ...]]:
     """Answers each kind of question refuses, one per hint it can give."""
-    good = pack.national_id.complete("1" * (pack.national_id.length - 1))
+    good = pack.national_id.sample(1, 1)
     wrong_check = good[:-1] + str((int(good[-1]) + 1) % 10)
     return {
         Parse.NATIONAL_ID: ("12", wrong_check, "abc"),

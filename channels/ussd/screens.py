@@ -374,7 +374,7 @@ class Prompt:
         text = view.t(
             self.question,
             today=w.date(view.rules.today),
-            length=w.digits(str(view.rules.pack.national_id.length)),
+            length=_lengths(view),
         )
         return lines(hint, text, _nav(view))
 
@@ -386,14 +386,22 @@ class Prompt:
         return Go(self.target, {self.store: value})
 
 
+def _lengths(view: View) -> str:
+    """The digits a national id has, in the screen's digits (``11/15`` where a pack accepts
+    ids of several formats)."""
+    return "/".join(view.w.digits(str(n)) for n in view.rules.pack.national_id.lengths)
+
+
 def _national_id(text: str, view: View) -> str | Invalid:
     fmt = view.rules.pack.national_id
     try:
         return fmt.normalise(text)
     except NationalIdCheckDigit:
         return Invalid(view.t("ussd.hint.check_digit"))
-    except InvalidNationalId:
-        return Invalid(view.t("ussd.hint.national_id", length=view.w.digits(str(fmt.length))))
+    except InvalidNationalId as exc:
+        if exc.params.get("problem") == "component":  # right length, an impossible part
+            return Invalid(view.t("ussd.hint.check_digit"))
+        return Invalid(view.t("ussd.hint.national_id", length=_lengths(view)))
 
 
 def _service_date(text: str, view: View) -> str | Invalid:

@@ -21,7 +21,10 @@ def mount(app: web.Application, settings: Settings) -> None:
     ws = web_settings(settings)  # an old key fails here, at start-up
 
     async def openapi(request: web.Request) -> web.Response:
-        return web.json_response(openapi_document(request.config_dict[INQUIRIES].pack.title))
+        pack = request.config_dict[INQUIRIES].pack
+        return web.json_response(
+            openapi_document(pack.title, tuple(s.value for s in pack.settings))
+        )
 
     api_app = web.Application(middlewares=[problem_middleware])
     api_app[api.WEB_SETTINGS] = ws

@@ -39,7 +39,7 @@ from eligibility_gw.policy.askers import Asker
 from eligibility_gw.policy.disclosure import Disclosure
 from eligibility_gw.policy.quotas import QuotaScope
 from eligibility_gw.ports import StoredBatch
-from eligibility_gw.presenting import present
+from eligibility_gw.presenting import category_json, present, privileges_json
 from eligibility_gw.wording import Wording
 
 log = structlog.get_logger(__name__)
@@ -81,6 +81,8 @@ def answer_json(shown: Disclosure, w: Wording, pack: RulePack) -> dict[str, Any]
         else None,
         "rule_pack": worded.rule_pack,
         "asked_at": shown.asked_at.isoformat(),
+        "category": category_json(worded),
+        "privileges": privileges_json(worded),
     }
 
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from eligibility_gw.appkeys import INQUIRIES
+from eligibility_gw.appkeys import INQUIRIES, SETTINGS
+from eligibility_gw.channels.web.negotiation import language_of
 from eligibility_gw.channels.web.problems import Problem
 from eligibility_gw.domain.errors import ProviderInactive, QuotaExceeded, Refused
 from eligibility_gw.domain.provider import Provider
+from eligibility_gw.policy.standing import is_stale_now
 from eligibility_gw.wording import Wording
 
 
@@ -29,6 +31,17 @@ def deactivated(provider_id: str) -> Problem:
         "Resend the establishment's registration data to the insurer to be activated "
         "again; the same key will then work.",
     )
+
+
+def inactive_problem(request: web.Request, provider: Provider) -> Problem:
+    """The refusal of an inactive provider: deactivated, or its registry data stale (when it
+    last sent its data, in the caller's language, and that sending newer data reactivates
+    it; the same key then works)."""
+    if not is_stale_now(provider):
+        return deactivated(provider.provider_id)
+    inquiries = request.config_dict[INQUIRIES]
+    w = Wording(language_of(request, request.config_dict[SETTINGS]))
+    return Problem("provider-deactivated", w.error(inquiries.inactive(provider)))
 
 
 async def active_provider(request: web.Request, key: str | None = None) -> Provider:
@@ -52,7 +65,7 @@ async def active_provider(request: web.Request, key: str | None = None) -> Provi
             {"WWW-Authenticate": 'Bearer realm="eligibility-gw", error="invalid_token"'},
         )
     if not provider.active:
-        raise deactivated(provider.provider_id)
+        raise inactive_problem(request, provider)
     return provider
 
 
@@ -71,5 +84,7 @@ def refusal_problem(exc: Refused, w: Wording, provider: Provider) -> Problem:
     if isinstance(exc, QuotaExceeded):
         return quota_problem(exc, w)
     if isinstance(exc, ProviderInactive):  # deactivated since its key was checked
+        if exc.params.get("problem") == "stale":
+            return Problem("provider-deactivated", w.error(exc))
         return deactivated(provider.provider_id)
     return Problem("refused", w.error(exc))

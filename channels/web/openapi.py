@@ -42,8 +42,10 @@ def _pick(*codes: str) -> dict[str, Any]:
     return {c: _ERRORS[c] for c in codes}
 
 
-def openapi_document(title: str) -> dict[str, Any]:
-    """The whole document."""
+def openapi_document(
+    title: str, settings: tuple[str, ...] = ("outpatient", "inpatient")
+) -> dict[str, Any]:
+    """The whole document; ``settings``: the service settings of the rule pack."""
     answer = {"$ref": "#/components/schemas/Answer"}
     return {
         "openapi": "3.1.0",
@@ -227,7 +229,7 @@ def openapi_document(title: str) -> dict[str, Any]:
                         },
                         "setting": {
                             "type": "string",
-                            "enum": ["outpatient", "inpatient"],
+                            "enum": list(settings),
                             "default": "outpatient",
                         },
                     },
@@ -289,6 +291,43 @@ def openapi_document(title: str) -> dict[str, Any]:
                         },
                         "rule_pack": {"type": "string"},
                         "asked_at": {"type": "string", "format": "date-time"},
+                        "category": {
+                            "description": "The member's insured category, where the rule "
+                            "pack has categories: its code as the scheme prints it "
+                            "(zero-padded) and its name in the Accept-Language.",
+                            "oneOf": [
+                                {"type": "null"},
+                                {
+                                    "type": "object",
+                                    "required": ["code", "name"],
+                                    "properties": {
+                                        "code": {"type": "string", "examples": ["07"]},
+                                        "name": {"type": "string"},
+                                    },
+                                },
+                            ],
+                        },
+                        "privileges": {
+                            "type": "array",
+                            "description": "Privileges the member holds on the service date, "
+                            "with what the provider must do (serve out of turn, verify a "
+                            "document). Never their end date.",
+                            "items": {"$ref": "#/components/schemas/Privilege"},
+                        },
+                    },
+                },
+                "Privilege": {
+                    "type": "object",
+                    "required": ["kind", "name", "instruction"],
+                    "properties": {
+                        "kind": {"type": "string", "examples": ["honorary_blood_donor"]},
+                        "name": {"type": "string"},
+                        "marker": {
+                            "type": ["string", "null"],
+                            "description": "The letter the scheme marks it with (L).",
+                        },
+                        "instruction": {"type": ["string", "null"]},
+                        "until": {"type": ["string", "null"], "format": "date"},
                     },
                 },
                 "BatchItem": {

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from eligibility_gw.domain.dates import add_months, anniversary, end_of_month
+from eligibility_gw.domain.model import Document, PrivilegeOnFile
+from eligibility_gw.domain.national_id import NationalIdScheme
 from eligibility_gw.domain.provider import ProviderKind
 from eligibility_gw.domain.rulepack import RulePack
 from eligibility_gw.ports import RegistryRow, Store
@@ -31,12 +33,19 @@ class Persona:
     shows: str
     expected_status: str
     expected_reason: str | None = None
+    #: A service setting whose answer the persona shows too (``sanatorium``), with its status
+    #: and first reason.
+    setting: str | None = None
+    setting_status: str | None = None
+    setting_reason: str | None = None
 
 
-def persona_id(pack: RulePack, k: int) -> str:
-    """The ``k``-th persona's national id under ``pack``."""
-    width = pack.national_id.length - 1
-    return pack.national_id.complete(f"1{k:0{width - 1}d}")
+def persona_id(pack: RulePack, k: int, id_format: str | None = None) -> str:
+    """The ``k``-th persona's national id under ``pack`` (of the format named, if several)."""
+    ids = pack.national_id
+    if id_format is not None and isinstance(ids, NationalIdScheme):
+        return ids.sample_of(id_format, 1, k)
+    return ids.sample(1, k)
 
 
 def _years_ago(today: date, years: int, days: int = 0) -> date:
@@ -62,6 +71,14 @@ class _Spec:
     disabled: bool = False
     income: bool | None = False
     other: str | None = None
+    category: str | None = None
+    privileges: Callable[[date], tuple[PrivilegeOnFile, ...]] | None = None
+    documents: Callable[[date], tuple[Document, ...]] | None = None
+    #: Of a scheme with several id formats: the format of the persona's id.
+    id_format: str | None = None
+    setting: str | None = None
+    setting_status: str | None = None
+    setting_reason: str | None = None
 
 
 def _cover_long(t: date) -> tuple[date, date]:
@@ -279,6 +296,7 @@ def _ro_specs() -> list[_Spec]:
             phone="+40721000001",
             cover=_cover_long,
             marital="married",
+            category="03",
         ),
         _Spec(
             "popescu-wife",
@@ -290,6 +308,7 @@ def _ro_specs() -> list[_Spec]:
             "spouse without own income (category 09)",
             "eligible",
             marital="married",
+            category="09",
         ),
         _Spec(
             "popescu-child",
@@ -300,6 +319,7 @@ def _ro_specs() -> list[_Spec]:
             lambda t: _years_ago(t, 12),
             "child under 18 (category 01)",
             "eligible",
+            category="01",
         ),
         _Spec(
             "popescu-turns-18",
@@ -310,6 +330,7 @@ def _ro_specs() -> list[_Spec]:
             lambda t: anniversary(t + timedelta(days=1), -18),  # 18 tomorrow, even on 29 Feb
             "child turning 18 tomorrow: cover ends today",
             "eligible",
+            category="01",
         ),
         _Spec(
             "popescu-student",
@@ -321,6 +342,7 @@ def _ro_specs() -> list[_Spec]:
             "student of 21 without income (category 07)",
             "eligible",
             student_until=lambda t: add_months(t, 9),
+            category="07",
         ),
         _Spec(
             "popescu-no-student",
@@ -332,6 +354,7 @@ def _ro_specs() -> list[_Spec]:
             "22, no student certificate",
             "not_eligible",
             "STUDENT_CERTIFICATE_REQUIRED",
+            category="07",
         ),
         _Spec(
             "popescu-27",
@@ -343,6 +366,7 @@ def _ro_specs() -> list[_Spec]:
             "27, past the age limit",
             "not_eligible",
             "AGE_LIMIT_REACHED",
+            category="07",
         ),
         _Spec(
             "popescu-disabled",
@@ -354,6 +378,7 @@ def _ro_specs() -> list[_Spec]:
             "30 with a disability, no income (category 08)",
             "eligible",
             disabled=True,
+            category="08",
         ),
         _Spec(
             "popescu-grandmother",
@@ -365,6 +390,7 @@ def _ro_specs() -> list[_Spec]:
             "grandmother without income",
             "eligible",
             marital="widowed",
+            category="09",
         ),
         _Spec(
             "popescu-father",
@@ -378,14 +404,355 @@ def _ro_specs() -> list[_Spec]:
             "HAS_INCOME",
             marital="married",
             income=True,
+            category="09",
+        ),
+        _Spec(
+            "ionescu",
+            "Ionescu",
+            "Vasile",
+            "M",
+            "self",
+            lambda t: _years_ago(t, 58),
+            "disability pensioner (category 05) whose pension decision was issued 13 months"
+            " ago: the proof lapsed after 12",
+            "not_eligible",
+            "DISABILITY_PENSION_DECISION_EXPIRED",
+            phone="+40721000002",
+            cover=_cover_long,
+            marital="married",
+            category="05",
+            documents=lambda t: (Document("disability_pension_decision", add_months(t, -13)),),
+        ),
+        _Spec(
+            "stan",
+            "Stan",
+            "Elisabeta",
+            "F",
+            "self",
+            lambda t: _years_ago(t, 84),
+            "resident of a care home (category 18), certificate issued 2 months ago",
+            "eligible",
+            cover=_cover_long,
+            marital="widowed",
+            category="18",
+            documents=lambda t: (Document("care_home_certificate", add_months(t, -2)),),
         ),
     ]
 
 
+def _pl_specs() -> list[_Spec]:
+    return [
+        _Spec(
+            "kowalski",
+            "Kowalski",
+            "Jan",
+            "M",
+            "self",
+            lambda t: _years_ago(t, 47),
+            "insured person, honorary blood donor of merit: providers are told to serve him"
+            " out of turn",
+            "eligible",
+            phone="+48601000001",
+            cover=_cover_long,
+            marital="married",
+            privileges=lambda t: (
+                PrivilegeOnFile("honorary_blood_donor", end_of_month(add_months(t, 24))),
+            ),
+        ),
+        _Spec(
+            "kowalska",
+            "Kowalska",
+            "Anna",
+            "F",
+            "spouse",
+            lambda t: _years_ago(t, 44),
+            "spouse: covered without conditions",
+            "eligible",
+            marital="married",
+        ),
+        _Spec(
+            "kowalski-turns-18",
+            "Kowalski",
+            "Piotr",
+            "M",
+            "child",
+            lambda t: anniversary(t + timedelta(days=1), -18),
+            "child turning 18 tomorrow without a school certificate: cover ends today",
+            "eligible",
+        ),
+        _Spec(
+            "kowalska-pupil",
+            "Kowalska",
+            "Katarzyna",
+            "F",
+            "child",
+            lambda t: _years_ago(t, 20),
+            "child of 20 in education (school certificate on file)",
+            "eligible",
+            documents=lambda t: (Document("school_certificate", None, add_months(t, 8)),),
+        ),
+        _Spec(
+            "kowalski-no-school",
+            "Kowalski",
+            "Tomasz",
+            "M",
+            "child",
+            lambda t: _years_ago(t, 21, days=-20),
+            "child of 21 without a school certificate",
+            "not_eligible",
+            "SCHOOL_CERTIFICATE_REQUIRED",
+        ),
+        _Spec(
+            "kowalski-turns-26",
+            "Kowalski",
+            "Marek",
+            "M",
+            "child",
+            lambda t: anniversary(t + timedelta(days=1), -26),
+            "student turning 26 tomorrow: cover ends today",
+            "eligible",
+            documents=lambda t: (Document("school_certificate", None, add_months(t, 8)),),
+        ),
+        _Spec(
+            "kowalska-disability",
+            "Kowalska",
+            "Ewa",
+            "F",
+            "child",
+            lambda t: _years_ago(t, 31),
+            "daughter of 31 with a certificate of significant disability: no age limit",
+            "eligible",
+            documents=lambda t: (Document("disability_certificate"),),
+        ),
+        _Spec(
+            "kowalska-mother",
+            "Kowalska",
+            "Zofia",
+            "F",
+            "parent",
+            lambda t: _years_ago(t, 74),
+            "mother living in a common household",
+            "eligible",
+            marital="widowed",
+            documents=lambda t: (Document("common_household_declaration"),),
+        ),
+        _Spec(
+            "kowalski-grandfather",
+            "Kowalski",
+            "Stanisław",
+            "M",
+            "grandparent",
+            lambda t: _years_ago(t, 95),
+            "grandfather without a declaration of common household",
+            "not_eligible",
+            "COMMON_HOUSEHOLD_DECLARATION_REQUIRED",
+            marital="widowed",
+        ),
+        _Spec(
+            "nowak",
+            "Nowak",
+            "Henryk",
+            "M",
+            "self",
+            lambda t: _years_ago(t, 99),
+            "war invalid: served out of turn",
+            "eligible",
+            phone="+48601000002",
+            cover=_cover_long,
+            marital="widowed",
+            privileges=lambda t: (PrivilegeOnFile("war_invalid"),),
+        ),
+        _Spec(
+            "wisniewski",
+            "Wiśniewski",
+            "Adam",
+            "M",
+            "self",
+            lambda t: _years_ago(t, 36),
+            "insured person whose cover ended two months ago",
+            "not_eligible",
+            "OUTSIDE_COVER_PERIOD",
+            phone="+48601000003",
+            cover=lambda t: (add_months(t, -26), add_months(t, -2)),
+            marital="single",
+        ),
+    ]
+
+
+def _cover_open(t: date) -> tuple[date, date]:
+    return add_months(t, -120), date.max
+
+
+def _br_specs() -> list[_Spec]:
+    return [
+        _Spec(
+            "silva",
+            "Silva",
+            "João",
+            "M",
+            "self",
+            lambda t: _years_ago(t, 52),
+            "registered with a CNS: covered, with no end",
+            "eligible",
+            phone="+5511987650001",
+            cover=_cover_open,
+            marital="married",
+            id_format="cns",
+        ),
+        _Spec(
+            "oliveira",
+            "Oliveira",
+            "Ana",
+            "F",
+            "self",
+            lambda t: _years_ago(t, 7),
+            "child registered with a CNS: covered (everyone holds cover of their own)",
+            "eligible",
+            cover=_cover_open,
+            id_format="cns",
+        ),
+        _Spec(
+            "souza",
+            "Souza",
+            "Maria",
+            "F",
+            "self",
+            lambda t: _years_ago(t, 33),
+            "known only by her CPF: must register for a CNS at a health unit",
+            "not_eligible",
+            "CNS_REQUIRED",
+            phone="+5511987650002",
+            cover=_cover_open,
+            id_format="cpf",
+        ),
+        _Spec(
+            "santos",
+            "Santos",
+            "Pedro",
+            "M",
+            "self",
+            lambda t: _years_ago(t, 61),
+            "registration with the SUS ended a month ago",
+            "not_eligible",
+            "OUTSIDE_COVER_PERIOD",
+            cover=lambda t: (add_months(t, -120), add_months(t, -1)),
+            id_format="cns",
+        ),
+    ]
+
+
+def issued_lasting_until(today: date, months: int) -> date:
+    """The issue date of a document valid ``months`` months whose last day is ``today``, or
+    the first after it when no date is (no 31 June: on 31 December a six-month certificate
+    issued on 30 June ended the day before, one issued on 1 July still counts)."""
+    issued = add_months(today, -months)
+    while add_months(issued, months) < today:
+        issued += timedelta(days=1)
+    return issued
+
+
+def _ru_specs() -> list[_Spec]:
+    social = PrivilegeOnFile("social_services_set")
+
+    def referral(months: int, days: int = 0) -> Callable[[date], tuple[Document, ...]]:
+        return lambda t: (
+            Document("sanatorium_referral", issued_lasting_until(t, months) - timedelta(days=days)),
+        )
+
+    return [
+        _Spec(
+            "ivanov",
+            "Ivanov",
+            "Ivan",
+            "M",
+            "self",
+            lambda t: _years_ago(t, 67),
+            "beneficiary of the social services (L) whose sanatorium referral was issued 6"
+            " months ago today: a sanatorium check is eligible, its last day",
+            "eligible",
+            phone="+79161000001",
+            cover=_cover_long,
+            marital="married",
+            privileges=lambda t: (social,),
+            documents=referral(6),
+            setting="sanatorium",
+            setting_status="eligible",
+        ),
+        _Spec(
+            "petrova",
+            "Petrova",
+            "Anna",
+            "F",
+            "self",
+            lambda t: _years_ago(t, 71),
+            "beneficiary (L) whose referral was issued 6 months and a day ago: a sanatorium"
+            " check is not eligible",
+            "eligible",
+            phone="+79161000002",
+            cover=_cover_long,
+            marital="widowed",
+            privileges=lambda t: (social,),
+            documents=referral(6, days=1),
+            setting="sanatorium",
+            setting_status="not_eligible",
+            setting_reason="SANATORIUM_REFERRAL_EXPIRED",
+        ),
+        _Spec(
+            "sidorov",
+            "Sidorov",
+            "Pavel",
+            "M",
+            "self",
+            lambda t: _years_ago(t, 45),
+            "referral issued last month but no social-services benefit: a sanatorium check is"
+            " not eligible",
+            "eligible",
+            cover=_cover_long,
+            marital="married",
+            documents=referral(1),
+            setting="sanatorium",
+            setting_status="not_eligible",
+            setting_reason="PRIVILEGE_REQUIRED",
+        ),
+        _Spec(
+            "kuznetsova",
+            "Kuznetsova",
+            "Olga",
+            "F",
+            "self",
+            lambda t: _years_ago(t, 29),
+            "policy ended two months ago",
+            "not_eligible",
+            "OUTSIDE_COVER_PERIOD",
+            phone="+79161000003",
+            cover=lambda t: (add_months(t, -26), add_months(t, -2)),
+        ),
+        _Spec(
+            "smirnov",
+            "Smirnov",
+            "Dmitry",
+            "M",
+            "self",
+            lambda t: _years_ago(t, 8),
+            "child registered by his 16-digit OMS policy number, policy active",
+            "eligible",
+            cover=_cover_long,
+            id_format="oms",
+        ),
+    ]
+
+
+def _specs(pack: RulePack) -> list[_Spec]:
+    for prefix, specs in (("ro-", _ro_specs), ("pl-", _pl_specs), ("br-", _br_specs)):
+        if pack.name.startswith(prefix):
+            return specs()
+    return _ru_specs() if pack.name.startswith("ru-") else _ir_specs()
+
+
 def personas(pack: RulePack, today: date) -> list[Persona]:
-    """The named demo personas for ``pack`` (ir-tamin's, or ro-cnas' for that pack)."""
-    specs = _ro_specs() if pack.name.startswith("ro-") else _ir_specs()
-    ids = {s.key: persona_id(pack, i + 1) for i, s in enumerate(specs)}
+    """The named demo personas for ``pack`` (ir-tamin's unless the pack is another country's)."""
+    specs = _specs(pack)
+    ids = {s.key: persona_id(pack, i + 1, s.id_format) for i, s in enumerate(specs)}
     out = []
     principal_id = ""
     for s in specs:
@@ -409,8 +776,22 @@ def personas(pack: RulePack, today: date) -> list[Persona]:
             disabled=s.disabled,
             has_income=s.income,
             other_insurer=s.other,
+            category=s.category,
+            privileges=s.privileges(today) if s.privileges else (),
+            documents=s.documents(today) if s.documents else (),
         )
-        out.append(Persona(s.key, row, s.shows, s.status, s.reason))
+        out.append(
+            Persona(
+                s.key,
+                row,
+                s.shows,
+                s.status,
+                s.reason,
+                s.setting,
+                s.setting_status,
+                s.setting_reason,
+            )
+        )
     return out
 
 

@@ -23,7 +23,13 @@ from eligibility_gw.ports import (
     RegistryLoad,
     RegistryRow,
 )
-from eligibility_gw.registry_csv import HeaderError, RowError, RowReader, column_positions
+from eligibility_gw.registry_csv import (
+    HeaderError,
+    RowError,
+    RowReader,
+    column_positions,
+    optional_positions,
+)
 
 if TYPE_CHECKING:
     from _csv import Reader
@@ -330,7 +336,13 @@ async def _import(
             raise HeaderError("the file is empty: a header row is required") from None
         except csv.Error as exc:
             raise HeaderError(f"the header row cannot be read: {exc}") from None
-        parse = RowReader(column_positions(header), pack, today, width=len(header)).parse
+        parse = RowReader(
+            column_positions(header),
+            pack,
+            today,
+            width=len(header),
+            optional=optional_positions(header),
+        ).parse
         async with _loading(registry) as load:
             batches = _Batches(load, report, corrections)
             try:

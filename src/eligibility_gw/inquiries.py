@@ -40,6 +40,7 @@ from eligibility_gw.policy.quotas import (
     asker_quota,
     quotas_for,
 )
+from eligibility_gw.policy.standing import inactive, standing
 from eligibility_gw.ports import AnswerLog, Providers, Registry, StoreUnavailable
 from eligibility_gw.ports.messages import SmsRecords, UnaskedCheckReport
 from eligibility_gw.providers import authenticate
@@ -122,17 +123,27 @@ class Inquiries:
 
     # -- who asks ----------------------------------------------------------------------------
 
+    def standing(self, provider: Provider | None) -> Provider | None:
+        """``provider`` as it stands today: inactive when its registry data is stale."""
+        if provider is None:
+            return None
+        return standing(provider, self.pack.providers.stale_after_months, self.today())
+
+    def inactive(self, provider: Provider) -> ProviderInactive:
+        """Why ``provider`` (as it stands) is refused, and how to become active again."""
+        return inactive(provider, self.pack.providers.stale_after_months)
+
     async def provider_by_key(self, key: str) -> Provider | None:
-        """The provider owning an API key (active or not), or None."""
-        return await authenticate(self._providers, key)
+        """The provider owning an API key (active or not, as it stands today), or None."""
+        return self.standing(await authenticate(self._providers, key))
 
     async def provider(self, provider_id: str) -> Provider | None:
-        """A provider by id (to see whether it is still active)."""
-        return await self._providers.get(provider_id)
+        """A provider by id, as it stands today (to see whether it is still active)."""
+        return self.standing(await self._providers.get(provider_id))
 
     async def identify(self, phone: str) -> PhoneIdentity:
         """What the registry knows of a (verified, E.164) phone."""
-        provider = await self._providers.by_phone(phone)
+        provider = self.standing(await self._providers.by_phone(phone))
         people = await self._registry.people_by_phone(phone)
         return PhoneIdentity(phone, provider, tuple(people))
 
@@ -171,10 +182,18 @@ class Inquiries:
         ``until`` asks about the service period from ``service_date`` to ``until`` (both
         inside the window): covered only when covered on every day of it.
         """
-        provider = asker.provider
-        if asker.kind is AskerKind.PROVIDER and (provider is None or not provider.active):
-            raise ProviderInactive(f"provider {asker.ident} is deactivated")
+        self._refuse_inactive(asker)
         return await self._ask_counted(asker, raw_national_id, service_date, setting, False, until)
+
+    def _refuse_inactive(self, asker: Asker) -> None:
+        """Refuse a provider that is deactivated, or whose registry data is stale today."""
+        if asker.kind is not AskerKind.PROVIDER:
+            return
+        provider = self.standing(asker.provider)
+        if provider is None:
+            raise ProviderInactive(f"provider {asker.ident} is deactivated")
+        if not provider.active:
+            raise self.inactive(provider)
 
     async def _ask_counted(
         self,
@@ -215,9 +234,7 @@ class Inquiries:
 
         ``StoreUnavailable`` for an item that cannot be logged is that item's outcome too.
         """
-        provider = asker.provider
-        if asker.kind is AskerKind.PROVIDER and (provider is None or not provider.active):
-            raise ProviderInactive(f"provider {asker.ident} is deactivated")
+        self._refuse_inactive(asker)
         own = asker_quota(asker, self._quotas)
         if own is not None:
             await self._count(own)

@@ -29,6 +29,21 @@ class PresentedReason:
 
 
 @dataclass(frozen=True, slots=True)
+class PresentedPrivilege:
+    """A privilege in words: its name, what the provider must do, and until when."""
+
+    kind: str
+    name: str
+    #: The letter a scheme marks it with (``L``), or "".
+    marker: str
+    #: What the provider must do (provider and staff views); None for the insured person.
+    instruction: str | None
+    short_instruction: str | None
+    until: date | None
+    until_text: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class PresentedAnswer:
     """An answer in one language, as much as its reader may know."""
 
@@ -48,6 +63,17 @@ class PresentedAnswer:
     relationship_text: str | None
     rule_pack: str
     language: str
+    #: The insured category: its code as the pack prints it, and its name.
+    category: str | None = None
+    category_name: str | None = None
+    privileges: tuple[PresentedPrivilege, ...] = ()
+
+    @property
+    def category_text(self) -> str | None:
+        """``07 pupil, student…``: the code and the name, as answers show it."""
+        if self.category is None:
+            return None
+        return f"{self.category} {self.category_name}".strip()
 
     def as_json(self) -> dict[str, Any]:
         """Plain JSON data."""
@@ -71,7 +97,59 @@ class PresentedAnswer:
             if self.relationship
             else None,
             "rule_pack": self.rule_pack,
+            "category": category_json(self),
+            "privileges": privileges_json(self),
         }
+
+
+def category_json(p: PresentedAnswer) -> dict[str, str] | None:
+    """The category as JSON answers give it (``{"code": "07", "name": …}``)."""
+    if p.category is None:
+        return None
+    return {"code": p.category, "name": p.category_name or ""}
+
+
+def privileges_json(p: PresentedAnswer) -> list[dict[str, Any]]:
+    """The privileges as JSON answers give them (``until`` only where the view holds it)."""
+    return [
+        {
+            "kind": v.kind,
+            "name": v.name,
+            "marker": v.marker or None,
+            "instruction": v.instruction,
+            "until": v.until.isoformat() if v.until else None,
+        }
+        for v in p.privileges
+    ]
+
+
+def category_name(w: Wording, pack: RulePack, code: str) -> str:
+    """A category's name in ``w``'s language (the pack's own when no catalog names it)."""
+    key = f"category.{pack.name}.{code}"
+    if w.has(key):
+        return w.t(key)
+    category = pack.categories.get(code)
+    return category.name if category is not None else ""
+
+
+def privilege_name(w: Wording, pack: RulePack, kind: str) -> str:
+    """A privilege's name in ``w``'s language (the pack's own when no catalog names it)."""
+    key = f"privilege.{kind}"
+    if w.has(key):
+        return w.t(key)
+    privilege = pack.privileges.get(kind)
+    return privilege.name if privilege is not None else kind.replace("_", " ")
+
+
+def privilege_instruction(w: Wording, pack: RulePack, kind: str, short: bool = False) -> str | None:
+    """What a provider must do for a member holding ``kind`` (None: the pack says nothing)."""
+    privilege = pack.privileges.get(kind)
+    if privilege is None:
+        return None
+    key = f"{'short.' if short else ''}privilege.instruction.{privilege.instruction}"
+    document = w.document(privilege.document) if privilege.document else ""
+    days = privilege.working_days
+    return w.t(key, working_days=w.digits(str(days)) if days else "", document=document)
 
 
 def issuer(pack: RulePack, kind: str | None) -> str | None:
@@ -98,6 +176,21 @@ def present(shown: Disclosure, w: Wording, pack: RulePack) -> PresentedAnswer:
         for r in shown.reasons
     )
     rel = shown.relationship
+    instructed = shown.view is not View.INSURED
+    privileges = tuple(
+        PresentedPrivilege(
+            kind=p.kind,
+            name=privilege_name(w, pack, p.kind),
+            marker=pack.privileges[p.kind].marker if p.kind in pack.privileges else "",
+            instruction=privilege_instruction(w, pack, p.kind) if instructed else None,
+            short_instruction=privilege_instruction(w, pack, p.kind, short=True)
+            if instructed
+            else None,
+            until=p.valid_until,
+            until_text=w.date(p.valid_until) if p.valid_until else None,
+        )
+        for p in shown.privileges
+    )
     return PresentedAnswer(
         view=shown.view,
         status=shown.status,
@@ -115,4 +208,7 @@ def present(shown: Disclosure, w: Wording, pack: RulePack) -> PresentedAnswer:
         relationship_text=w.relationship(rel) if rel else None,
         rule_pack=shown.rule_pack,
         language=w.language,
+        category=shown.category,
+        category_name=category_name(w, pack, shown.category) if shown.category else None,
+        privileges=privileges,
     )

@@ -7,7 +7,7 @@ from datetime import date
 from operator import itemgetter
 
 from eligibility_gw.domain.errors import InvalidNationalId
-from eligibility_gw.domain.model import MaritalStatus
+from eligibility_gw.domain.model import Document, MaritalStatus, PrivilegeOnFile
 from eligibility_gw.domain.rulepack import RulePack
 from eligibility_gw.phones import is_e164
 from eligibility_gw.ports import RegistryRow
@@ -30,6 +30,13 @@ COLUMNS = (
     "has_income",
     "other_insurer",
 )
+#: Columns a file may have or not: a missing one reads as empty cells.
+OPTIONAL_COLUMNS = ("category", "privileges", "documents")
+#: Document kinds with a column of their own.
+_OWN_COLUMN = {
+    "student_certificate": "student_until",
+    "birth_certificate": "birth_certificate_seen",
+}
 _MARITAL = frozenset(m.value for m in MaritalStatus)
 _YES_NO = {"yes": True, "no": False, "": None}
 MAX_NAME = 100
@@ -53,6 +60,34 @@ def column_positions(header: list[str]) -> tuple[int, ...]:
     if missing:
         raise HeaderError(f"missing column(s): {', '.join(missing)}")
     return tuple(names.index(c) for c in COLUMNS)
+
+
+def optional_positions(header: list[str]) -> dict[str, int]:
+    """Where each optional column the file has sits in its header."""
+    names = [h.strip().lower().lstrip("\ufeff") for h in header]
+    return {c: names.index(c) for c in OPTIONAL_COLUMNS if c in names}
+
+
+def _items(cell: str, column: str) -> list[tuple[str, dict[str, str]]]:
+    """``KIND [issued DATE] [until DATE]; …``: each item's kind and its dated words."""
+    found = []
+    for item in cell.split(";"):
+        words = item.split()
+        if not words:
+            continue
+        kind, rest = words[0], words[1:]
+        if len(rest) % 2:
+            raise RowError(
+                f"{column}: {item.strip()!r} is not KIND, KIND until YYYY-MM-DD"
+                " or KIND issued YYYY-MM-DD"
+            )
+        dated: dict[str, str] = {}
+        for word, value in zip(rest[::2], rest[1::2], strict=True):
+            if word.lower() not in ("issued", "until") or word.lower() in dated:
+                raise RowError(f"{column}: {kind}: expected 'issued' or 'until', not {word!r}")
+            dated[word.lower()] = value
+        found.append((kind, dated))
+    return found
 
 
 def _date(value: str, column: str, required: bool = False) -> date | None:
@@ -96,12 +131,20 @@ class RowReader:
     """Check the rows of one file: the columns, the pack and today are read once for all."""
 
     def __init__(
-        self, positions: tuple[int, ...], pack: RulePack, today: date, width: int | None = None
+        self,
+        positions: tuple[int, ...],
+        pack: RulePack,
+        today: date,
+        width: int | None = None,
+        optional: dict[str, int] | None = None,
     ) -> None:
         self._pick = itemgetter(*positions)
+        self._optional = optional or {}
+        self._pack = pack
         #: Fields every row must have: as many as the header (``width``), else the columns read.
-        self._width = max(positions) + 1 if width is None else width
-        if self._width <= max(positions):
+        last = max((*positions, *self._optional.values()))
+        self._width = last + 1 if width is None else width
+        if self._width <= last:
             raise ValueError("the header is narrower than the columns it names")
         self._ids = pack.national_id
         self._relationships = frozenset(pack.relationships)
@@ -114,6 +157,73 @@ class RowReader:
         self._dates: dict[str, date] = {}
         # Principals' ids as checked: dependents name them again, and need no new check.
         self._principal_ids: set[str] = set()
+
+    def _cell(self, fields: list[str], column: str) -> str:
+        at = self._optional.get(column)
+        return fields[at].strip() if at is not None else ""
+
+    def _category(self, text: str, relationship: str) -> str:
+        pack = self._pack
+        shown = text if len(text) <= 16 and text.isprintable() else "(unreadable)"
+        if not pack.categories:
+            raise RowError(
+                f"category {shown!r}: rule pack {self._pack_label} has no categories;"
+                " leave it empty"
+            )
+        code = pack.category_code(text)
+        if code is None:
+            known = ", ".join(pack.categories)
+            raise RowError(f"category {shown!r} is not one of {known} (or empty)")
+        category = pack.categories[code]
+        if category.relationships and relationship not in category.relationships:
+            allowed = ", ".join(category.relationships)
+            raise RowError(f"category {code} is for {allowed} rows, not {relationship!r}")
+        return code
+
+    def _privileges(self, cell: str) -> tuple[PrivilegeOnFile, ...]:
+        found: dict[str, PrivilegeOnFile] = {}
+        for kind, dated in _items(cell, "privileges"):
+            if kind not in self._pack.privileges:
+                known = ", ".join(self._pack.privileges) or "none in this rule pack"
+                raise RowError(f"privileges: {kind!r} is not a privilege of {known}")
+            if "issued" in dated:
+                raise RowError(f"privileges: {kind}: give 'until' (or nothing), not 'issued'")
+            if kind in found:
+                raise RowError(f"privileges: {kind} is listed twice")
+            until = self._date(dated["until"], f"privileges: {kind} until") if dated else None
+            found[kind] = PrivilegeOnFile(kind, until)
+        return tuple(found.values())
+
+    def _documents(self, cell: str) -> tuple[Document, ...]:
+        found: dict[str, Document] = {}
+        for kind, dated in _items(cell, "documents"):
+            if kind in _OWN_COLUMN:
+                raise RowError(f"documents: {kind} has a column of its own, {_OWN_COLUMN[kind]}")
+            document = self._pack.documents.get(kind)
+            if document is None:
+                known = ", ".join(k for k in self._pack.documents if k not in _OWN_COLUMN)
+                raise RowError(f"documents: {kind!r} is not one of {known or 'none'}")
+            if kind in found:
+                raise RowError(f"documents: {kind} is listed twice")
+            issued = (
+                self._date(dated["issued"], f"documents: {kind} issued")
+                if "issued" in dated
+                else None
+            )
+            until = (
+                self._date(dated["until"], f"documents: {kind} until") if "until" in dated else None
+            )
+            if issued is not None and issued > self._today:
+                raise RowError(f"documents: {kind} issued {issued} is in the future")
+            if document.valid_for_months is not None and issued is None:
+                raise RowError(
+                    f"documents: {kind} is valid {document.valid_for_months} months from its"
+                    f" issue: give '{kind} issued YYYY-MM-DD'"
+                )
+            if issued is not None and until is not None and until < issued:
+                raise RowError(f"documents: {kind} is valid until before it was issued")
+            found[kind] = Document(kind, issued, until)
+        return tuple(found.values())
 
     def _date(self, value: str, column: str, required: bool = False) -> date | None:
         found = _date(value, column, required)
@@ -184,6 +294,8 @@ class RowReader:
             self._principal_ids.add(national_id)
             if principal:
                 raise RowError(f"principal_id must be empty on a {rel!r} row")
+            if start is not None and end is None and self._pack.open_ended_cover:
+                end = date.max  # universal cover: registered from cover_start, no end
             if start is None or end is None:
                 raise RowError(f"cover_start and cover_end are required on a {rel!r} row")
             if end < start:
@@ -232,6 +344,9 @@ class RowReader:
             has_income = _YES_NO[income]
         except KeyError:
             has_income = _yes_no(income, "has_income")
+        category = self._cell(fields, "category") if self._optional else ""
+        privileges = self._cell(fields, "privileges") if self._optional else ""
+        documents = self._cell(fields, "documents") if self._optional else ""
         return RegistryRow(
             national_id=national_id,
             given_name=given,
@@ -249,6 +364,9 @@ class RowReader:
             disabled=is_disabled,
             has_income=has_income,
             other_insurer=other or None,
+            category=self._category(category, rel) if category else None,
+            privileges=self._privileges(privileges) if privileges else (),
+            documents=self._documents(documents) if documents else (),
         )
 
 
@@ -258,6 +376,7 @@ def parse_row(
     pack: RulePack,
     today: date,
     width: int | None = None,
+    optional: dict[str, int] | None = None,
 ) -> RegistryRow:
     """Check one row against the format and the rule pack (``RowReader`` for many rows)."""
-    return RowReader(positions, pack, today, width).parse(fields)
+    return RowReader(positions, pack, today, width, optional).parse(fields)

@@ -24,9 +24,7 @@ SYNTHETIC_ID_BASE = 3
 
 def synthetic_id(pack: RulePack, n: int) -> str:
     """The ``n``-th synthetic national id: valid under the pack's check digit."""
-    width = pack.national_id.length - 1
-    body = f"{SYNTHETIC_ID_BASE}{n:0{width - 1}d}"
-    return pack.national_id.complete(body)
+    return pack.national_id.sample(SYNTHETIC_ID_BASE, n)
 
 
 def _dependent(
@@ -95,7 +93,9 @@ def synthetic_rows(
             None,
         )
         yield principal
-        if rng.random() < 0.8:
+        if not pack.dependent_relationships:  # every member holds cover of their own
+            continue
+        if rng.random() < 0.8 and "spouse" in pack.dependent_relationships:
             n += 1
             yield _dependent(
                 pack,
@@ -108,7 +108,9 @@ def synthetic_rows(
                 marital_status="married",
                 has_income=rng.random() < 0.2,
             )
-        for _ in range(rng.choice((0, 1, 2, 2, 3, 4))):
+        for _ in range(
+            rng.choice((0, 1, 2, 2, 3, 4)) if "child" in pack.dependent_relationships else 0
+        ):
             n += 1
             age_days = rng.randint(0, 26 * 365)
             student = None
@@ -129,7 +131,7 @@ def synthetic_rows(
                 has_income=age_days > 20 * 365 and rng.random() < 0.2,
                 disabled=rng.random() < 0.02,
             )
-        if rng.random() < 0.1:
+        if rng.random() < 0.1 and "parent" in pack.dependent_relationships:
             n += 1
             yield _dependent(
                 pack,

@@ -105,7 +105,12 @@ class Wording:
         return text.translate(_PERSIAN_DIGITS) if self.language in _SOLAR_HIJRI else text
 
     def date(self, day: date) -> str:
-        """A date for this language: ISO 8601, or Solar Hijri with native digits."""
+        """A date for this language: ISO 8601, or Solar Hijri with native digits.
+
+        ``date.max`` is no date but the end of cover without an end (universal cover): "—".
+        """
+        if day == date.max:
+            return "—"
         if self.language in _SOLAR_HIJRI:
             return _solar_hijri(day)
         return day.isoformat()
@@ -128,6 +133,9 @@ class Wording:
             return self.date(date.fromisoformat(value))
         if name == "registry":
             return self.t(f"registry.{value}") if self.has(f"registry.{value}") else value
+        if name == "privilege":
+            key = f"privilege.{value}"
+            return self.t(key) if self.has(key) else value.replace("_", " ")
         return self.digits(value) if value.isdigit() else value
 
     def reason(self, reason: Reason, short: bool = False) -> str:

@@ -23,6 +23,7 @@ from eligibility_gw.domain.model import Status
 from eligibility_gw.domain.tracking import TrackingCode
 from eligibility_gw.policy.askers import Asker
 from eligibility_gw.policy.disclosure import Disclosure, View, disclose
+from eligibility_gw.presenting import category_name, privilege_name
 from eligibility_gw.wording import Wording
 from tests.channels.console.support import AGENT, AGENT_PASSWORD, StaffVisitor, add_staff
 from tests.channels.sms.support import TOKEN as TWILIO_TOKEN
@@ -96,12 +97,22 @@ async def everything(
     bot_api: tuple[FakeBotApi, str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> Everything:
+    return await _everything(make_gateway, bot_api, monkeypatch, "ir-tamin")
+
+
+async def _everything(
+    make_gateway: MakeGateway,
+    bot_api: tuple[FakeBotApi, str],
+    monkeypatch: pytest.MonkeyPatch,
+    rule_pack: str,
+) -> Everything:
     monkeypatch.setenv(TOKEN_ENV, TOKEN)
     monkeypatch.setenv(SECRET_ENV, SECRET)
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", TWILIO_TOKEN)
     api, url = bot_api
     test = await make_gateway(
         store="memory",
+        rule_pack=rule_pack,
         languages=("en", "fa"),
         channels={
             "telegram": {
@@ -240,11 +251,12 @@ async def _console(e: Everything, nid: str, given_name: str) -> str:
     return re.sub(r"<[^>]+>", " ", mine[0])
 
 
-async def ask(e: Everything, case: Case) -> str:
-    """What ``case``'s asker reads, as text."""
+async def ask(e: Everything, case: Case, phone: str | None = None) -> str:
+    """What ``case``'s asker reads, as text (an insured asker from ``phone``, by default the
+    principal's of the persona's family)."""
     nid = e.test.nid(case.persona)
     person = e.test.people[case.persona].row
-    phone = PRINCIPAL_PHONE[FAMILY_OF[case.persona]]
+    phone = phone or PRINCIPAL_PHONE[FAMILY_OF[case.persona]]
     if case.asker == "provider":
         return await {
             "api": lambda: _api(e, nid),
@@ -345,3 +357,72 @@ async def test_every_channel_discloses_what_the_policy_says(
         assert (shown.cover_end or shown.cover_ended) == expected
         if expected is not None:
             assert expected.isoformat() in text, (expected, text)
+
+
+# -- the schemes' facts: the insured category, a privilege ------------------------------------
+
+#: Personas of other schemes: a category (ro-cnas), a privilege with an end and one without
+#: (pl-nfz), and the insured phone their answers go to.
+SCHEME_PERSONAS = {
+    "ro-cnas": {"popescu": "+40721000001", "popescu-student": "+40721000001"},
+    "pl-nfz": {"kowalski": "+48601000001", "nowak": "+48601000002"},
+}
+SCHEME_CASES = [
+    (pack, Case(p, asker, channel))
+    for pack, people in SCHEME_PERSONAS.items()
+    for p in people
+    for asker, channels in (
+        ("provider", PROVIDER_CHANNELS),
+        ("insured", INSURED_CHANNELS),
+        ("staff", ("console",)),
+    )
+    for channel in channels
+]
+
+
+@pytest.fixture
+async def scheme(
+    request: pytest.FixtureRequest,
+    make_gateway: MakeGateway,
+    bot_api: tuple[FakeBotApi, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Everything:
+    return await _everything(make_gateway, bot_api, monkeypatch, request.param)
+
+
+def _category_said(text: str, code: str, name: str) -> bool:
+    """The category as channels say it: its name, or its code where room is short."""
+    return any(
+        form in text
+        for form in (name, EN.t("short.label.category", code=code), f'"code": "{code}"')
+    )
+
+
+@pytest.mark.parametrize(
+    ("scheme", "case"),
+    SCHEME_CASES,
+    ids=[f"{p}-{c.label}" for p, c in SCHEME_CASES],
+    indirect=["scheme"],
+)
+async def test_every_channel_shows_the_category_and_privileges_the_policy_discloses(
+    scheme: Everything, case: Case
+) -> None:
+    e = scheme
+    pack = e.test.gateway.pack
+    row = e.test.people[case.persona].row
+    phone = SCHEME_PERSONAS[pack.name][case.persona]
+    text = await ask(e, case, phone)
+    if row.category is not None:
+        name = category_name(EN, pack, row.category)
+        assert _category_said(text, row.category, name), text
+    for held in row.privileges:
+        named = privilege_name(EN, pack, held.kind)
+        until = held.valid_until.isoformat() if held.valid_until else None
+        if case.asker == "provider":
+            # What to do, never when the privilege ends (a date of the member's).
+            assert "serve out of turn" in text.lower(), text
+            assert until is None or until not in text, text
+        else:
+            assert named in text, text
+            if until is not None:
+                assert until in text, text

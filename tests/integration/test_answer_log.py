@@ -240,7 +240,8 @@ async def test_store_refuses_a_duplicate_tracking_code(
             "INSERT INTO answer_log SELECT seq + 100, tracking_code, created_at, channel,"
             " asker_kind, asker_id, national_id, service_date, setting, status, reasons,"
             " cover_end, rule_pack, rule_pack_version, member_relationship, member_masked,"
-            " principal_id, prev_hash, row_hash, service_until FROM answer_log WHERE seq = 1"
+            " principal_id, prev_hash, row_hash, service_until, member_category, privileges"
+            " FROM answer_log WHERE seq = 1"
         )
     rows = _query(db_path, "SELECT tracking_code FROM answer_log ORDER BY seq")
     assert rows == [(codes[0],), (codes[1],)]

@@ -316,8 +316,12 @@ def test_config_choosing_ro_cnas_answers_for_a_cnp(
     data = json.loads(out)
     assert (data["status"], [r["code"] for r in data["reasons"]]) == (
         "not_eligible",
-        ["AGE_LIMIT_REACHED"],
+        ["AGE_LIMIT_REACHED", "CATEGORY_AGE_LIMIT"],  # and still listed as a student (07)
     )
+    assert data["category"] == {
+        "code": "07",
+        "name": "pupil, student or apprentice 18 to 26 without work income",
+    }
 
     # Text in the configured (only) language, English.
     code, out, _ = _cli(capsys, "check", insured, *common)
@@ -337,7 +341,10 @@ def _write(path: Path, text: str) -> Path:
 @pytest.mark.parametrize(
     ("toml", "message"),
     [
-        ('[gateway]\nrule_pack = "nope"\n', "unknown rule pack 'nope'; shipped: ir-tamin, ro-cnas"),
+        (
+            '[gateway]\nrule_pack = "nope"\n',
+            "unknown rule pack 'nope'; shipped: br-sus, ir-tamin, pl-nfz, ro-cnas, ru-oms",
+        ),
         ('[gateway]\nrule_pak = "ir-tamin"\n', "[gateway]: unknown setting(s) rule_pak"),
         ("[gateway\n", "is not valid TOML"),
         ('[gateway]\ntime_zone = "Mars/Olympus"\n', "[gateway] time_zone: unknown zone"),

@@ -91,6 +91,7 @@ def person_from_row(row: RegistryRow) -> Person:
         documents.append(Document("student_certificate", valid_until=row.student_until))
     if row.birth_certificate_seen:
         documents.append(Document("birth_certificate"))
+    documents.extend(row.documents)
     periods: tuple[CoverPeriod, ...] = ()
     if row.cover_start is not None and row.cover_end is not None:
         periods = (CoverPeriod(row.cover_start, row.cover_end),)
@@ -109,6 +110,8 @@ def person_from_row(row: RegistryRow) -> Person:
         other_insurer=row.other_insurer,
         cover_periods=periods,
         documents=tuple(documents),
+        category=row.category,
+        privileges=row.privileges,
     )
 
 

@@ -14,8 +14,16 @@ from eligibility_gw.domain.national_id import NationalIdFormat
 from eligibility_gw.domain.rulepack import RulePack
 from eligibility_gw.rulepacks import load_rule_pack
 
-IR = load_rule_pack("ir-tamin").national_id
-RO = load_rule_pack("ro-cnas").national_id
+
+def _weighted(name: str) -> NationalIdFormat:
+    """A shipped pack's national id format of weights as data."""
+    fmt = load_rule_pack(name).national_id
+    assert isinstance(fmt, NationalIdFormat)
+    return fmt
+
+
+IR = _weighted("ir-tamin")
+RO = _weighted("ro-cnas")
 IR_EXAMPLE = "0499370899"
 RO_EXAMPLE = "1800101221144"
 FORMATS = {"ir-tamin": IR, "ro-cnas": RO}

@@ -92,7 +92,7 @@ def _order(until: date | None) -> Document:
 
 
 def test_shipped_packs_are_listed() -> None:
-    assert shipped_rule_packs() == ["ir-tamin", "ro-cnas"]
+    assert shipped_rule_packs() == ["br-sus", "ir-tamin", "pl-nfz", "ro-cnas", "ru-oms"]
 
 
 @pytest.mark.parametrize(
@@ -311,8 +311,7 @@ def _rule(**rule: object) -> Callable[[dict[str, Any]], None]:
         (_set("relationships.dependents", "ward"), "'dependents' must be list"),
         (_set("documents.guardianship_order", {}), "documents.guardianship_order: missing"),
         (_set("coverage.0.require", ["guardianship_ordr"]), "unknown condition or document"),
-        (_set("coverage.0.relationship", "holder"), "'holder' is not a dependent one"),
-        (_set("coverage.0.relationship", "child"), "'child' is not a dependent one"),
+        (_set("coverage.0.relationship", "child"), "relationship 'child' is not the pack's"),
         (_drop("coverage.0.relationship"), "coverage[0]: missing 'relationship'"),
         (_set("coverage.0.any_of", [["no_income"]]), "coverage[0]: use 'require' or 'any_of'"),
         (_drop("coverage.0.require"), "coverage[0]: no conditions"),
@@ -356,21 +355,27 @@ def test_defaults_of_optional_sections() -> None:
 
 def test_unknown_shipped_pack_names_the_known_ones() -> None:
     with pytest.raises(
-        RulePackError, match=r"unknown rule pack 'xx-none'; shipped: ir-tamin, ro-cnas"
+        RulePackError,
+        match=r"unknown rule pack 'xx-none'; shipped: br-sus, ir-tamin, pl-nfz, ro-cnas, ru-oms",
     ):
         load_rule_pack("xx-none")
 
 
-@pytest.mark.parametrize("name", ["ir-tamin", "ro-cnas"])
+@pytest.mark.parametrize("name", shipped_rule_packs())
 def test_shipped_packs_load(name: str) -> None:
     pack = load_rule_pack(name)
     assert pack.name == name
     assert pack.version == "2026.1"
     assert pack.principal_relationship == "self"
-    assert pack.settings == (ServiceSetting.OUTPATIENT, ServiceSetting.INPATIENT)
+    assert pack.settings[:2] == (ServiceSetting.OUTPATIENT, ServiceSetting.INPATIENT)
     assert pack.months_back == 12
     for rule in pack.rules:
-        assert rule.relationship in pack.dependent_relationships
+        assert rule.relationship in pack.relationships
         for alternative in rule.any_of:
             for cond in alternative:
-                assert not cond.is_document or cond.name in pack.documents
+                assert (
+                    not cond.is_document
+                    or cond.name in pack.documents
+                    or cond.name in pack.privileges
+                    or cond.id_format is not None
+                )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import re
+from dataclasses import replace
 from datetime import date, timedelta
 from importlib import resources
 from itertools import product
@@ -14,10 +15,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from eligibility_gw.domain import errors
-from eligibility_gw.domain.decide import OVERLAP, decide
+from eligibility_gw.domain.decide import CATEGORY_AGE_LIMIT, OVERLAP, decide
 from eligibility_gw.domain.errors import InvalidInput, InvalidNationalId, NationalIdCheckDigit
 from eligibility_gw.domain.model import (
     CoverPeriod,
+    Document,
     MaritalStatus,
     Reason,
     ServiceSetting,
@@ -33,6 +35,7 @@ from tests.unit.builders import birth_certificate, dependent, family, principal,
 PACKS = [load_rule_pack(name) for name in shipped_rule_packs()]
 LANGUAGES = available_languages()
 DAY = date(2026, 11, 23)
+OUT = ServiceSetting.OUTPATIENT
 _ARABIC_SCRIPT = re.compile("[\u0600-\u06ff]")
 
 
@@ -48,28 +51,65 @@ def engine_reasons(pack: RulePack) -> list[Reason]:
         ),
         Reason("PRINCIPAL_NOT_COVERED"),
         Reason("RELATIONSHIP_NOT_COVERED", params=(("relationship", "sibling"),)),
-        Reason("BIRTH_DATE_UNKNOWN", resolve_with="birth_certificate"),
-        Reason("NOT_BORN_ON_DATE"),
-        Reason("INCOME_UNKNOWN", resolve_with="income_declaration"),
-        Reason("HAS_INCOME"),
-        Reason("MARITAL_STATUS_UNKNOWN", resolve_with="birth_certificate"),
-        Reason("MARRIED"),
-        Reason(
-            OVERLAP,
-            resolve_with="overlap_resolution",
-            params=(("insurer", "IHIO"),),
-            blocking=pack.inpatient_overlap == "undetermined",
-        ),
     ]
+    if pack.inpatient_overlap != "ignore":
+        reasons.append(
+            Reason(
+                OVERLAP,
+                resolve_with="overlap_resolution",
+                params=(("insurer", "IHIO"),),
+                blocking=pack.inpatient_overlap == "undetermined",
+            )
+        )
+    named = pack.condition_names()
+    if pack.dependent_relationships:  # what only a dependent's rules read
+        reasons += [
+            Reason("BIRTH_DATE_UNKNOWN", resolve_with="birth_certificate"),
+            Reason("NOT_BORN_ON_DATE"),
+        ]
+    if "no_income" in named:
+        reasons += [
+            Reason("INCOME_UNKNOWN", resolve_with="income_declaration"),
+            Reason("HAS_INCOME"),
+        ]
+    if "unmarried" in named:
+        reasons += [
+            Reason("MARITAL_STATUS_UNKNOWN", resolve_with="birth_certificate"),
+            Reason("MARRIED"),
+        ]
     for rule in pack.rules:
         if any(c.name == "disabled" for alt in rule.any_of for c in alt):
             reasons.append(Reason("AGE_LIMIT_REACHED", params=(("age", str(rule.from_age)),)))
-    for kind in pack.documents:
+    for kind in (k for k in pack.documents if k in named):
         prefix = kind.upper()
         reasons.append(Reason(f"{prefix}_REQUIRED", resolve_with=kind))
         reasons.append(
             Reason(f"{prefix}_EXPIRED", resolve_with=kind, params=(("expired_on", "2026-11-22"),))
         )
+    for code, category in pack.categories.items():
+        limits = (("from_age", category.from_age), ("to_age", category.to_age))
+        reasons.append(
+            Reason(
+                CATEGORY_AGE_LIMIT,
+                resolve_with="category_update",
+                params=(("category", code), *((k, str(v)) for k, v in limits if v is not None)),
+            )
+        )
+    for kind, privilege in ((k, p) for k, p in pack.privileges.items() if k in named):
+        reasons.append(Reason("PRIVILEGE_REQUIRED", privilege.document, (("privilege", kind),)))
+        reasons.append(
+            Reason(
+                "PRIVILEGE_EXPIRED",
+                privilege.document,
+                (("privilege", kind), ("expired_on", "2026-11-22")),
+            )
+        )
+    for rule in pack.rules:
+        for alternative in rule.any_of:
+            for condition in alternative:
+                if condition.id_format is not None:
+                    name = condition.id_format
+                    reasons.append(Reason(f"{name.upper()}_REQUIRED", f"{name}_registration"))
     return reasons
 
 
@@ -82,6 +122,11 @@ def _grid_codes(pack: RulePack) -> set[str]:
     )
     docs = [(), (student(DAY - timedelta(days=1)),), (student(date(2027, 6, 1)),)]
     docs += [(birth_certificate(), student(date(2027, 6, 1)))]
+    others = [k for k in pack.documents if k in pack.condition_names()]
+    docs += [
+        tuple(Document(k, None, until) for k in others)
+        for until in (DAY - timedelta(days=1), date(2027, 6, 1))
+    ]
     codes: set[str] = set()
     members = [
         dependent(rel, birth, sex, marital=m, disabled=dis, has_income=inc, documents=d)
@@ -95,6 +140,13 @@ def _grid_codes(pack: RulePack) -> set[str]:
             docs,
         )
     ]
+    for code in pack.categories:  # each category, held by a head and by children
+        held = [replace(head, category=code)]
+        held += [replace(m, category=code) for m in members[:: max(1, len(members) // 40)]]
+        for member in held:
+            fam = family(head, member) if member.principal_id else family(member)
+            for day in (date(2026, 1, 15), DAY):
+                codes.update(r.code for r in decide(member, fam, day, OUT, pack).reasons)
     for member in [head, *members]:
         fam = family(head, member) if member is not head else family(head)
         for day in (date(2024, 6, 1), date(2026, 1, 15), DAY):

@@ -21,6 +21,21 @@ X12_AAA_SYSTEM = "https://x12.org/codes/reject-reason-codes"
 #: The gateway's own definitions, under ``[base]/<type>/<id>`` (``[base]`` ends in /fhir/r4).
 SETTING_ID = "service-setting"
 SUBMIT_ID = "CoverageEligibilityRequest-submit"
+#: The extensions a response carries on ``insurance``: the member's insured category and a
+#: privilege that holds on the date (what the provider must do).
+CATEGORY_ID = "insured-category"
+PRIVILEGE_ID = "privilege"
+PRIVILEGE_SYSTEM = "urn:eligibility-gw:privilege"
+
+
+def category_system(pack: str) -> str:
+    """The code system of a rule pack's insured categories."""
+    return f"urn:eligibility-gw:category:{pack}"
+
+
+def extension_url(base: str, ident: str) -> str:
+    """The canonical URL of one of the gateway's extensions (a StructureDefinition)."""
+    return f"{base}/StructureDefinition/{ident}"
 
 
 def setting_extension_url(base: str) -> str:
@@ -55,6 +70,7 @@ class CategoryCode:
 
 _IN = ServiceSetting.INPATIENT
 _OUT = ServiceSetting.OUTPATIENT
+_SANATORIUM = ServiceSetting.SANATORIUM
 _GENERAL = "general cover: the outpatient check"
 
 #: X12 service type codes (the 270/271 STC), as ``item.category`` codes.
@@ -82,6 +98,7 @@ BENEFIT_CATEGORIES: dict[str, CategoryCode] = {
 SETTING_CODES: dict[str, CategoryCode] = {
     "outpatient": CategoryCode("Outpatient", _OUT, "outpatient"),
     "inpatient": CategoryCode("Inpatient", _IN, "inpatient"),
+    "sanatorium": CategoryCode("Sanatorium", _SANATORIUM, "sanatorium (where the pack has it)"),
 }
 #: The X12 code a setting is shown with when the request named it by extension, or named none.
 X12_OF_SETTING = {_IN: "48", _OUT: "50"}

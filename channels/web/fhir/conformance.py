@@ -176,7 +176,7 @@ def _setting_codes(base: str) -> dict[str, Any]:
         "caseSensitive": True,
         "valueSet": codes.setting_value_set(base),
         "content": "complete",
-        "count": 2,
+        "count": 3,
         "concept": [
             {
                 "code": "outpatient",
@@ -191,8 +191,77 @@ def _setting_codes(base: str) -> dict[str, Any]:
                     "first, as the rule pack says."
                 ),
             },
+            {
+                "code": "sanatorium",
+                "display": "Sanatorium",
+                "definition": (
+                    "Sanatorium treatment, where the rule pack has it: the documents and the "
+                    "privilege it asks for (a referral issued within six months) must hold."
+                ),
+            },
         ],
     }
+
+
+def _member_extension(
+    ident: str, name: str, title: str, description: str, value: str
+) -> Callable[[str], dict[str, Any]]:
+    """A StructureDefinition of an extension a response carries on ``insurance``."""
+
+    def build(base: str) -> dict[str, Any]:
+        url = codes.extension_url(base, ident)
+        return {
+            "resourceType": "StructureDefinition",
+            "id": ident,
+            "url": url,
+            "version": __version__,
+            "name": name,
+            "title": title,
+            "status": "active",
+            "date": DEFINITIONS_DATE,
+            "publisher": PUBLISHER,
+            "description": description,
+            "fhirVersion": codes.FHIR_VERSION,
+            "kind": "complex-type",
+            "abstract": False,
+            "context": [{"type": "element", "expression": "CoverageEligibilityResponse.insurance"}],
+            "type": "Extension",
+            "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Extension",
+            "derivation": "constraint",
+            "differential": {
+                "element": [
+                    {"id": "Extension", "path": "Extension", "short": title},
+                    {"id": "Extension.extension", "path": "Extension.extension", "max": "0"},
+                    {"id": "Extension.url", "path": "Extension.url", "fixedUri": url},
+                    {
+                        "id": "Extension.value[x]",
+                        "path": "Extension.value[x]",
+                        "min": 1,
+                        "type": [{"code": value}],
+                    },
+                ]
+            },
+        }
+
+    return build
+
+
+_category_extension = _member_extension(
+    codes.CATEGORY_ID,
+    "InsuredCategory",
+    "Insured category",
+    "The member's insured category under the rule pack (its code as the scheme prints it, "
+    "zero-padded, in urn:eligibility-gw:category:PACK, with its name).",
+    "Coding",
+)
+_privilege_extension = _member_extension(
+    codes.PRIVILEGE_ID,
+    "Privilege",
+    "Privilege",
+    "A privilege the member holds on the date (urn:eligibility-gw:privilege), with what the "
+    "provider must do as its text (serve out of turn, verify a document). Never its end.",
+    "CodeableConcept",
+)
 
 
 def _setting_value_set(base: str) -> dict[str, Any]:
@@ -256,7 +325,11 @@ def _submit(base: str) -> dict[str, Any]:
 
 #: The definitions served, by resource type and id.
 DEFINITIONS: dict[str, dict[str, Callable[[str], dict[str, Any]]]] = {
-    "StructureDefinition": {codes.SETTING_ID: _setting_extension},
+    "StructureDefinition": {
+        codes.SETTING_ID: _setting_extension,
+        codes.CATEGORY_ID: _category_extension,
+        codes.PRIVILEGE_ID: _privilege_extension,
+    },
     "CodeSystem": {codes.SETTING_ID: _setting_codes},
     "ValueSet": {codes.SETTING_ID: _setting_value_set},
     "OperationDefinition": {codes.SUBMIT_ID: _submit},

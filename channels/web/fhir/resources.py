@@ -16,7 +16,7 @@ from eligibility_gw.domain.errors import EligibilityError
 from eligibility_gw.domain.model import ServiceSetting, Status
 from eligibility_gw.domain.rulepack import RulePack
 from eligibility_gw.policy.disclosure import Disclosure
-from eligibility_gw.presenting import present
+from eligibility_gw.presenting import PresentedAnswer, present
 from eligibility_gw.wording import Wording
 
 RESPONSE = "CoverageEligibilityResponse"
@@ -69,7 +69,10 @@ def coverage_response(
     }
     if worded.status is not Status.UNDETERMINED:
         insurance["inforce"] = worded.status is Status.ELIGIBLE
-    category = asked.category if asked else _category_of(shown.setting)
+    extensions = _member_extensions(worded, pack, base)
+    if extensions:
+        insurance["extension"] = extensions
+    category = asked.category if asked else _category_of(shown.setting, base)
     insurance["item"] = [_item(category, shown.setting, base)]
     body["insurance"] = [insurance]
     if worded.reasons:
@@ -135,8 +138,32 @@ def _request(echo: Echo | None, display: str) -> dict[str, Any]:
     return request
 
 
-def _category_of(setting: ServiceSetting) -> dict[str, Any]:
-    code = codes.X12_OF_SETTING[setting]
+def _member_extensions(worded: PresentedAnswer, pack: RulePack, base: str) -> list[dict[str, Any]]:
+    """The member's insured category and the privileges that hold on the date."""
+    found: list[dict[str, Any]] = []
+    if worded.category is not None:
+        coding = {"system": codes.category_system(pack.name), "code": worded.category}
+        if worded.category_name:
+            coding["display"] = worded.category_name
+        found.append({"url": codes.extension_url(base, codes.CATEGORY_ID), "valueCoding": coding})
+    for p in worded.privileges:
+        concept: dict[str, Any] = {
+            "coding": [{"system": codes.PRIVILEGE_SYSTEM, "code": p.kind, "display": p.name}]
+        }
+        if p.instruction:
+            concept["text"] = p.instruction
+        found.append(
+            {"url": codes.extension_url(base, codes.PRIVILEGE_ID), "valueCodeableConcept": concept}
+        )
+    return found
+
+
+def _category_of(setting: ServiceSetting, base: str) -> dict[str, Any]:
+    code = codes.X12_OF_SETTING.get(setting)
+    if code is None:  # no X12 code for it (sanatorium): the gateway's own
+        own = codes.SETTING_CODES[setting.value]
+        system = codes.setting_code_system(base)
+        return {"coding": [{"system": system, "code": setting.value, "display": own.display}]}
     display = codes.X12_SERVICE_TYPES[code].display
     return {"coding": [{"system": codes.X12_SERVICE_TYPE, "code": code, "display": display}]}
 

@@ -6,6 +6,7 @@ import argparse
 import json
 
 from eligibility_gw.cli.common import EXIT_OK, gateway_from, out
+from eligibility_gw.domain.model import ServiceSetting
 from eligibility_gw.policy.askers import Asker
 from eligibility_gw.presenting import PresentedAnswer, present
 from eligibility_gw.textinput import parse_date
@@ -23,6 +24,13 @@ def render_text(p: PresentedAnswer, w: Wording) -> str:
     ]
     if p.cover_ended_text:
         lines.append(f"  {w.t('label.cover_ended')}: {p.cover_ended_text}")
+    if p.category_text:
+        lines.append(f"  {w.t('label.category')}: {p.category_text}")
+    for held in p.privileges:
+        until = w.t("label.privilege_until", date=held.until_text) if held.until_text else ""
+        lines.append(f"  {w.t('label.privilege')}: {held.name}" + (f" ({until})" if until else ""))
+        if held.instruction:
+            lines.append(f"    {held.instruction}")
     for r in p.reasons:
         lines.append(f"  {w.t('label.reasons')}: [{r.code}] {r.message}")
         if r.resolve:
@@ -57,7 +65,12 @@ def register(
     p = sub.add_parser("check", parents=[common], help="check one person's eligibility")
     p.add_argument("national_id")
     p.add_argument("--date", help="service date YYYY-MM-DD (default: today)")
-    p.add_argument("--setting", default="outpatient", choices=["outpatient", "inpatient"])
+    p.add_argument(
+        "--setting",
+        default="outpatient",
+        choices=[s.value for s in ServiceSetting],
+        help="where treatment is given (sanatorium: where the rule pack has it)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--lang", help="language of the text (default: the first configured)")
     p.set_defaults(command=cmd_check)

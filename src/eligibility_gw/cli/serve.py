@@ -18,6 +18,7 @@ from eligibility_gw.appkeys import GATEWAY
 from eligibility_gw.audit.writer import checkpoints_while_serving, signer_from
 from eligibility_gw.channels import gateway_app
 from eligibility_gw.cli.common import EXIT_OK, EXIT_USAGE, err, run, settings_from
+from eligibility_gw.cli.providers import daily_provider_check
 from eligibility_gw.cli.reminders import daily_reminders
 from eligibility_gw.logs import configure_logging
 from eligibility_gw.settings import Settings, SettingsError
@@ -65,6 +66,7 @@ async def serve_forever(settings: Settings, host: str, port: int, reuse_port: bo
     add_checkpoints(app, settings)
     if settings.reminders.daily_at:  # reminders and the uploads' retention, once a day
         app.cleanup_ctx.append(daily_reminders)
+    app.cleanup_ctx.append(daily_provider_check)
     runner = web.AppRunner(
         app, handle_signals=False, shutdown_timeout=settings.server.shutdown_grace
     )

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from eligibility_gw.domain.model import Decision, Reason, ServiceSetting, Status
+from eligibility_gw.domain.model import Decision, PrivilegeOnFile, Reason, ServiceSetting, Status
 from eligibility_gw.domain.tracking import TrackingCode
 
 GENESIS_HASH = "0" * 64
@@ -82,13 +82,26 @@ def reasons_from_json(data: list[dict[str, Any]]) -> tuple[Reason, ...]:
     )
 
 
+def privileges_to_json(privileges: tuple[PrivilegeOnFile, ...]) -> list[list[str | None]]:
+    """Privileges as the log keeps them: ``[kind, valid-until or null]`` pairs."""
+    return [[p.kind, p.valid_until.isoformat() if p.valid_until else None] for p in privileges]
+
+
+def privileges_from_json(data: list[list[str | None]] | None) -> tuple[PrivilegeOnFile, ...]:
+    """Privileges back from their logged form."""
+    return tuple(
+        PrivilegeOnFile(str(kind), date.fromisoformat(until) if until else None)
+        for kind, until in (data or [])
+    )
+
+
 def chain_payload(
     seq: int, tracking_code: str, created_at: str, draft: AnswerDraft
 ) -> dict[str, Any]:
     """The fields a row's hash covers, in a canonical form.
 
-    ``service_until`` is covered only when set: rows written before periods were answered
-    keep the hash they were written with.
+    ``service_until``, the member's category and privileges are covered only when set: rows
+    written before they were answered keep the hash they were written with.
     """
     d = draft.decision
     payload: dict[str, Any] = {
@@ -112,6 +125,10 @@ def chain_payload(
     }
     if draft.service_until is not None:
         payload["service_until"] = draft.service_until.isoformat()
+    if d.category is not None:
+        payload["member_category"] = d.category
+    if d.privileges:
+        payload["privileges"] = privileges_to_json(d.privileges)
     return payload
 
 

@@ -32,10 +32,12 @@ class Status(enum.StrEnum):
 
 
 class ServiceSetting(enum.StrEnum):
-    """Where treatment is given; inpatient adds the overlap check."""
+    """Where treatment is given; inpatient adds the overlap check; a pack may ask documents
+    or a privilege for a setting (``sanatorium``: a referral issued within six months)."""
 
     OUTPATIENT = "outpatient"
     INPATIENT = "inpatient"
+    SANATORIUM = "sanatorium"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +69,21 @@ class Document:
 
 
 @dataclass(frozen=True, slots=True)
+class PrivilegeOnFile:
+    """A privilege the registry records for a person (a kind of the pack's), until when.
+
+    ``valid_until`` counts for its whole day; None: no end on file.
+    """
+
+    kind: str
+    valid_until: date | None = None
+
+    def active_on(self, day: date) -> bool:
+        """Say whether the privilege holds on ``day``."""
+        return self.valid_until is None or day <= self.valid_until
+
+
+@dataclass(frozen=True, slots=True)
 class Person:
     """One registry entry: a principal (``relationship == "self"``) or a dependent."""
 
@@ -84,6 +101,9 @@ class Person:
     other_insurer: str | None = None
     cover_periods: tuple[CoverPeriod, ...] = ()
     documents: tuple[Document, ...] = ()
+    #: The insured category's code as the pack writes it (``07``), or None.
+    category: str | None = None
+    privileges: tuple[PrivilegeOnFile, ...] = ()
 
     @property
     def is_principal(self) -> bool:
@@ -137,6 +157,8 @@ class Decision:
     ``cover_end`` is the last day of the covered run that holds the date (eligible answers);
     ``cover_ended`` the last covered day before it (not-eligible answers), when cover there was.
     Only ``cover_end`` is written to the answer log: ``cover_ended`` follows from the facts.
+    ``category`` is the member's insured category and ``privileges`` those that hold on the
+    date, with their ends (both logged: a provider told to serve out of turn can show why).
     """
 
     status: Status
@@ -145,6 +167,8 @@ class Decision:
     rule_pack: str = ""
     rule_pack_version: str = ""
     cover_ended: date | None = None
+    category: str | None = None
+    privileges: tuple[PrivilegeOnFile, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,4 +37,6 @@ def lapsed_within(last_covered: date, after: Decision) -> Decision:
         rule_pack=after.rule_pack,
         rule_pack_version=after.rule_pack_version,
         cover_ended=None,
+        category=after.category,
+        privileges=after.privileges,
     )

@@ -13,7 +13,7 @@ import enum
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from eligibility_gw.domain.dates import age_on, anniversary
+from eligibility_gw.domain.dates import add_months, age_on, anniversary
 from eligibility_gw.domain.decide import decide
 from eligibility_gw.domain.model import (
     Decision,
@@ -204,6 +204,9 @@ class Horizon:
     last: date
     #: Birth-date ranges (inclusive) of dependents reaching a pack's age in the reach.
     births: tuple[tuple[date, date], ...]
+    #: Issue-date ranges (inclusive) of documents of a kind valid for months from their issue
+    #: (``valid_for_months``) whose validity ends in the reach: ``(kind, low, high)``.
+    issued: tuple[tuple[str, date, date], ...] = ()
 
 
 def horizon(today: date, pack: RulePack) -> Horizon | None:
@@ -222,7 +225,16 @@ def horizon(today: date, pack: RulePack) -> Horizon | None:
         )
         for age in ages
     )
-    return Horizon(today, last, births)
+    issued = tuple(
+        (
+            kind.name,
+            add_months(today, -kind.valid_for_months) - slack,
+            add_months(last, -kind.valid_for_months) + slack,
+        )
+        for kind in pack.documents.values()
+        if kind.valid_for_months is not None
+    )
+    return Horizon(today, last, births, issued)
 
 
 def due_reminders(family: Family, today: date, pack: RulePack) -> list[DueReminder]:

@@ -2,9 +2,12 @@
 
 - **provider**: the status on the date, the reasons without any of the member's dates (the
   day a certificate lapsed or cover ended is a cover end date), the document to ask for,
-  a masked name and the relationship. Never a cover end date, never the national id.
+  a masked name and the relationship, the insured category, and a privilege that holds on
+  the date (what to do: serve out of turn) without its end. Never a cover end date, never
+  the national id.
 - **insured** (the person, or the family's principal, from a phone on file): the same with
-  the full name and the dates: when cover ends (eligible) or when it ended (not eligible).
+  the full name and the dates: when cover ends (eligible) or when it ended (not eligible),
+  and when each privilege ends.
 - **staff** and the operator: everything, national id included.
 
 Channels render a ``Disclosure`` and nothing else: what it does not hold, they cannot say.
@@ -17,7 +20,14 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from eligibility_gw.domain.answer import AnswerRecord
-from eligibility_gw.domain.model import Decision, Person, Reason, ServiceSetting, Status
+from eligibility_gw.domain.model import (
+    Decision,
+    Person,
+    PrivilegeOnFile,
+    Reason,
+    ServiceSetting,
+    Status,
+)
 from eligibility_gw.domain.tracking import TrackingCode
 from eligibility_gw.policy.askers import AskerKind
 
@@ -70,6 +80,10 @@ class Disclosure:
     #: The last day of the service period asked about (``service_date`` is its first);
     #: None when one day was asked about.
     service_until: date | None = None
+    #: The member's insured category (the pack's code, ``07``), for every reader.
+    category: str | None = None
+    #: The privileges that hold on the date; their ends only in the insured and staff views.
+    privileges: tuple[PrivilegeOnFile, ...] = ()
 
     @property
     def documents_to_bring(self) -> tuple[str, ...]:
@@ -123,4 +137,8 @@ def disclose(
         asked_by_kind=draft.asker_kind if view is View.STAFF else None,
         asked_by=draft.asker_id if view is View.STAFF else None,
         service_until=draft.service_until,
+        category=recorded.category,
+        privileges=tuple(PrivilegeOnFile(p.kind) for p in recorded.privileges)
+        if provider
+        else recorded.privileges,
     )

@@ -9,6 +9,7 @@ store's into ``StateUnavailable`` (a kind of it), which the gateway survives.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from typing import Protocol, runtime_checkable
 
 from eligibility_gw.domain.answer import AnswerDraft, AnswerRecord
 from eligibility_gw.domain.evidence import CivilRecord, StudentRecord
-from eligibility_gw.domain.model import Family, Person
+from eligibility_gw.domain.model import Document, Family, Person, PrivilegeOnFile
 from eligibility_gw.domain.provider import Provider, ProviderKind
 from eligibility_gw.domain.tracking import TrackingCode
 from eligibility_gw.ports.casework import ConsoleStore, DocumentOnFile
@@ -61,6 +62,13 @@ class RegistryRow:
     #: Keep the phone on file (a correction made at the console stands against the file):
     #: ``phone`` is still what the registry file says, kept as the registry's number.
     keep_phone: bool = False
+    #: The insured category's code as the pack writes it (``07``), or None.
+    category: str | None = None
+    #: Privileges on file for the person, replacing those of the last import.
+    privileges: tuple[PrivilegeOnFile, ...] = ()
+    #: The registry's other documents (kinds without a column of their own: a referral with
+    #: its issue date, a disability certificate), replacing those of the last import.
+    documents: tuple[Document, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,8 +216,43 @@ class AnswerLog(Protocol):
         """One asker's answers, newest first, created in ``[since, until)``."""
 
 
+@dataclass(frozen=True, slots=True)
+class ProviderFeedRow:
+    """One establishment of a provider registry feed (the CNES), validated."""
+
+    provider_id: str
+    name: str
+    kind: ProviderKind
+    phone: str | None
+    #: When the establishment last sent its data.
+    last_updated: date
+
+
+class FeedOutcome(enum.StrEnum):
+    """What a feed row did to the provider it names."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    #: Updated, and found stale before: active again.
+    REACTIVATED = "reactivated"
+    #: The row is older than the data on file: nothing changed.
+    OLDER = "older"
+
+
 class Providers(Protocol):
     """Registered providers and their API keys (stored only as hashes)."""
+
+    async def feed(self, row: ProviderFeedRow, key_hash: str) -> tuple[Provider, FeedOutcome]:
+        """Upsert a provider from the registry feed.
+
+        A new provider is registered with ``key_hash`` (active); a known one takes the
+        row's name, kind, phone and date unless the row is older than its data on file, and
+        is no longer stale. A deactivation made by hand stands.
+        """
+
+    async def mark_stale(self, provider_ids: Sequence[str], day: date) -> int:
+        """Record that these providers were found stale on ``day`` (those not marked yet);
+        how many were marked now."""
 
     async def add(
         self, provider_id: str, name: str, kind: ProviderKind, phone: str | None, key_hash: str

@@ -54,14 +54,18 @@ class Asked:
 
 
 def _record(
-    pack: RulePack, national_id: str, decision: Decision, masked: str | None
+    pack: RulePack,
+    national_id: str,
+    decision: Decision,
+    masked: str | None,
+    day: date = TODAY,
 ) -> AnswerRecord:
     draft = AnswerDraft(
         channel="sms",
         asker_kind="insured",
         asker_id="+989121110001",
         national_id=national_id,
-        service_date=TODAY,
+        service_date=day,
         setting=ServiceSetting.OUTPATIENT,
         decision=decision,
         member_relationship="child",
@@ -105,7 +109,7 @@ def _demo_answers(pack: RulePack, families: list[Family]) -> list[Asked]:
             for day in (TODAY, TODAY - timedelta(days=200)):
                 decision = decide(member, family, day, ServiceSetting.OUTPATIENT, pack)
                 masked = f"{member.given_name[:1]}*** {member.family_name[:1]}***"
-                record = _record(pack, member.national_id, decision, masked)
+                record = _record(pack, member.national_id, decision, masked, day)
                 asked.append(_asked(record, member, decision))
     return asked
 
@@ -206,9 +210,9 @@ async def test_family_lists_fit(pack: RulePack, families: list[Family], language
         text = replies.family_answer(w, lines)
         assert sms_segments(text) <= replies.MAX_SEGMENTS, text
         shown = [line for line in lines if f"{line.given_name}:" in text]
-        if is_gsm7(text) or pack.name == "ir-tamin":
+        if is_gsm7(text) or pack.name == "ir-tamin" or len(lines) <= 3:
             assert shown == lines, text  # the demo families fit whole
-        else:  # ro-cnas' family of ten read in UCS-2: as many as fit, then a count
+        else:  # a family of ten read in UCS-2: as many as fit, then a count
             hidden = w.digits(str(len(lines) - len(shown)))
             assert w.t("sms.family.more", count=hidden) in text, text
 

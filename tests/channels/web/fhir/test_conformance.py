@@ -93,7 +93,9 @@ async def test_every_definition_resolves_at_its_canonical_url(gw: WebGateway) ->
     code_system = await fetch(gw, included["system"])
     assert code_system["resourceType"] == "CodeSystem"
     assert code_system["content"] == "complete"
-    assert [c["code"] for c in code_system["concept"]] == ["outpatient", "inpatient"]
+    codes_listed = [c["code"] for c in code_system["concept"]]
+    assert codes_listed == ["outpatient", "inpatient", "sanatorium"]
+    assert code_system["count"] == len(codes_listed)
     assert code_system["valueSet"] == value_set["url"]
 
 
