@@ -10,7 +10,6 @@ told apart from the one a checkpoint signed.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -28,10 +27,8 @@ from eligibility_gw.ports.casework import DocumentDraft
 from eligibility_gw.rulepacks import load_rule_pack
 from tests.contract.stores import (
     Backend,
-    memory_backend,
     postgres_backend,
     postgres_reachable,
-    sqlite_backend,
 )
 
 TODAY = date(2026, 11, 23)
@@ -40,21 +37,6 @@ ROWS = {p.key: p.row for p in personas(PACK, TODAY)}
 ALI = ROWS["rezaei"]
 NEW_PHONE = "+989121119999"
 ORIGIN = "gateway.example.org/eligibility-gw/answers"
-
-
-@pytest.fixture(params=["sqlite", "postgres", "memory"])
-async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
-    if request.param == "sqlite":
-        async with sqlite_backend(tmp_path) as b:
-            yield b
-    elif request.param == "memory":
-        async with memory_backend() as b:
-            yield b
-    else:
-        if not postgres_reachable():
-            pytest.skip("no PostgreSQL server on 127.0.0.1:5432 (CI runs one)")
-        async with postgres_backend() as b:
-            yield b
 
 
 def _draft(n: int) -> AnswerDraft:

@@ -6,10 +6,8 @@ PostgreSQL cases skip with a reason where no server listens on 127.0.0.1:5432 (C
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -29,10 +27,6 @@ from eligibility_gw.ports import BulkLoading, FeedOutcome, ProviderFeedRow
 from eligibility_gw.rulepacks import load_rule_pack
 from tests.contract.stores import (
     Backend,
-    memory_backend,
-    postgres_backend,
-    postgres_reachable,
-    sqlite_backend,
 )
 
 TODAY = date(2026, 11, 23)
@@ -40,21 +34,6 @@ RO = load_rule_pack("ro-cnas")
 PL = load_rule_pack("pl-nfz")
 RU = load_rule_pack("ru-oms")
 BR = load_rule_pack("br-sus")
-
-
-@pytest.fixture(params=["sqlite", "postgres", "memory"])
-async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
-    if request.param == "sqlite":
-        async with sqlite_backend(tmp_path) as b:
-            yield b
-    elif request.param == "memory":
-        async with memory_backend() as b:
-            yield b
-    else:
-        if not postgres_reachable():
-            pytest.skip("no PostgreSQL server on 127.0.0.1:5432 (CI runs one)")
-        async with postgres_backend() as b:
-            yield b
 
 
 async def _load(backend: Backend, rows: list[object], bulk: bool) -> None:
