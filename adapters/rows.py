@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
+import orjson
+
 from eligibility_gw.domain.answer import (
     AnswerDraft,
     AnswerRecord,
@@ -159,15 +161,18 @@ def documents(array: list[Sequence[Any]] | None) -> tuple[Document, ...]:
 
 
 def documents_json(text: str | None) -> tuple[Document, ...]:
-    """Documents from the JSON array a family query aggregates (None: no documents)."""
-    return documents(json.loads(text)) if text else ()
+    """Documents from the JSON array a family query aggregates (None: no documents).
+
+    Read with orjson: the database wrote it, and it is read for every member of every
+    family asked about."""
+    return documents(orjson.loads(text)) if text else ()
 
 
 def privileges_json(text: str | None) -> tuple[PrivilegeOnFile, ...]:
     """Privileges from the ``[kind, valid_until]`` arrays a family query aggregates."""
     if not text:
         return ()
-    return tuple(PrivilegeOnFile(kind, day(until)) for kind, until in json.loads(text))
+    return tuple(PrivilegeOnFile(kind, day(until)) for kind, until in orjson.loads(text))
 
 
 def record(r: Row) -> AnswerRecord:

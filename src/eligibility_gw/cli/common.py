@@ -137,7 +137,7 @@ def run(command: Command, args: argparse.Namespace) -> int:
     try:
         # Only the server logs its traffic; one-shot commands speak through their output.
         level = settings.logging.level if args.name in ("serve", "demo") else "warning"
-        configure_logging(level, settings.logging.format)
+        configure_logging(level, settings.logging.format, cache=args.name == "serve")
         return asyncio.run(command(args))
     except (SettingsError, CommandError) as exc:
         err(str(exc))

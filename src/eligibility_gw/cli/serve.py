@@ -98,7 +98,7 @@ async def serve_forever(settings: Settings, host: str, port: int, reuse_port: bo
 
 
 def _worker(settings: Settings, host: str, port: int) -> None:
-    configure_logging(settings.logging.level, settings.logging.format)
+    configure_logging(settings.logging.level, settings.logging.format, cache=True)
     with contextlib.suppress(KeyboardInterrupt, web.GracefulExit):
         asyncio.run(serve_forever(settings, host, port, reuse_port=True))
 
