@@ -15,6 +15,7 @@ from eligibility_gw.adapters.codes import fresh_codes_now
 from eligibility_gw.adapters.groupcommit import GroupCommitter
 from eligibility_gw.adapters.memory.casework import MemoryConsoleStore
 from eligibility_gw.adapters.memory.chats import MemoryTelegramBindings
+from eligibility_gw.adapters.memory.languages import MemoryLanguagePreferences
 from eligibility_gw.adapters.memory.messages import MemorySmsRecords
 from eligibility_gw.adapters.memory.reminders import MemoryReminderRecords
 from eligibility_gw.adapters.memory.uploads import MemoryUploadFiles, MemoryUploadRecords
@@ -412,6 +413,7 @@ class MemoryStore:
         self.batches = MemoryBatches()
         self.sms = MemorySmsRecords()
         self.chats = MemoryTelegramBindings()
+        self.languages = MemoryLanguagePreferences()
         self.casework = MemoryConsoleStore(self.registry, self.answers, self.sms)
         self.reminders = MemoryReminderRecords(self.registry)
         self.uploads = MemoryUploadRecords()

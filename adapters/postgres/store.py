@@ -22,6 +22,7 @@ from eligibility_gw.adapters.groupcommit import GroupCommitter
 from eligibility_gw.adapters.postgres.casework import PostgresConsoleStore
 from eligibility_gw.adapters.postgres.chats import PostgresTelegramBindings
 from eligibility_gw.adapters.postgres.database import POSTGRES_ERRORS, unavailable
+from eligibility_gw.adapters.postgres.languages import PostgresLanguagePreferences
 from eligibility_gw.adapters.postgres.load import (
     PostgresRegistryLoad,
     corrections_on_file,
@@ -498,6 +499,7 @@ class PostgresStore:
         self.batches = PostgresBatches(pool)
         self.sms = PostgresSmsRecords(pool)
         self.chats = PostgresTelegramBindings(pool)
+        self.languages = PostgresLanguagePreferences(pool)
         self.casework = PostgresConsoleStore(pool)
         self.reminders = PostgresReminderRecords(pool)
         self.uploads = PostgresUploadRecords(pool)

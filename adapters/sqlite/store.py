@@ -15,6 +15,7 @@ from eligibility_gw.adapters.sqlite.batches import SqliteBatches
 from eligibility_gw.adapters.sqlite.casework import SqliteConsoleStore
 from eligibility_gw.adapters.sqlite.chats import SqliteTelegramBindings
 from eligibility_gw.adapters.sqlite.database import SqliteDatabase, open_database
+from eligibility_gw.adapters.sqlite.languages import SqliteLanguagePreferences
 from eligibility_gw.adapters.sqlite.messages import SqliteSmsRecords
 from eligibility_gw.adapters.sqlite.providers import SqliteProviders
 from eligibility_gw.adapters.sqlite.registry import SqliteRegistry
@@ -34,6 +35,7 @@ class SqliteStore:
         self.batches = SqliteBatches(db)
         self.sms = SqliteSmsRecords(db)
         self.chats = SqliteTelegramBindings(db)
+        self.languages = SqliteLanguagePreferences(db)
         self.casework = SqliteConsoleStore(db)
         self.reminders = SqliteReminderRecords(db)
         self.uploads = SqliteUploadRecords(db)

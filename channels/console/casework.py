@@ -34,6 +34,7 @@ from eligibility_gw.channels.console.views import (
     event_lines,
     mask_national_id,
     person_name,
+    twilio_words,
 )
 from eligibility_gw.channels.pages.forms import PageError, field, read_form, see_other
 from eligibility_gw.channels.pages.frame import offered_languages
@@ -322,12 +323,14 @@ async def _dispute_page(
         code_digits=dispute.code.digits,
         caller_phone=dispute.caller_phone or "—",
         language=Wording(dispute.language).t("language.name"),
+        language_code=Wording(dispute.language).language,
         about=about,
         asked=asked,
         resolution=resolution,
         sms_status=dispute.sms_status,
         sms_message_sid=dispute.sms_message_sid,
         delivery=delivery,
+        delivery_status=twilio_words(w, delivery.status) if delivery else "",
         can_notify=dispute.status in OUTCOMES
         and (dispute.sms_status != "sent" or (delivery is not None and delivery.call_person)),
         events=event_lines(events, w, tz),

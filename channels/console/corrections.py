@@ -87,7 +87,8 @@ async def record_document(request: web.Request, visit: StaffVisit) -> web.Stream
     if not stored:
         raise PageError(404, "console.error.not_in_registry")
     if dispute is not None:
-        text = f"{w.document(values['kind'])}: {values['note']}"
+        # The kind as its code: each reader sees it in their words (``views.event_note``).
+        text = f"{values['kind']}: {values['note']}"
         await visit.store.add_event(
             dispute, DisputeEvent(at, visit.staff.username, EventKind.DOCUMENT, text)
         )

@@ -41,7 +41,7 @@ UPLOAD_STATUS_IDS = {
 def _milestone(w: Wording, days: int) -> str:
     if days == 0:
         return w.t("console.reminders.on_the_day")
-    return w.t("console.reminders.days_before", days=w.digits(str(days)))
+    return w.n("console.reminders.days_before", days, days=w.digits(str(days)))
 
 
 async def reminders_section(

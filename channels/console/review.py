@@ -158,7 +158,7 @@ async def review_queue(request: web.Request, visit: StaffVisit) -> web.StreamRes
         rows=rows,
         page=page,
         more=len(found) > size,
-        count=w.digits(str(await uploads.count_pending())),
+        count=await uploads.count_pending(),
         saved_text=_saved(w, request.query.get("done", "")),
     )
 

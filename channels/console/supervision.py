@@ -27,7 +27,7 @@ from eligibility_gw.channels.console.looking import now
 from eligibility_gw.channels.console.rendering import BASE, render
 from eligibility_gw.channels.console.reports import REPORT_DAYS, count_text, recent_reports
 from eligibility_gw.channels.console.signin import USERNAME
-from eligibility_gw.channels.console.views import dispute_row, words_or
+from eligibility_gw.channels.console.views import dispute_row, staff_words, words_or
 from eligibility_gw.channels.pages.forms import field, read_form, see_other
 from eligibility_gw.channels.web.portal.views import moment_text
 from eligibility_gw.domain.disputes import OPEN_STATUSES
@@ -117,7 +117,7 @@ async def access_log(request: web.Request, visit: StaffVisit) -> web.StreamRespo
         entries = [
             {
                 "at": moment_text(e.at, w, tz),
-                "staff": e.staff,
+                "staff": staff_words(w, e.staff),
                 "national_id": e.national_id,
                 "action": words_or(w, f"console.access.action.{e.action}", e.action),
             }

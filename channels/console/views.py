@@ -10,13 +10,21 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from markupsafe import Markup
+
 from eligibility_gw.channels.web.portal.views import moment_text
 from eligibility_gw.domain.disputes import DisputeStatus, actions_from, is_overdue
 from eligibility_gw.domain.model import Person, PrivilegeOnFile, Reason, Status
 from eligibility_gw.domain.rulepack import RulePack
 from eligibility_gw.inquiries import MemberStatus
 from eligibility_gw.policy.disclosure import Disclosure
-from eligibility_gw.ports.casework import UNDELIVERED, Dispute, DisputeEvent, DocumentOnFile
+from eligibility_gw.ports.casework import (
+    UNDELIVERED,
+    Dispute,
+    DisputeEvent,
+    DocumentOnFile,
+    EventKind,
+)
 from eligibility_gw.ports.messages import OutboundSms
 from eligibility_gw.presenting import category_name, present, privilege_name, resolve_text
 from eligibility_gw.wording import Wording
@@ -37,6 +45,26 @@ def mask_phone(phone: str | None) -> str:
     if len(phone) <= 8:
         return "*" * len(phone)
     return phone[:6] + "***" + phone[-4:]
+
+
+def by_whom(moment: str, who: str) -> Markup:
+    """``moment · who``, the user name isolated (``<bdi>``) from the sentence around it."""
+    return Markup("{} · <bdi>{}</bdi>").format(moment, who)
+
+
+def staff_words(w: Wording, staff: str) -> str:
+    """Who took a step: a staff user name, or in words a step the gateway took itself.
+
+    Steps nobody at the console took are recorded as ``@<channel>`` (a document received
+    by SMS) or ``@retention`` (files deleted when their time is up): never shown as such.
+    """
+    if not staff.startswith("@"):
+        return staff
+    name = staff[1:]
+    if name == "retention":
+        return w.t("console.access.by_retention")
+    channel = words_or(w, f"console.channel.{name}", name)
+    return w.t("console.access.by_channel", channel=channel)
 
 
 def words_or(w: Wording, key: str, fallback: str) -> str:
@@ -156,6 +184,7 @@ class AnswerRow:
     code_digits: str
     asked_at: str
     channel: str
+    #: Who asked: their kind in words, and a provider's or staff member's id isolated.
     asker: str
     setting_text: str
     status: Status
@@ -171,7 +200,11 @@ def answer_row(shown: Disclosure, w: Wording, pack: RulePack, tz: ZoneInfo) -> A
     kind = shown.asked_by_kind or ""
     kind_text = words_or(w, f"console.asker.{kind}", kind)
     # An insured asker is named by kind only: their phone is on the record page already.
-    asker = kind_text if kind == "insured" else f"{kind_text} {shown.asked_by or ''}".strip()
+    asker = (
+        Markup("{} <bdi>{}</bdi>").format(kind_text, shown.asked_by)
+        if kind != "insured" and shown.asked_by
+        else kind_text
+    )
     return AnswerRow(
         code=words.tracking_code,
         code_digits=shown.tracking_code.digits,
@@ -215,7 +248,7 @@ def document_rows(
             state = "valid"
         recorded = moment_text(d.recorded_at, w, tz)
         if d.recorded_by:
-            recorded = f"{recorded} · {d.recorded_by}"
+            recorded = by_whom(recorded, d.recorded_by)
         rows.append(
             DocumentRow(
                 kind_text=w.document(d.kind),
@@ -259,7 +292,7 @@ def dispute_row(
         code_digits=dispute.code.digits,
         status=dispute.status,
         status_text=w.t(f"console.dispute.status.{dispute.status.value}"),
-        opened=f"{moment_text(dispute.opened_at, w, tz)} · {dispute.opened_by}",
+        opened=by_whom(moment_text(dispute.opened_at, w, tz), dispute.opened_by),
         due=moment_text(dispute.due_at, w, tz),
         overdue=is_overdue(dispute.status, dispute.due_at, now),
         channel_text=w.t(f"console.caller.{dispute.caller_channel}"),
@@ -270,6 +303,24 @@ def dispute_row(
 
 #: Delivery statuses that mean the phone got the message.
 DELIVERED = ("delivered", "read")
+#: The statuses Twilio reports of a message, each in words (``console.sms.twilio.<status>``).
+TWILIO_STATUSES = (
+    "accepted",
+    "scheduled",
+    "queued",
+    "sending",
+    "sent",
+    "delivered",
+    "read",
+    "undelivered",
+    "failed",
+    "canceled",
+)
+
+
+def twilio_words(w: Wording, status: str) -> str:
+    """Twilio's status of a message in words (an unknown one as Twilio wrote it)."""
+    return words_or(w, f"console.sms.twilio.{status}", status)
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,8 +374,27 @@ def event_lines(events: list[DisputeEvent], w: Wording, tz: ZoneInfo) -> list[Ev
             )
         else:
             text = w.t(f"console.event.{e.kind.value}")
-        lines.append(EventLine(moment_text(e.at, w, tz), e.staff, text, e.text))
+        lines.append(EventLine(moment_text(e.at, w, tz), e.staff, text, event_note(e, w)))
     return lines
+
+
+def event_note(event: DisputeEvent, w: Wording) -> str:
+    """What an event keeps beside its kind, in words where it keeps codes.
+
+    A document's event keeps ``<kind>: <note>`` and the outcome SMS ``<outcome> [<sid>]``:
+    both are worded in the reader's language (the message sid isolated). Anything else is
+    what staff wrote, shown as written.
+    """
+    if event.kind is EventKind.DOCUMENT:
+        kind, sep, note = event.text.partition(": ")
+        if sep and w.has(f"document.{kind}"):
+            return f"{w.document(kind)}: {note}" if note else w.document(kind)
+    if event.kind is EventKind.SMS:
+        outcome, _, sid = event.text.partition(" ")
+        key = f"console.sms.state.{outcome}"
+        if w.has(key):
+            return Markup("{} <bdi>{}</bdi>").format(w.t(key), sid) if sid else w.t(key)
+    return event.text
 
 
 def action_names(status: DisputeStatus) -> list[str]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from eligibility_gw.channels.pages.gate import Gate
+from eligibility_gw.channels.pages.gate import Gate, language_chooser
 from eligibility_gw.channels.pages.rendering import (
     Handler,
     error_pages,
@@ -21,9 +21,12 @@ def page_app(gate: Gate[Any, Any, Any], home: Handler, sign_in: Handler) -> web.
     """An application for ``gate``'s page set: safe headers, every refusal a page in words.
 
     Every page set has a first page (``home``: the sign-in form for a visitor) and takes
-    the sign-in form (``sign_in``); the routes of its other pages are its own.
+    the sign-in form (``sign_in``); the routes of its other pages are its own. A language
+    chosen with ``?lang=`` on any page is remembered in the language cookie.
     """
-    pages = web.Application(middlewares=[security_headers, error_pages(gate.site)])
+    pages = web.Application(
+        middlewares=[security_headers, language_chooser(gate.site), error_pages(gate.site)]
+    )
     pages.router.add_get("/", home)
     pages.router.add_post("/signin", sign_in)
     return pages

@@ -3,7 +3,11 @@
 A page set words the kit's pieces with ids of its own catalog under its name:
 ``<name>.title``, ``<name>.error.csrf``… (``KIT_TEXTS``), and a principal no longer allowed
 with the id it names (``turned_away``). Its address is ``/<name>``, its cookies
-``egw-<name>`` and ``egw-<name>-signin``, its stylesheet ``static/<name>.css``.
+``egw-<name>``, ``egw-<name>-signin`` and ``egw-<name>-lang`` (the language chosen), its
+stylesheet ``static/<name>.css``.
+
+Every page carries the language switcher: the offered languages in their own names, each
+bringing the reader back to the same page (path and query) in that language.
 """
 
 from __future__ import annotations
@@ -11,13 +15,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
+from urllib.parse import parse_qsl, urlencode
 
 from aiohttp import web
 
 from eligibility_gw.appkeys import SETTINGS
 from eligibility_gw.channels.pages.tokens import cookie_name
 from eligibility_gw.settings import Settings
-from eligibility_gw.wording import Wording, available_languages
+from eligibility_gw.wording import Wording, available_languages, shipped_language
 
 #: Who is signed in: a provider on the portal, a staff account at the console.
 P = TypeVar("P")
@@ -102,6 +107,10 @@ class Site(Generic[P]):
         """The name of the sign-in form's double-submit cookie."""
         return cookie_name(knobs.cookie_secure, f"egw-{self.name}-signin")
 
+    def language_cookie(self, knobs: Knobs) -> str:
+        """The name of the cookie remembering the language the reader chose."""
+        return cookie_name(knobs.cookie_secure, f"egw-{self.name}-lang")
+
 
 @dataclass(frozen=True, slots=True)
 class Frame(Generic[P]):
@@ -124,6 +133,17 @@ class Frame(Generic[P]):
         return "rtl" if self.wording.rtl else "ltr"
 
     @property
+    def lang(self) -> str:
+        """The page's language as HTML names it (BCP 47: ``pt-BR``, not ``pt_BR``)."""
+        return html_lang(self.wording.language)
+
+    def language_href(self, language: str) -> str:
+        """This page's address with ``?lang=`` set to ``language`` (the visitor's switcher)."""
+        path, _, query = self.here.partition("?")
+        kept = [(k, v) for k, v in parse_query(query) if k != "lang"]
+        return f"{path}?{urlencode([*kept, ('lang', language)])}"
+
+    @property
     def signed_in(self) -> bool:
         """Whether someone is signed in (the header then has navigation and sign-out)."""
         return self.principal is not None
@@ -131,6 +151,16 @@ class Frame(Generic[P]):
     def say(self, piece: str, **params: object) -> str:
         """One of the kit's pieces in the reader's words."""
         return self.wording.t(self.site.text(piece), **params)
+
+
+def html_lang(language: str) -> str:
+    """A catalog's language as a BCP 47 tag for ``lang``/``hreflang`` (``pt_BR`` → ``pt-BR``)."""
+    return language.replace("_", "-")
+
+
+def parse_query(query: str) -> list[tuple[str, str]]:
+    """The fields of a query string, in order (blank values kept)."""
+    return parse_qsl(query, keep_blank_values=True)
 
 
 #: The frame of the page a request is answered with, kept for any error page it ends in.
@@ -164,9 +194,30 @@ def make_frame(
     return frame
 
 
+def _language_cookie(request: web.Request, site: Site[P]) -> str | None:
+    """The language cookie's value; None when the page set's knobs are not at hand (a body
+    over the limit is refused before the page set's application is reached)."""
+    try:
+        knobs = site.knobs(request)
+    except KeyError:
+        return None
+    return request.cookies.get(site.language_cookie(knobs))
+
+
+def chosen_language(request: web.Request, site: Site[P]) -> str | None:
+    """The offered language the reader chose: ``?lang=``, else the language cookie; or None."""
+    offered = offered_languages(request.config_dict[SETTINGS])
+    for tag in (request.query.get("lang"), _language_cookie(request, site)):
+        language = shipped_language(tag) if tag else None
+        if language is not None and language in offered:
+            return language
+    return None
+
+
 def visitor_language(request: web.Request, site: Site[P]) -> str:
-    """The language of a visitor not signed in: ``?lang=``, else Accept-Language."""
-    return site.language_of(request, request.config_dict[SETTINGS], request.query.get("lang"))
+    """The language of a visitor not signed in: the one chosen, else Accept-Language."""
+    settings = request.config_dict[SETTINGS]
+    return chosen_language(request, site) or site.language_of(request, settings, None)
 
 
 def visitor_frame(request: web.Request, site: Site[P]) -> Frame[P]:

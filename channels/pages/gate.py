@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar
 
 import structlog
 from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
 
 from eligibility_gw.appkeys import SETTINGS
 from eligibility_gw.channels.pages.forms import (
@@ -31,6 +32,7 @@ from eligibility_gw.channels.pages.frame import (
     Frame,
     P,
     Site,
+    chosen_language,
     make_frame,
     offered_languages,
     visitor_language,
@@ -43,6 +45,7 @@ from eligibility_gw.channels.pages.tokens import (
     new_token,
     same_token,
     set_cookie,
+    set_lasting_cookie,
     well_formed,
 )
 from eligibility_gw.wording import Wording
@@ -65,6 +68,31 @@ Page = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 class TurnedAway(Exception):
     """The session's principal may no longer sign in (deactivated, disabled, removed)."""
+
+
+def remember_language(
+    response: web.StreamResponse, request: web.Request, site: Site[P], language: str
+) -> None:
+    """Keep the reader's language in its cookie (set only when it changes)."""
+    knobs = site.knobs(request)
+    name = site.language_cookie(knobs)
+    if request.cookies.get(name) != language:
+        set_lasting_cookie(response, knobs.cookie_secure, name, language)
+
+
+def language_chooser(site: Site[P]) -> Middleware:
+    """A middleware remembering a language chosen with ``?lang=`` on any page (a cookie)."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        response = await handler(request)
+        if request.method == "GET" and "lang" in request.query:
+            language = chosen_language(request, site)
+            if language is not None:
+                remember_language(response, request, site, language)
+        return response
+
+    return middleware
 
 
 class Gate(Generic[S, P, V]):
@@ -242,4 +270,6 @@ class Gate(Generic[S, P, V]):
         if language not in offered_languages(request.config_dict[SETTINGS]):
             raise PageError(422, self.site.text("error.language"))
         await self.sessions(request).set_language(visit.session, language)
-        return see_other(local_next(field(form, "next"), self.site.base))
+        response = see_other(local_next(field(form, "next"), self.site.base))
+        remember_language(response, request, self.site, language)
+        return response

@@ -15,11 +15,13 @@ import jinja2
 import structlog
 from aiohttp import web
 from aiohttp.typedefs import Middleware
+from markupsafe import Markup, escape
 
 from eligibility_gw.channels.pages.forms import PageError, UnreadableForm
 from eligibility_gw.channels.pages.frame import FRAME, Frame, P, Site, visitor_frame
 from eligibility_gw.domain.errors import EligibilityError, QuotaExceeded, Refused
 from eligibility_gw.ports import StoreUnavailable
+from eligibility_gw.wording import Wording
 
 log = structlog.get_logger(__name__)
 
@@ -61,11 +63,32 @@ def environment(package: str) -> jinja2.Environment:
     )
 
 
+class _Isolated(dict[str, Markup]):
+    """A message's fields, each isolated in ``<bdi>``; an unknown field stays visible."""
+
+    def __missing__(self, key: str) -> Markup:
+        return Markup("{{{}}}").format(key)
+
+
+def isolating(w: Wording) -> Callable[..., Markup]:
+    """``ti(key, **fields)``: the message with each field isolated in ``<bdi>``.
+
+    A name, a user name, a code or a number filled into a sentence keeps its own direction:
+    "Demo Pharmacy (demo-pharmacy)" inside Persian is not reordered by the sentence around it.
+    """
+
+    def ti(key: str, **params: object) -> Markup:
+        fields = _Isolated({k: Markup("<bdi>{}</bdi>").format(v) for k, v in params.items()})
+        return escape(w.t(key)).format_map(fields)
+
+    return ti
+
+
 def render(frame: Frame[Any], template: str, status: int = 200, **context: Any) -> web.Response:
-    """The page ``template`` in the frame's language."""
+    """The page ``template`` in the frame's language (``ti``: a message, its fields isolated)."""
     w = frame.wording
     page = environment(frame.site.package).get_template(template)
-    html = page.render(frame=frame, w=w, t=w.t, **context)
+    html = page.render(frame=frame, w=w, t=w.t, ti=isolating(w), **context)
     return web.Response(
         text=html,
         status=status,

@@ -43,6 +43,23 @@ def set_cookie(response: web.StreamResponse, secure: bool, name: str, value: str
     response.set_cookie(name, value, path="/", httponly=True, samesite="Strict", secure=secure)
 
 
+#: How long the browser remembers a language chosen on the pages.
+REMEMBER_SECONDS = 365 * 24 * 3600
+
+
+def set_lasting_cookie(response: web.StreamResponse, secure: bool, name: str, value: str) -> None:
+    """Set a cookie kept for a year (a preference, never a secret): HttpOnly, SameSite=Lax."""
+    response.set_cookie(
+        name,
+        value,
+        path="/",
+        max_age=REMEMBER_SECONDS,
+        httponly=True,
+        samesite="Lax",
+        secure=secure,
+    )
+
+
 def clear_cookie(response: web.StreamResponse, secure: bool, name: str) -> None:
     """Tell the browser to forget a cookie (with the flags it was set with)."""
     response.del_cookie(name, path="/", secure=secure, httponly=True, samesite="Strict")

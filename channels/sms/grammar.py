@@ -1,8 +1,11 @@
-"""What an SMS asks: a national id (and a date), FAMILY, CODE, NO or HELP, in any shipped script.
+"""What an SMS asks: a national id (and a date), FAMILY, CODE, NO, HELP or LANG, in any
+shipped script.
 
 Keywords come from the catalogs (``sms.keyword.*``, alternatives separated by ``|``) of English
-and of the configured languages. Input is read case-insensitively, with Persian and
-Arabic-Indic digits, Arabic letter forms, extra spaces and dashes.
+and of the configured languages; the word for "language" (``LANG``, ``LIMBA``, ``JĘZYK``,
+``ЯЗЫК``, ``زبان``...) of every shipped language. Input is read case-insensitively, with Persian
+and Arabic-Indic digits, Arabic letter forms, extra spaces and dashes; a keyword written
+without its diacritics (``JEZYK``, ``LIMBA``) is read too.
 """
 
 from __future__ import annotations
@@ -13,14 +16,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from eligibility_gw.domain.digits import ascii_digits, strip_bidi
-from eligibility_gw.wording import FALLBACK_LANGUAGE, Wording
+from eligibility_gw.wording import FALLBACK_LANGUAGE, Wording, catalogs
 
 PERSIAN = "fa"
+RUSSIAN = "ru"
 #: The longest body read; Twilio's own limit is 1,600 characters.
 MAX_BODY_CHARS = 1600
 
 # Arabic script (letters, Arabic-Indic and Persian digits, presentation forms).
 _ARABIC_SCRIPT = re.compile("[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
+_CYRILLIC_SCRIPT = re.compile("[\u0400-\u04ff]")
 # Arabic keyboards type these where Persian has its own letters; tatweel and joiners vanish.
 _LETTER_FORMS = str.maketrans(
     {"ي": "ی", "ى": "ی", "ك": "ک", "ة": "ه", "ـ": None, "\u200c": None, "\u200d": None}
@@ -31,6 +36,7 @@ _EDGE = " -.,:;!?،؛؟*#"
 _DATE = (
     r"(?:1[34]|19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2}"
     r"|(?:1[34]|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+    r"|\d{1,2}[-/.]\d{1,2}[-/.](?:19|20)\d{2}"  # day first, as ro/pl/ru/pt_BR replies show
 )
 _ID_AND_DATE = re.compile(rf"^(?P<id>\d[\d -]*?) +(?P<date>{_DATE})$")
 _ID_ONLY = re.compile(r"^\d[\d -]*$")
@@ -68,7 +74,14 @@ class Help:
     understood: bool = True
 
 
-Command = AskAbout | FamilyList | LookUpCode | DenyCheck | Help
+@dataclass(frozen=True, slots=True)
+class ChooseLanguage:
+    """LANG and what follows it: a language's code or name ('' when none followed)."""
+
+    language: str
+
+
+Command = AskAbout | FamilyList | LookUpCode | DenyCheck | Help | ChooseLanguage
 
 
 def normalise(body: str) -> str:
@@ -80,9 +93,28 @@ def normalise(body: str) -> str:
     return text.strip(_EDGE)
 
 
+def script_language(body: str) -> str | None:
+    """What the body's script tells of its writer: Persian for Arabic script (letters,
+    Persian digits, keywords), Russian for Cyrillic; None for Latin script and digits."""
+    head = body[:MAX_BODY_CHARS]
+    if _ARABIC_SCRIPT.search(head):
+        return PERSIAN
+    if _CYRILLIC_SCRIPT.search(head):
+        return RUSSIAN
+    return None
+
+
 def sender_language(body: str, default: str) -> str:
-    """Persian when the body has Arabic script (letters, Persian digits, keywords), else default."""
-    return PERSIAN if _ARABIC_SCRIPT.search(body[:MAX_BODY_CHARS]) else default
+    """The body's script's language (``script_language``), else ``default``."""
+    return script_language(body) or default
+
+
+def without_marks(text: str) -> str:
+    """``text`` without combining marks (``jęzuk`` -> ``jezyk``, ``limbă`` -> ``limba``)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return unicodedata.normalize(
+        "NFKC", "".join(c for c in decomposed if not unicodedata.combining(c))
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,11 +125,15 @@ class Keywords:
 
     @classmethod
     def for_languages(cls, languages: Iterable[str]) -> Keywords:
-        """English keywords plus those of ``languages``."""
+        """English keywords plus those of ``languages``; the word for "language" of every
+        shipped language (a person asks for theirs in their own words); each also without
+        its diacritics."""
         found: set[tuple[str, str]] = set()
-        for language in (FALLBACK_LANGUAGE, *languages):
+        configured = (FALLBACK_LANGUAGE, *languages)
+        for language in (*configured, *sorted(catalogs())):
             w = Wording(language)
-            for kind in ("ask", "family", "code", "help", "no"):
+            kinds = ("ask", "family", "code", "help", "no") if language in configured else ()
+            for kind in (*kinds, "language"):
                 key = f"sms.keyword.{kind}"
                 if not w.has(key):
                     continue
@@ -105,6 +141,7 @@ class Keywords:
                     word = normalise(alternative)
                     if word:
                         found.add((word, kind))
+                        found.add((without_marks(word), kind))
         return cls(tuple(sorted(found, key=lambda wk: (-len(wk[0]), wk))))
 
     def match(self, text: str) -> tuple[str, str] | None:
@@ -124,9 +161,11 @@ def parse(body: str, keywords: Keywords) -> Command:
     text = normalise(body)
     if not text:
         return Help(understood=False)
-    found = keywords.match(text)
+    found = keywords.match(text) or keywords.match(without_marks(text))
     if found is not None:
         kind, rest = found
+        if kind == "language":
+            return ChooseLanguage(rest)
         if kind == "family":
             return FamilyList()
         if kind == "no":

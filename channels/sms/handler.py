@@ -19,16 +19,25 @@ from aiohttp import web
 from multidict import MultiDict, MultiDictProxy
 from twilio.twiml.messaging_response import MessagingResponse
 
-from eligibility_gw.appkeys import INQUIRIES, LIMITER, SMS_RECORDS, STATE, UPLOADS
+from eligibility_gw.appkeys import INQUIRIES, LANGUAGES, LIMITER, SMS_RECORDS, STATE, UPLOADS
 from eligibility_gw.channels.sms import replies
 from eligibility_gw.channels.sms.commands import Reply, Sender, answer_command
 from eligibility_gw.channels.sms.documents import MediaAccess, receive_document
-from eligibility_gw.channels.sms.grammar import DenyCheck, Keywords, parse, sender_language
+from eligibility_gw.channels.sms.grammar import (
+    ChooseLanguage,
+    DenyCheck,
+    Keywords,
+    parse,
+    script_language,
+    sender_language,
+)
+from eligibility_gw.channels.sms.languages import choose_language
 from eligibility_gw.channels.sms.media import MediaRef, media_of
 from eligibility_gw.channels.sms.settings import SmsSettings
 from eligibility_gw.channels.sms.signature import public_url, signature_problem
 from eligibility_gw.inquiries import Inquiries
 from eligibility_gw.keyvalue import Deduplicator, RateLimiter
+from eligibility_gw.languages import Languages
 from eligibility_gw.logs import where
 from eligibility_gw.phones import InvalidPhone, normalise_phone
 from eligibility_gw.ports import StoreUnavailable
@@ -139,6 +148,7 @@ async def inbound(request: web.Request) -> web.Response:
                 body,
                 media,
                 request.config_dict.get(UPLOADS),
+                request.config_dict[LANGUAGES],
             )
     except Exception as exc:  # the person gets words and Twilio a 200, never a traceback
         await dedup.release(sid)
@@ -173,6 +183,7 @@ async def _reply(
     body: str,
     media: MediaRef | None = None,
     uploads: Uploads | None = None,
+    languages: Languages | None = None,
 ) -> Reply:
     w = Wording(sender_language(body, channel.default_language))
     try:
@@ -180,6 +191,8 @@ async def _reply(
     except InvalidPhone:
         log.info("sms_sender_unreadable")
         return Reply(None, "sender_unreadable")
+    if languages is not None:  # the phone's choice, else the body's script, else the default
+        w = Wording(await languages.for_phone(phone, script_language(body)))
     s = channel.settings
     command = parse(body, channel.keywords)
     try:
@@ -211,6 +224,8 @@ async def _reply(
             if identity.is_insured
             else "unknown",
         )
+        if isinstance(command, ChooseLanguage) and languages is not None and media is None:
+            return await choose_language(languages, identity, command, w, s.hotline)
         if media is not None:  # an MMS: a document for review, whatever its text says
             return await receive_document(
                 inquiries, uploads, channel.media_access(), identity, body, media, w, s.hotline

@@ -4,6 +4,8 @@ Each reply is built in a few variants, richest first; the one sent as the fewest
 wins (the richest among equals), and nothing is ever sent as more than
 ``textbudget.MAX_SMS_SEGMENTS`` parts. A reply says what its disclosure holds and nothing
 more: a provider's never names a date of the member's, because the disclosure has none.
+In a Persian reply a name in Latin letters is isolated (U+2068 … U+2069): a phone would
+otherwise lay the whole SMS out left to right when it starts with that name.
 """
 
 from __future__ import annotations
@@ -141,7 +143,7 @@ def insured_answer(w: Wording, pack: RulePack, shown: Disclosure, show_date: boo
     briefly, then not at all where they would cost a part.
     """
     extras = _insured_extras(w, pack, shown)
-    name = shown.given_name or shown.member_name or ""
+    name = w.isolate(shown.given_name or shown.member_name or "")
     on = _on(w, shown, show_date)
     code = _code(w, shown)
     resolves = _resolves(w, pack, shown)
@@ -184,13 +186,30 @@ def _privileges_told(w: Wording, pack: RulePack | None, shown: Disclosure) -> li
     if not shown.privileges:
         return [""]
     named, bare = [], []
+    # Privileges asking the same of the provider, said once: "A, B: serve out of turn…".
+    alike: dict[tuple[str, int | None], list[str]] = {}
     for p in shown.privileges:
         name = privilege_name(w, pack, p.kind) if pack is not None else p.kind
         what = privilege_instruction(w, pack, p.kind, short=True) if pack is not None else None
         named.append(f"{name}: {what}" if what else name)
         bare.append(what or name)
+        held = pack.privileges.get(p.kind) if pack is not None else None
+        if held is not None:
+            alike.setdefault((held.instruction, held.working_days), []).append(p.kind)
     sep = w.t("sms.list_sep")
-    return list(dict.fromkeys([sep.join(named) + ".", sep.join(bare) + "."]))
+    variants = [sep.join(named) + ".", sep.join(bare) + "."]
+    if pack is not None and len(alike) < len(shown.privileges):
+        merged = []
+        for (instruction, days), kinds in alike.items():
+            documents = [pack.privileges[k].document for k in kinds]
+            what = w.t(
+                f"short.privilege.instruction.{instruction}",
+                working_days=w.digits(str(days)) if days else "",
+                document=w.listing([w.document(d, short=True) for d in documents if d]),
+            )
+            merged.append(f"{w.listing([privilege_name(w, pack, k) for k in kinds])}: {what}")
+        variants.append(sep.join(merged) + ".")
+    return list(dict.fromkeys(variants))
 
 
 def provider_answer(
@@ -208,7 +227,7 @@ def provider_answer(
     stated = _stated(w, _status(w, shown.status), _reasons(w, shown.reasons))
     on = _on(w, shown, show_date)
     code = _code(w, shown)
-    masked = shown.member_name or ""
+    masked = w.isolate(shown.member_name or "")
     heads = [_join(masked, on), on]
     if not date_required:
         heads += [masked, ""]
@@ -237,7 +256,7 @@ def _family_line(w: Wording, shown: Disclosure) -> str:
         state = w.t("sms.family.eligible", status=_status(w, shown.status), until=until)
     else:
         state = _status(w, shown.status)
-    name = shown.given_name or shown.member_name or ""
+    name = w.isolate(shown.given_name or shown.member_name or "")
     return w.t("sms.family.line", name=name, state=state.strip())
 
 
@@ -247,7 +266,7 @@ def family_answer(w: Wording, members: Sequence[Disclosure]) -> str:
     header = w.t("sms.family.header")
     for shown in range(len(lines), -1, -1):
         hidden = len(lines) - shown
-        more = [w.t("sms.family.more", count=w.digits(str(hidden)))] if hidden else []
+        more = [w.n("sms.family.more", hidden)] if hidden else []
         body = [*lines[:shown], *more]
         candidates = ["\n".join([header, *body]), "\n".join(body)]
         if min(sms_segments(c) for c in candidates) <= MAX_SEGMENTS:
@@ -274,10 +293,11 @@ def provider_inactive(w: Wording, exc: EligibilityError | None = None) -> str:
     if exc is not None and exc.params.get("problem") == "stale":
         last = exc.params.get("last_updated")
         when = w.date(last) if isinstance(last, date) else str(last)
-        months = w.digits(str(exc.params.get("months", "")))
+        given = exc.params.get("months")
+        months = given if isinstance(given, int) else 0
         return fit(
             [
-                w.t("sms.provider_stale", last_updated=when, months=months),
+                w.n("sms.provider_stale", months, last_updated=when, months=w.digits(str(given))),
                 w.error(exc),
             ]
         )
@@ -288,7 +308,8 @@ def rate_limited(w: Wording, scope: str, retry_after: int) -> str:
     """Too many of something, in one SMS: ``scope`` is ``sender`` (the channel's flood
     guard) or a quota's scope (``asker``, ``provider_national_id``, ``national_id``)."""
     minutes = max(1, -(-retry_after // 60))
-    return clip(w.t(f"sms.rate_limited.{scope}", minutes=w.digits(str(minutes))))
+    key = f"sms.rate_limited.{scope}"
+    return clip(w.n(key, minutes, minutes=w.digits(str(minutes))))
 
 
 def quota_exceeded(w: Wording, exc: QuotaExceeded) -> str:

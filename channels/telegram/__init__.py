@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 import structlog
 from aiohttp import web
 
-from eligibility_gw.appkeys import CHATS, INQUIRIES, LIMITER, STATE, UPLOADS
+from eligibility_gw.appkeys import CHATS, INQUIRIES, LANGUAGES, LIMITER, STATE, UPLOADS
 from eligibility_gw.channels.telegram.bot import BotFiles, TelegramRuntime, build_application
 from eligibility_gw.channels.telegram.conversation import Conversation
 from eligibility_gw.channels.telegram.settings import PREFIX, telegram_settings
@@ -65,6 +65,7 @@ def mount(app: web.Application, settings: Settings) -> None:
             settings.gateway.languages,
             uploads=app.get(UPLOADS),
             files=BotFiles(runtime),
+            preferences=app[LANGUAGES],
         )
         try:
             await runtime.start(build_application(s, token, conversation))

@@ -50,6 +50,7 @@ from eligibility_gw.domain.tracking import TRACKING_CODE_LENGTH, TrackingCode
 from eligibility_gw.identity import PhoneIdentity
 from eligibility_gw.inquiries import Inquiries, Member
 from eligibility_gw.keyvalue import RateLimiter, Sessions
+from eligibility_gw.languages import Languages
 from eligibility_gw.phones import InvalidPhone, normalise_phone
 from eligibility_gw.policy.askers import Asker
 from eligibility_gw.policy.disclosure import Disclosure
@@ -58,7 +59,7 @@ from eligibility_gw.ports import KeyValueStore, StoreUnavailable
 from eligibility_gw.ports.chats import Binding, TelegramBindings
 from eligibility_gw.textinput import parse_date
 from eligibility_gw.uploads import Uploads
-from eligibility_gw.wording import FALLBACK_LANGUAGE, Wording, available_languages
+from eligibility_gw.wording import Wording
 
 log = structlog.get_logger(__name__)
 
@@ -161,15 +162,17 @@ class Conversation:
         languages: Sequence[str],
         uploads: Uploads | None = None,
         files: FileFetcher | None = None,
+        preferences: Languages | None = None,
     ) -> None:
         self.settings = settings
         self.inquiries = inquiries
         self.bindings = bindings
         self.limiter = limiter
         self.member_key = member_key
-        shipped = set(available_languages())
-        configured = tuple(lang for lang in languages if lang in shipped)
-        self.languages: tuple[str, ...] = configured or (FALLBACK_LANGUAGE,)
+        #: Which language each person reads: the core decides (a phone's choice on any
+        #: channel, else the app's ``language_code``, else the default).
+        self.core = preferences or Languages(None, languages)
+        self.languages: tuple[str, ...] = self.core.offered
         self.wordings = tuple(Wording(lang) for lang in self.languages)
         self.sessions = Sessions(state, CHANNEL, settings.pending_seconds)
         #: Documents sent from the chat for review (photos, PDFs).
@@ -178,9 +181,14 @@ class Conversation:
     # -- languages ----------------------------------------------------------------------
 
     def language_for(self, language_code: str | None) -> str:
-        """The configured language closest to a Telegram ``language_code`` (``fa``, ``en-US``)."""
-        base = (language_code or "").replace("_", "-").split("-", maxsplit=1)[0].lower()
-        return base if base in self.languages else self.languages[0]
+        """The offered language closest to a Telegram ``language_code`` (``fa``, ``en-US``,
+        ``pt-br``), else the default."""
+        return self.core.signalled(language_code)
+
+    async def bound_language(self, binding: Binding) -> str:
+        """A bound chat's language: the phone's choice (made on any channel), else the
+        chat's own."""
+        return await self.core.for_phone(binding.phone, binding.language)
 
     async def language_of(self, sender: Sender) -> str:
         """The chat's language, reading the binding when it can (for error messages)."""
@@ -189,7 +197,7 @@ class Conversation:
         except StoreUnavailable:  # the store may be what failed: the app's language then
             binding = None
         if binding is not None and binding.user_id == sender.user_id:
-            return binding.language
+            return await self.bound_language(binding)
         return self.language_for(sender.language_code)
 
     # -- the entry point ------------------------------------------------------------------
@@ -255,7 +263,7 @@ class Conversation:
             binding = None  # someone else in the chat: not who proved the phone
         session = await self.sessions.load(str(sender.chat_id)) or {}
         if binding is not None:
-            language = binding.language
+            language = await self.bound_language(binding)
         else:
             chosen = session.get("language")
             language = (
@@ -274,7 +282,9 @@ class Conversation:
             return None
         log.warning("telegram_rate_limited", scope="sender", count=hit.count)
         minutes = max(1, -(-hit.retry_after // 60))
-        text = chat.w.t("telegram.rate_limited.sender", minutes=chat.w.digits(str(minutes)))
+        text = chat.w.n(
+            "telegram.rate_limited.sender", minutes, minutes=chat.w.digits(str(minutes))
+        )
         if hit.count == hit.limit + 1:
             return Turn("rate_limited_sender", (Outgoing(text),), notice=text)
         # Said once per window; after that only a tapped button gets a note, so a flood of
@@ -358,6 +368,11 @@ class Conversation:
             log.info("telegram_contact_refused", reason="not_on_file")
             text = w.t("telegram.contact.not_on_file", hotline=self._hotline(w))
             return Turn("refused_not_on_file", (Outgoing(text, ReplyKeyboardRemove()),))
+        chosen = chat.session.get("language")
+        if chosen in self.languages:  # chosen in this chat before the phone: the phone's now
+            await self.core.choose(phone, str(chosen), CHANNEL)
+        else:  # a first contact: the phone's choice from another channel, else the app's
+            w = chat.w = Wording(await self.core.for_phone(phone, w.language))
         binding = Binding(sender.chat_id, sender.user_id, phone, w.language, datetime.now(UTC))
         await self.bindings.bind(binding)
         chat.binding = binding
@@ -376,6 +391,7 @@ class Conversation:
         w = Wording(language)
         if chat.binding is not None:
             await self.bindings.set_language(chat.sender.chat_id, language)
+            await self.core.choose(chat.binding.phone, language, CHANNEL)
             identity = await self.inquiries.identify(chat.binding.phone)
             said = Outgoing(w.t("telegram.language.set"), self._menu(w, identity))
         else:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 
 from eligibility_gw.channels.ussd.screens import Budget, lines
 from eligibility_gw.domain.model import Status
@@ -52,13 +53,28 @@ Outcome = Answered | Verified | Refused
 def render_outcome(outcome: Outcome, w: Wording, pack: RulePack, budget: Budget) -> str:
     """The final screen for ``outcome``."""
     if isinstance(outcome, Refused):
-        return w.t(outcome.message, **{k: w.digits(v) for k, v in outcome.params.items()})
+        params = {k: _param(k, v, w) for k, v in outcome.params.items()}
+        minutes = outcome.params.get("minutes", "")
+        if minutes.isdigit():  # a quota's wait: the form its count takes
+            return w.n(outcome.message, int(minutes), **params)
+        return w.t(outcome.message, **params)
     if isinstance(outcome, Verified):
         return _verified(outcome.shown, w)
     for text in answer_forms(outcome.shown, w, pack):
         if budget.fits(text):
             return text
     raise AssertionError("the leanest answer form always fits")  # pragma: no cover
+
+
+def _param(name: str, value: str, w: Wording) -> str:
+    """A refusal's parameter as the screen shows it: a date in the reader's form, digits in
+    the reader's digits."""
+    if name.endswith(("_updated", "_on")):
+        try:
+            return w.date(date.fromisoformat(value))
+        except ValueError:
+            pass
+    return w.digits(value)
 
 
 def _code(shown: Disclosure, w: Wording) -> str:
@@ -99,8 +115,10 @@ def answer_forms(shown: Disclosure, w: Wording, pack: RulePack) -> Iterator[str]
     code = _code(shown, w)
     if shown.view is View.PROVIDER:
         who = (
-            w.t("ussd.member", name=p.member_name, relationship=p.relationship_text)
-            if p.member_name and p.relationship_text
+            w.t(
+                "ussd.member", name=p.member_name, relationship=w.relationship_short(p.relationship)
+            )
+            if p.member_name and p.relationship
             else None
         )
     else:

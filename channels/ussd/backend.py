@@ -45,6 +45,8 @@ class Dialer:
     provider: Provider | None
     caller: Caller
     people: Mapping[str, tuple[Person, Family]]
+    #: The registry knows the phone (a provider's, or someone's on file).
+    known: bool = False
 
     def asker(self) -> Asker:
         """Who asks for a recorded code: the provider while it may ask, else the phone."""
@@ -76,7 +78,7 @@ async def identify(inquiries: Inquiries, phone: str) -> Dialer:
     else:
         standing = Standing.ACTIVE if identity.provider.active else Standing.INACTIVE
     caller = Caller(standing, tuple(selves), tuple(family))
-    return Dialer(phone, identity.provider, caller, people)
+    return Dialer(phone, identity.provider, caller, people, identity.is_known)
 
 
 def context(inquiries: Inquiries, dialer: Dialer, languages: tuple[str, ...]) -> Context:

@@ -17,6 +17,7 @@ from eligibility_gw.channels.ussd.screens import (
     Entry,
     Info,
     Invalid,
+    Listing,
     Parse,
     Pick,
     Prompt,
@@ -113,7 +114,8 @@ def fixed_screens(
     for language in languages:
         w = Wording(language)
         for key in NOTICES:
-            yield Rendered(language, key, "notice", w.t(key, minutes=w.digits(str(wait))))
+            text = w.n(key, wait, minutes=w.digits(str(wait)))
+            yield Rendered(language, key, "notice", text)
         for number, caller in enumerate(SAMPLE_CALLERS):
             ctx = sample_context(pack, today, languages, caller)
             for screen_id, screen in engine.menu.screens.items():
@@ -132,6 +134,24 @@ def fixed_screens(
                 for hint in _hints(engine, screen, ctx, language, bad):
                     text = engine.render(screen_id, ctx, language, hint=hint)
                     yield Rendered(language, screen_id, f"{variant}, hint", text)
+                yield from _later_pages(engine, screen, ctx, language, variant)
+
+
+def _later_pages(
+    engine: Engine, screen: Asking, ctx: Context, language: str, variant: str
+) -> Iterator[Rendered]:
+    """The pages after the first of a list (the six languages take two), with its hint."""
+    if not isinstance(screen, Listing):
+        return
+    page = 0
+    while screen.has_more(engine.view(SessionState(language, (screen.id,), page=page), ctx)):
+        page += 1
+        view = engine.view(SessionState(language, (screen.id,), page=page), ctx)
+        text = engine.render(screen.id, ctx, language, page=page)
+        yield Rendered(language, screen.id, f"{variant}, page {page + 1}", text)
+        hint = view.t(screen.hint_key)
+        text = engine.render(screen.id, ctx, language, page=page, hint=hint)
+        yield Rendered(language, screen.id, f"{variant}, page {page + 1}, hint", text)
 
 
 def _hints(

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import structlog
 from aiohttp import web
 
-from eligibility_gw.appkeys import INQUIRIES, LIMITER, SETTINGS, STATE
+from eligibility_gw.appkeys import INQUIRIES, LANGUAGES, LIMITER, SETTINGS, STATE
 from eligibility_gw.channels.ussd import backend
 from eligibility_gw.channels.ussd.engine import Engine, Limits, Need, Reply, Step
 from eligibility_gw.channels.ussd.menu import MENU
@@ -27,6 +27,7 @@ from eligibility_gw.channels.ussd.settings import UssdSettings
 from eligibility_gw.channels.ussd.state import SessionState
 from eligibility_gw.inquiries import Inquiries
 from eligibility_gw.keyvalue import RateLimiter, Sessions, state_key
+from eligibility_gw.languages import Languages
 from eligibility_gw.logs import pseudonym
 from eligibility_gw.ports import KeyValueStore, StoreUnavailable
 from eligibility_gw.settings import Settings
@@ -36,6 +37,7 @@ log = structlog.get_logger(__name__)
 
 #: How long a hop waits for another hop of the same session (a retry) to finish.
 LOCK_WAIT = 5.0
+CHANNEL = "ussd"
 LOCK_TTL = 15
 _POLL = 0.02
 
@@ -96,15 +98,19 @@ class Ports:
 
     settings: Settings
     inquiries: Inquiries
-    #: Sessions, their locks and each phone's language live here.
+    #: Sessions, their locks and the language of phones not on file live here.
     state: KeyValueStore
     limiter: RateLimiter
+    #: Which language each phone reads (a choice made on any channel).
+    languages: Languages
 
     @classmethod
     def of(cls, request: web.Request) -> Ports:
         """The ports the gateway handed to the app serving ``request``."""
         config = request.config_dict
-        return cls(config[SETTINGS], config[INQUIRIES], config[STATE], config[LIMITER])
+        return cls(
+            config[SETTINGS], config[INQUIRIES], config[STATE], config[LIMITER], config[LANGUAGES]
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,7 +192,7 @@ class UssdChannel:
         if not await backend.within(ports.limiter, "ussd-hops", hop.phone, hops, 60):
             return self.notice(ports, "ussd.end.rate_limited", language), "rate_limited"
         dialer = await backend.identify(ports.inquiries, hop.phone)
-        ctx = backend.context(ports.inquiries, dialer, ports.settings.gateway.languages)
+        ctx = backend.context(ports.inquiries, dialer, ports.languages.offered)
         step: Step
         if isinstance(reading, Start) or state is None:
             step = self.engine.start(ctx, language, caller)
@@ -200,7 +206,7 @@ class UssdChannel:
         final = reply.state.but(seen=reading.seen)
         await sessions.save(key, final.to_json())
         if state is not None and final.language != state.language:
-            await self._remember_language(ports, hop.phone, final.language)
+            await self._remember_language(ports, hop.phone, final.language, dialer.known)
         return Screen(self._fitted(reply.text, reply.screen), reply.end), reply.screen
 
     def _fitted(self, text: str, screen: str) -> str:
@@ -214,14 +220,24 @@ class UssdChannel:
         return text
 
     async def _language(self, ports: Ports, phone: str) -> str:
+        """The phone's language as the core decides it; what this channel remembers of a
+        phone not on file is its signal."""
         remembered = await ports.state.get(state_key("ussd-language", phone))
-        if remembered is not None and remembered in ports.settings.gateway.languages:
-            return remembered
-        return ports.settings.default_language
+        return await ports.languages.for_phone(phone, remembered)
 
-    async def _remember_language(self, ports: Ports, phone: str, language: str) -> None:
+    async def _remember_language(
+        self, ports: Ports, phone: str, language: str, on_file: bool
+    ) -> None:
+        """Keep a phone's choice: the core keeps it for a phone on file (every channel reads
+        it then); of any other phone only the short-lived state remembers it, for
+        ``language_memory_days``. 0 days: the choice lasts the session only."""
         days = self.knobs.language_memory_days
-        if days > 0:
+        if days <= 0:
+            return
+        if on_file:
+            await ports.languages.choose(phone, language, CHANNEL)
+            await ports.state.delete(state_key("ussd-language", phone))
+        else:
             await ports.state.set(state_key("ussd-language", phone), language, days * 86400)
 
 

@@ -220,45 +220,54 @@ def _list_text(view: View, header: str, items: list[str], more: bool) -> str:
     return lines(header, *items, more_line, _nav(view))
 
 
-def _list_fits(view: View, title: str, items: list[str], more: bool) -> bool:
+#: The hint over a list after a number not on it.
+CHOICE_HINT = "ussd.hint.choice"
+
+
+def _list_fits(
+    view: View, title: str, items: list[str], more: bool, hint: str = CHOICE_HINT
+) -> bool:
     # The hint replaces the title on a second try: leave room for either.
-    headers = (title, view.t("ussd.hint.choice"))
+    headers = (title, view.t(hint))
     return all(view.budget.fits(_list_text(view, h, items, more)) for h in headers)
 
 
-def _shorten(view: View, title: str, item: str) -> str:
+def _shorten(view: View, title: str, item: str, hint: str = CHOICE_HINT) -> str:
     """The longest start of ``item`` that fits, marked as cut (found by bisection)."""
     ellipsis = "..." if is_gsm7(item) else "…"
     low, high = 1, len(item)
     while low < high:
         middle = (low + high + 1) // 2
-        if _list_fits(view, title, [item[:middle] + ellipsis], more=True):
+        if _list_fits(view, title, [item[:middle] + ellipsis], True, hint):
             low = middle
         else:
             high = middle - 1
     return item[:low].rstrip() + ellipsis
 
 
-def list_pages(view: View, title: str, labels: list[str]) -> list[list[str]]:
+def list_pages(
+    view: View, title: str, labels: list[str], hint: str = CHOICE_HINT
+) -> list[list[str]]:
     """The numbered lines of each page, filled up to the text budget or the page size.
 
     Numbers run on across pages, so an entry keeps its number; a label too long for any
-    page is shortened.
+    page is shortened. The last page has no "more" line, and room for one more entry.
     """
     items = [numbered(view.w, i, label) for i, label in enumerate(labels, start=1)]
-    if len(items) <= view.page_size and _list_fits(view, title, items, more=False):
+    if len(items) <= view.page_size and _list_fits(view, title, items, False, hint):
         return [items]
     pages: list[list[str]] = []
     current: list[str] = []
-    for item in items:
+    for n, item in enumerate(items, start=1):
         candidate = [*current, item]
+        more = n < len(items)
         if current and (
-            len(candidate) > view.page_size or not _list_fits(view, title, candidate, more=True)
+            len(candidate) > view.page_size or not _list_fits(view, title, candidate, more, hint)
         ):
             pages.append(current)
             candidate = [item]
-        if len(candidate) == 1 and not _list_fits(view, title, candidate, more=True):
-            candidate = [_shorten(view, title, item)]
+        if len(candidate) == 1 and not _list_fits(view, title, candidate, True, hint):
+            candidate = [_shorten(view, title, item, hint)]
         current = candidate
     pages.append(current)
     return pages
@@ -268,27 +277,37 @@ def _current(view: View, pages: list[list[str]]) -> int:
     return min(max(view.page, 0), len(pages) - 1)
 
 
-def render_list(view: View, title: str, listed: list[Listed], hint: str | None) -> str:
+def render_list(
+    view: View,
+    title: str,
+    listed: list[Listed],
+    hint: str | None,
+    hint_key: str = CHOICE_HINT,
+) -> str:
     """The current page of a list."""
-    pages = list_pages(view, title, [label for label, _ in listed])
+    pages = list_pages(view, title, [label for label, _ in listed], hint_key)
     page = _current(view, pages)
     return _list_text(view, hint or title, pages[page], more=page + 1 < len(pages))
 
 
-def read_list(view: View, title: str, listed: list[Listed], text: str) -> Move:
+def read_list(
+    view: View, title: str, listed: list[Listed], text: str, hint_key: str = CHOICE_HINT
+) -> Move:
     """The move of the entry chosen among those on the current page."""
-    pages = list_pages(view, title, [label for label, _ in listed])
+    pages = list_pages(view, title, [label for label, _ in listed], hint_key)
     page = _current(view, pages)
     first = sum(len(p) for p in pages[:page]) + 1
     n = _number(cleaned(text))
     if n is None or not first <= n < first + len(pages[page]):
-        return Invalid(view.t("ussd.hint.choice"))
+        return Invalid(view.t(hint_key))
     return listed[n - 1][1]
 
 
-def list_has_more(view: View, title: str, listed: list[Listed]) -> bool:
+def list_has_more(
+    view: View, title: str, listed: list[Listed], hint_key: str = CHOICE_HINT
+) -> bool:
     """Say whether a page follows the current one."""
-    pages = list_pages(view, title, [label for label, _ in listed])
+    pages = list_pages(view, title, [label for label, _ in listed], hint_key)
     return _current(view, pages) + 1 < len(pages)
 
 
@@ -297,6 +316,8 @@ class _Listing:
 
     __slots__ = ()
     title: str
+    #: The hint over the list after a number not on it.
+    hint_key: ClassVar[str] = CHOICE_HINT
 
     def listed(self, view: View) -> list[Listed]:
         """Each entry's label and the move choosing it makes."""
@@ -304,15 +325,15 @@ class _Listing:
 
     def render(self, view: View, hint: str | None = None) -> str:
         """The current page."""
-        return render_list(view, view.t(self.title), self.listed(view), hint)
+        return render_list(view, view.t(self.title), self.listed(view), hint, self.hint_key)
 
     def read(self, text: str, view: View) -> Move:
         """The entry chosen."""
-        return read_list(view, view.t(self.title), self.listed(view), text)
+        return read_list(view, view.t(self.title), self.listed(view), text, self.hint_key)
 
     def has_more(self, view: View) -> bool:
         """Say whether a page follows the current one."""
-        return list_has_more(view, view.t(self.title), self.listed(view))
+        return list_has_more(view, view.t(self.title), self.listed(view), self.hint_key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -350,7 +371,9 @@ class Pick(_Listing):
         w = view.w
         return [
             (
-                view.t("ussd.member", name=e.name, relationship=w.relationship(e.relationship)),
+                view.t(
+                    "ussd.member", name=e.name, relationship=w.relationship_short(e.relationship)
+                ),
                 Go(self.target, {self.store: e.ref}),
             )
             for e in view.caller.entries(self.source)
@@ -439,12 +462,17 @@ _PARSERS = {
 
 @dataclass(frozen=True, slots=True)
 class LanguageChoice(_Listing):
-    """The languages offered, each named in itself; choosing one goes to ``target``."""
+    """The languages offered, each named in itself; choosing one goes to ``target``.
+
+    Its hint is short: six names in their own scripts make the screen UCS-2 (80 units),
+    and a long hint would leave room for one name a page.
+    """
 
     id: str
     title: str
     target: str
     kind: ClassVar[str] = "language"
+    hint_key: ClassVar[str] = "ussd.hint.language"
 
     def listed(self, view: View) -> list[Listed]:
         """The languages."""

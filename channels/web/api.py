@@ -9,6 +9,7 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import structlog
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
@@ -27,7 +28,7 @@ from eligibility_gw.channels.web.inputs import (
     parse_item,
     read_json,
 )
-from eligibility_gw.channels.web.negotiation import language_of
+from eligibility_gw.channels.web.negotiation import content_language, language_of
 from eligibility_gw.channels.web.problems import UNAVAILABLE_RETRY_SECONDS, Problem
 from eligibility_gw.channels.web.settings import WebSettings
 from eligibility_gw.domain.errors import EligibilityError, QuotaExceeded, Refused, Unavailable
@@ -95,6 +96,13 @@ def _domain_errors(exc: EligibilityError, w: Wording) -> list[FieldError]:
     return [FieldError(exc.field or "", exc.code, w.error(exc))]
 
 
+def _worded_invalid(exc: EligibilityError, w: Wording) -> Problem:
+    """The 422 for input the core refuses, worded in the caller's language (and saying so)."""
+    problem = invalid(_domain_errors(exc, w), w.error(exc))
+    problem.headers["Content-Language"] = content_language(w.language)
+    return problem
+
+
 async def ask_for(
     inquiries: Inquiries, provider: Provider, item: InquiryItem, channel: str = "web"
 ) -> Disclosure:
@@ -105,10 +113,11 @@ async def ask_for(
 
 def _json(data: Any, w: Wording, status: int = 200) -> web.Response:
     return web.Response(
-        text=json.dumps(data, ensure_ascii=False),
+        body=orjson.dumps(data),
         status=status,
         content_type="application/json",
-        headers={"Content-Language": w.language},
+        charset="utf-8",
+        headers={"Content-Language": content_language(w.language)},
     )
 
 
@@ -126,7 +135,7 @@ async def post_inquiry(request: web.Request) -> web.Response:
     except Refused as exc:
         raise refusal_problem(exc, w, provider) from None
     except EligibilityError as exc:
-        raise invalid(_domain_errors(exc, w), w.error(exc)) from None
+        raise _worded_invalid(exc, w) from None
     return _json(answer_json(shown, w, inquiries.pack), w)
 
 
@@ -138,7 +147,7 @@ async def get_inquiry(request: web.Request) -> web.Response:
     try:
         code = TrackingCode.parse(request.match_info["code"])
     except EligibilityError as exc:
-        raise invalid(_domain_errors(exc, w), w.error(exc)) from None
+        raise _worded_invalid(exc, w) from None
     try:
         shown = await inquiries.recorded(Asker.for_provider("web", provider), code)
     except Refused as exc:
@@ -232,7 +241,7 @@ def _item_refusal(exc: EligibilityError, w: Wording) -> dict[str, Any]:
 
 def _item_unavailable(w: Wording) -> dict[str, Any]:
     seconds = UNAVAILABLE_RETRY_SECONDS
-    detail = w.t("web.unavailable", seconds=w.digits(str(seconds)))
+    detail = w.n("web.unavailable", seconds, seconds=w.digits(str(seconds)))
     return {
         "code": "UNAVAILABLE",
         "detail": detail,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from eligibility_gw.appkeys import INQUIRIES, SETTINGS
-from eligibility_gw.channels.web.negotiation import language_of
+from eligibility_gw.channels.web.negotiation import content_language, language_of
 from eligibility_gw.channels.web.problems import Problem
 from eligibility_gw.domain.errors import ProviderInactive, QuotaExceeded, Refused
 from eligibility_gw.domain.provider import Provider
@@ -41,7 +41,11 @@ def inactive_problem(request: web.Request, provider: Provider) -> Problem:
         return deactivated(provider.provider_id)
     inquiries = request.config_dict[INQUIRIES]
     w = Wording(language_of(request, request.config_dict[SETTINGS]))
-    return Problem("provider-deactivated", w.error(inquiries.inactive(provider)))
+    return Problem(
+        "provider-deactivated",
+        w.error(inquiries.inactive(provider)),
+        {"Content-Language": content_language(w.language)},
+    )
 
 
 async def active_provider(request: web.Request, key: str | None = None) -> Provider:
@@ -74,7 +78,7 @@ def quota_problem(exc: QuotaExceeded, w: Wording) -> Problem:
     return Problem(
         "rate-limited",
         w.error(exc),
-        {"Retry-After": str(exc.retry_after)},
+        {"Retry-After": str(exc.retry_after), "Content-Language": content_language(w.language)},
         scope=exc.scope,
     )
 
@@ -85,6 +89,11 @@ def refusal_problem(exc: Refused, w: Wording, provider: Provider) -> Problem:
         return quota_problem(exc, w)
     if isinstance(exc, ProviderInactive):  # deactivated since its key was checked
         if exc.params.get("problem") == "stale":
-            return Problem("provider-deactivated", w.error(exc))
+            return Problem("provider-deactivated", w.error(exc), _worded(w))
         return deactivated(provider.provider_id)
-    return Problem("refused", w.error(exc))
+    return Problem("refused", w.error(exc), _worded(w))
+
+
+def _worded(w: Wording) -> dict[str, str]:
+    """The header naming the language a problem's detail is worded in."""
+    return {"Content-Language": content_language(w.language)}

@@ -1,34 +1,41 @@
-"""Read what the caller prefers: language from ``Accept-Language``."""
+"""Read what the caller prefers: language from ``Accept-Language`` (decided by the core)."""
 
 from __future__ import annotations
 
+import functools
+
 from aiohttp import web
 
+from eligibility_gw.appkeys import LANGUAGES
+from eligibility_gw.languages import Languages
 from eligibility_gw.settings import Settings
-from eligibility_gw.wording import available_languages
+
+#: The response header naming the language of what a person reads in the body.
+CONTENT_LANGUAGE = "Content-Language"
+
+
+@functools.lru_cache(maxsize=16)
+def _offered(configured: tuple[str, ...]) -> Languages:
+    """The deployment's languages without a store of preferences (apps without a gateway)."""
+    return Languages(None, configured)
+
+
+def languages_of(request: web.Request, settings: Settings) -> Languages:
+    """The gateway's languages, or those the settings offer when no gateway is attached."""
+    return request.config_dict.get(LANGUAGES) or _offered(tuple(settings.gateway.languages))
 
 
 def language_of(request: web.Request, settings: Settings, override: str | None = None) -> str:
-    """The best configured language for the caller (``override`` first, if offered)."""
-    offered = [lang for lang in settings.gateway.languages if lang in available_languages()]
-    if override and override in offered:
-        return override
-    header = request.headers.get("Accept-Language", "")
-    ranked: list[tuple[float, int, str]] = []
-    for i, part in enumerate(header.split(",")[:20]):
-        pieces = part.strip().split(";")
-        tag = pieces[0].strip().lower()
-        q = 1.0
-        for p in pieces[1:]:
-            name, _, value = p.strip().partition("=")
-            if name == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        base = tag.split("-")[0]
-        if q > 0 and base in offered:
-            ranked.append((-q, i, base))
-    if ranked:
-        return min(ranked)[2]
-    return offered[0] if offered else settings.default_language
+    """The best offered language for the caller: ``override`` first when offered, then the
+    ``Accept-Language`` header with its weights (``pt-BR;q=0.9`` finds ``pt_BR``, ``*``
+    any), then the deployment's default."""
+    languages = languages_of(request, settings)
+    chosen = languages.offered_tag(override)
+    if chosen is not None:
+        return chosen
+    return languages.negotiate(request.headers.get("Accept-Language", ""))
+
+
+def content_language(language: str) -> str:
+    """A catalog's name as a language tag for ``Content-Language`` (``pt_BR``: ``pt-BR``)."""
+    return language.replace("_", "-")

@@ -11,7 +11,7 @@ import structlog
 from aiohttp import web
 
 from eligibility_gw.appkeys import SETTINGS
-from eligibility_gw.channels.web.negotiation import language_of
+from eligibility_gw.channels.web.negotiation import content_language, language_of
 from eligibility_gw.ports import StoreUnavailable
 from eligibility_gw.wording import Wording
 
@@ -131,8 +131,8 @@ def unavailable(request: web.Request, exc: StoreUnavailable) -> Problem:
     seconds = UNAVAILABLE_RETRY_SECONDS
     return Problem(
         "unavailable",
-        w.t("web.unavailable", seconds=w.digits(str(seconds))),
-        {"Retry-After": str(seconds)},
+        w.n("web.unavailable", seconds, seconds=w.digits(str(seconds))),
+        {"Retry-After": str(seconds), "Content-Language": content_language(w.language)},
     )
 
 

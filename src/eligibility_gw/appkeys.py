@@ -11,6 +11,7 @@ from aiohttp import web
 from eligibility_gw.gateway import Gateway
 from eligibility_gw.inquiries import Inquiries
 from eligibility_gw.keyvalue import RateLimiter
+from eligibility_gw.languages import Languages
 from eligibility_gw.metrics import CountedDeliveries
 from eligibility_gw.ports import Batches, KeyValueStore
 from eligibility_gw.ports.casework import ConsoleStore
@@ -39,6 +40,8 @@ SMS_SENDER = web.AppKey("sms_sender", SmsSender)
 #: Documents sent from a phone (receiving, the review queue) and the reminders kept.
 UPLOADS = web.AppKey("uploads", Uploads)
 REMINDER_RECORDS = web.AppKey("reminder_records", ReminderRecords)
+#: Which language each person reads: a phone's choice, the channel's signal, the default.
+LANGUAGES = web.AppKey("languages", Languages)
 
 
 def hand_out(app: web.Application, gateway: Gateway) -> None:
@@ -57,3 +60,6 @@ def hand_out(app: web.Application, gateway: Gateway) -> None:
     if gateway.uploads is not None:
         app[UPLOADS] = gateway.uploads
     app[REMINDER_RECORDS] = gateway.store.reminders
+    app[LANGUAGES] = gateway.languages or Languages(
+        gateway.store.languages, gateway.settings.gateway.languages
+    )

@@ -17,6 +17,7 @@ from eligibility_gw.evidence import LiveEvidence
 from eligibility_gw.gateway import Gateway
 from eligibility_gw.inquiries import Inquiries
 from eligibility_gw.keyvalue import RateLimiter
+from eligibility_gw.languages import Languages
 from eligibility_gw.logs import set_pseudonym_key
 from eligibility_gw.metrics import STATE_KEYS
 from eligibility_gw.notices import CheckNotices
@@ -286,4 +287,5 @@ def wire(
         chat_sender=chat_sender,
         reminders=reminders,
         uploads=uploads,
+        languages=Languages(store.languages, settings.gateway.languages),
     )

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from eligibility_gw.domain.dates import add_months, anniversary, end_of_month
-from eligibility_gw.domain.model import Document, PrivilegeOnFile
+from eligibility_gw.domain.model import Decision, Document, PrivilegeOnFile
 from eligibility_gw.domain.national_id import NationalIdScheme
 from eligibility_gw.domain.provider import ProviderKind
 from eligibility_gw.domain.rulepack import RulePack
 from eligibility_gw.ports import RegistryRow, Store
 from eligibility_gw.providers import hash_api_key
+from eligibility_gw.wording import Wording
 
 DEMO_PROVIDER_ID = "demo-pharmacy"
 DEMO_PROVIDER_PHONE = "+989350000001"
@@ -816,3 +817,35 @@ async def seed_demo(
             DEMO_PROVIDER_ID, "Demo Pharmacy", ProviderKind.PHARMACY, phone, hash_api_key(api_key)
         )
     return people
+
+
+def answer_words(decision: Decision, w: Wording) -> str:
+    """A persona's answer in ``w``'s language: the status, and the first reason if any."""
+    status = w.status(decision.status)
+    return f"{status} — {w.reason(decision.reasons[0])}" if decision.reasons else status
+
+
+def language_hints(languages: tuple[str, ...]) -> list[str]:
+    """How a person asks in another of the ``languages`` offered (the first is the default),
+    on every channel: each line in English, with the words people type or pick as shipped."""
+    names = ", ".join(f"{lang} ({Wording(lang).t('language.name')})" for lang in languages)
+    other = next((lang for lang in languages[1:]), languages[0])
+    keywords = dict.fromkeys(
+        word
+        for lang in languages
+        for word in Wording(lang).t("sms.keyword.language").split("|")
+        if word
+    )
+    header = other.replace("_", "-")
+    return [
+        f"languages offered: {names}; answers are in {languages[0]} unless asked otherwise",
+        "to ask in another language:",
+        f"  SMS       send 'LANG {other}' (or {', '.join(keywords)} and a language), then the id;"
+        " the phone's choice is kept for SMS, USSD and Telegram",
+        f"  USSD      the menu's '{Wording(languages[0]).t('ussd.option.language')}' entry"
+        " lists every language offered",
+        "  Telegram  the bot's language menu (a new chat starts in the app's language)",
+        f"  API/FHIR  send the header 'Accept-Language: {header}'",
+        f"  pages     the switcher at the top of /portal/ and /console/ (?lang={other} on any"
+        " page; the browser remembers it)",
+    ]

@@ -13,6 +13,7 @@ from eligibility_gw.domain.rulepack import RulePack
 from eligibility_gw.evidence import LiveEvidence
 from eligibility_gw.inquiries import Inquiries
 from eligibility_gw.keyvalue import RateLimiter
+from eligibility_gw.languages import Languages
 from eligibility_gw.ports import KeyValueStore, Store
 from eligibility_gw.ports.chatsend import ChatSender
 from eligibility_gw.ports.outbound import SmsSender
@@ -47,6 +48,9 @@ class Gateway:
     #: ``bootstrap``; None only in a gateway assembled by hand).
     reminders: Reminders | None = None
     uploads: Uploads | None = None
+    #: Which language each person reads (always wired by ``bootstrap``; None only in a
+    #: gateway assembled by hand, which then reads the store's preferences).
+    languages: Languages | None = None
 
     async def close(self) -> None:
         """Close what was opened: queued sends go out, queued answers are written."""

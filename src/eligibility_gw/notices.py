@@ -32,12 +32,19 @@ _PROVIDER_NAME_ROOM = 24
 
 
 def check_notice_text(w: Wording, name: str, provider: str, day: date) -> str:
-    """The notice; a long provider name is cut so that the whole fits one SMS if it can."""
+    """The notice; a long provider name is cut so that the whole fits one SMS if it can.
+
+    In a right-to-left language, Latin names are isolated (U+2068 … U+2069), so that their
+    punctuation stays with them.
+    """
     when = w.date(day)
     names = [provider]
     if len(provider) > _PROVIDER_NAME_ROOM:
         names.append(provider[:_PROVIDER_NAME_ROOM].rstrip() + "...")
-    return fit([w.t("sms.notice.checked", name=name, provider=p, date=when) for p in names])
+    who = w.isolate(name)
+    return fit(
+        [w.t("sms.notice.checked", name=who, provider=w.isolate(p), date=when) for p in names]
+    )
 
 
 class CheckNotices:

@@ -147,7 +147,7 @@ def privilege_instruction(w: Wording, pack: RulePack, kind: str, short: bool = F
     if privilege is None:
         return None
     key = f"{'short.' if short else ''}privilege.instruction.{privilege.instruction}"
-    document = w.document(privilege.document) if privilege.document else ""
+    document = w.document(privilege.document, short=short) if privilege.document else ""
     days = privilege.working_days
     return w.t(key, working_days=w.digits(str(days)) if days else "", document=document)
 

@@ -65,7 +65,8 @@ def why_text(w: Wording, ending: CoverEnding) -> str:
     """Why cover stops, in a few words."""
     document = w.document(ending.document) if ending.document else ""
     if ending.rule is EndingRule.AGE and ending.age_then is not None:
-        return w.t("reminder.why.age", age=w.digits(str(ending.age_then)), document=document)
+        age = ending.age_then
+        return w.n("reminder.why.age", age, age=w.digits(str(age)), document=document)
     if ending.rule is EndingRule.DOCUMENT_ENDS:
         return w.t("reminder.why.document_ends", document=document, date=w.date(ending.last_day))
     if ending.rule is EndingRule.COVER_PERIOD:

@@ -11,6 +11,7 @@ asker and channel.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -132,6 +133,11 @@ async def _everything(
 # -- the channels, as their users drive them --------------------------------------------------
 
 
+def _as_text(body: object) -> str:
+    """A JSON answer as one spelling (``"key": "value"``), however compact the server wrote it."""
+    return json.dumps(body, ensure_ascii=False)
+
+
 async def _api(e: Everything, nid: str) -> str:
     response = await e.test.client.post(
         "/api/v1/inquiries",
@@ -139,7 +145,7 @@ async def _api(e: Everything, nid: str) -> str:
         headers={**e.test.auth(), "Accept-Language": "en"},
     )
     assert response.status == 200
-    return await response.text()
+    return _as_text(await response.json(content_type=None))
 
 
 async def _fhir(e: Everything, nid: str) -> str:
@@ -161,7 +167,7 @@ async def _fhir(e: Everything, nid: str) -> str:
         },
     )
     assert response.status == 200
-    return await response.text()
+    return _as_text(await response.json(content_type=None))
 
 
 async def _portal(e: Everything, nid: str) -> str:

@@ -60,9 +60,14 @@ LIMIT = 2
 
 
 def worded(language: str, key: str) -> re.Pattern[str]:
-    """The catalog message ``key`` in ``language``, whatever fills its fields."""
-    parts = re.split(r"\{[a-z_]+\}", Wording(language).t(key))
-    return re.compile(".+?".join(re.escape(part) for part in parts))
+    """The catalog message ``key`` in ``language`` (any of its plural forms), whatever fills
+    its fields."""
+    w = Wording(language)
+    forms = dict.fromkeys(w.n(key, n, minutes="\0") for n in (1, 2, 5, 21, 22, 25))
+    holes = re.compile(r"\x00|\{[a-z_]+\}")
+    return re.compile(
+        "|".join(".+?".join(re.escape(part) for part in holes.split(form)) for form in forms)
+    )
 
 
 def persian(text: str) -> str:

@@ -37,8 +37,9 @@ from eligibility_gw.channels.ussd.settings import UssdSettings
 from eligibility_gw.demo import Persona
 from eligibility_gw.domain.digits import ascii_digits
 from eligibility_gw.domain.model import Status
-from eligibility_gw.wording import Wording, catalogs
+from eligibility_gw.wording import Wording, available_languages, catalogs
 from tests.channels.sms.support import twilio_form
+from tests.hostile.conftest import MakeHostile
 from tests.hostile.support import (
     AT_PATH,
     CLOSED_KEY,
@@ -56,7 +57,8 @@ from tests.hostile.support import (
 )
 from tests.privacy_scan import LogLine, readable, scan
 
-LANGUAGES = ("fa", "en")
+#: Persian the default, then every other shipped language.
+LANGUAGES = ("fa", *(lang for lang in available_languages() if lang != "fa"))
 #: The key the bot makes member buttons with (the channel derives it from its token).
 MEMBER_KEY = hashlib.sha256(b"eligibility-gw telegram members\0" + TELEGRAM_TOKEN.encode()).digest()
 #: Deep enough for every screen an unknown phone can reach (the deepest is two answers in).
@@ -64,9 +66,16 @@ MAX_DEPTH = 4
 _DIGIT_RUN = re.compile(r"[0-9]+")
 
 
+@pytest.fixture
+async def gateway(make_hostile: MakeHostile) -> Hostile:
+    """A gateway offering every shipped language: none may say more to a stranger."""
+    return await make_hostile(languages=LANGUAGES)
+
+
 def _date_digits(day: date) -> set[str]:
-    """A date as the digits a reply writes it with: Gregorian and Solar Hijri."""
-    written = (day.isoformat(), Wording("fa").date(day))
+    """A date as the digits a reply writes it with, in every language: ISO 8601, the
+    locales' own (23.11.2026, 23/11/2026) and Solar Hijri."""
+    written = (day.isoformat(), *(Wording(lang).date(day) for lang in LANGUAGES))
     return {"".join(_DIGIT_RUN.findall(ascii_digits(text))) for text in written}
 
 

@@ -313,7 +313,7 @@ async def test_sms_reminders_in_the_deployments_language(
     assert body.startswith(("Arash Sadeghi: ", "Arash: "))
     assert w.date(last_day + timedelta(days=1)) in body
     assert (
-        w.t("reminder.why.age", age=w.digits("19"), document=w.document("student_certificate"))
+        w.n("reminder.why.age", 19, age=w.digits("19"), document=w.document("student_certificate"))
         in body
     )
     assert w.document("student_certificate") in body

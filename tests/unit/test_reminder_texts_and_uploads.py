@@ -24,7 +24,7 @@ from eligibility_gw.settings import (
 )
 from eligibility_gw.textbudget import sms_segments
 from eligibility_gw.uploads import extension, sniff
-from eligibility_gw.wording import Wording
+from eligibility_gw.wording import Wording, available_languages
 from tests.integration.upload_samples import NOT_A_PDF, NOT_AN_IMAGE, jpeg_like, pdf, png
 from tests.unit.builders import birth_certificate, dependent, family, principal, student
 
@@ -97,12 +97,17 @@ def test_english_reminders_fit_one_sms(reminder: DueReminder) -> None:
         assert "1420" in text
 
 
+@pytest.mark.parametrize("language", [lang for lang in available_languages() if lang != "en"])
 @pytest.mark.parametrize("reminder", REMINDERS, ids=lambda r: f"{r.ending.rule}-{r.national_id}")
-def test_persian_reminders_fit_two_sms_and_keep_every_part(reminder: DueReminder) -> None:
-    w = Wording("fa")
+def test_reminders_in_every_other_language_fit_two_sms_and_keep_every_part(
+    reminder: DueReminder, language: str
+) -> None:
+    """In UCS-2 (Persian, Romanian with its diacritics, Russian…) two SMS at the most."""
+    w = Wording(language)
     text = reminder_text(w, reminder, Route.SMS, True, "1420")
     assert sms_segments(text) <= 2, text
     assert w.date(reminder.ending.first_uncovered) in text
+    assert reminder.ending.member.given_name in text
     if reminder.ending.document:
         assert w.document(reminder.ending.document) in text
     else:

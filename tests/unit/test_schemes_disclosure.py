@@ -86,7 +86,7 @@ def test_a_provider_sms_always_says_what_a_privilege_asks_and_within_two_parts(
     short = w.t(
         "short.privilege.instruction.out_of_turn",
         working_days=w.digits("7"),
-        document=w.document("honorary_donor_card"),
+        document=w.document("honorary_donor_card", short=True),
     )
     assert short in text
     assert w.date(UNTIL) not in text

@@ -113,6 +113,12 @@ def test_compact_number_keeps_what_it_cannot_read(kept: str) -> None:
         ("1405/01/01", date(2026, 3, 21)),
         ("1403/12/30", date(2025, 3, 20)),  # 1403 is a leap year
         ("1399/12/30", date(2021, 3, 20)),
+        # Day first, the year last: as Romanian, Polish, Russian and Brazilian replies show it
+        ("23.11.2026", date(2026, 11, 23)),
+        ("3.11.2026", date(2026, 11, 3)),
+        ("23/11/2026", date(2026, 11, 23)),
+        ("23-11-2026", date(2026, 11, 23)),
+        ("۲۳.۱۱.۲۰۲۶", date(2026, 11, 23)),
     ],
 )
 def test_parse_date_reads_iso_and_solar_hijri(typed: str, expected: date) -> None:
@@ -125,8 +131,9 @@ def test_parse_date_reads_iso_and_solar_hijri(typed: str, expected: date) -> Non
         "",
         "   ",
         "tomorrow",
-        "23/11/2026",
-        "11-23-2026",
+        "11-23-2026",  # month first is no form any shipped language shows
+        "31.02.2026",
+        "02.09.1405",  # a Solar Hijri date is written year first
         "2026-11",
         "26-11-23",
         "2026-11-23T10:00",

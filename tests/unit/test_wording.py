@@ -174,7 +174,7 @@ def _core_ids() -> set[str]:
     """The ids of the core catalog, ``messages.po`` (the channels' parts come on top)."""
     po = resources.files("eligibility_gw.locale").joinpath("en", "LC_MESSAGES", "messages.po")
     with po.open("rb") as fh:
-        return {str(m.id) for m in read_po(fh, locale="en") if m.id}
+        return {m.id for m in read_po(fh, locale="en") if isinstance(m.id, str) and m.id}
 
 
 def test_every_core_message_has_the_same_placeholders_in_every_language() -> None:

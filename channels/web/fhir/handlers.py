@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
 
+import orjson
 import structlog
 from aiohttp import web
 
@@ -37,6 +38,7 @@ from eligibility_gw.channels.web.fhir.resources import (
     refusal_response,
 )
 from eligibility_gw.channels.web.inputs import LONE_SURROGATE, holds_lone_surrogate
+from eligibility_gw.channels.web.negotiation import content_language
 from eligibility_gw.channels.web.problems import UNAVAILABLE_RETRY_SECONDS, Handler, Problem
 from eligibility_gw.domain.errors import EligibilityError, QuotaExceeded, Refused
 from eligibility_gw.domain.provider import Provider
@@ -76,8 +78,9 @@ def reply(
         return web.Response(status=status, headers=headers)
     return web.Response(
         status=status,
-        text=json.dumps(body, ensure_ascii=False),
+        body=orjson.dumps(body),
         content_type=kind,
+        charset="utf-8",
         headers=headers,
     )
 
@@ -145,9 +148,13 @@ def unavailable(request: web.Request, w: Wording) -> web.Response:
     """The OperationOutcome for a store that cannot answer now (``transient``, 503)."""
     seconds = UNAVAILABLE_RETRY_SECONDS
     resp = outcome(
-        request, 503, "transient", w.t("web.unavailable", seconds=w.digits(str(seconds)))
+        request,
+        503,
+        "transient",
+        w.n("web.unavailable", seconds, seconds=w.digits(str(seconds))),
     )
     resp.headers["Retry-After"] = str(seconds)
+    resp.headers["Content-Language"] = content_language(w.language)
     return resp
 
 
@@ -156,8 +163,10 @@ def policy_refusal(request: web.Request, exc: Refused, w: Wording) -> web.Respon
     if isinstance(exc, QuotaExceeded):
         resp = outcome(request, 429, "throttled", w.error(exc))
         resp.headers["Retry-After"] = str(exc.retry_after)
-        return resp
-    return outcome(request, 403, "forbidden", w.error(exc))  # deactivated since its key
+    else:
+        resp = outcome(request, 403, "forbidden", w.error(exc))  # deactivated since its key
+    resp.headers["Content-Language"] = content_language(w.language)
+    return resp
 
 
 # -- asking -----------------------------------------------------------------------------------
@@ -227,7 +236,7 @@ def _preferred(
     request: web.Request, body: dict[str, Any], shown: Disclosure | None, w: Wording
 ) -> web.Response:
     """The answer as ``Prefer: return=`` asks: the response, an OperationOutcome, or none."""
-    headers = {"Content-Language": w.language}
+    headers = {"Content-Language": content_language(w.language)}
     if shown is not None:
         headers.update(_version_headers(request, shown))
     wanted = preference(request)
@@ -277,7 +286,7 @@ async def read(request: web.Request) -> web.StreamResponse:
     if isinstance(shown, web.Response):
         return shown
     body = coverage_response(shown, inquiries.pack, w, request.app[FHIR_BASE])
-    headers = {"Content-Language": w.language, **_version_headers(request, shown)}
+    headers = {"Content-Language": content_language(w.language), **_version_headers(request, shown)}
     headers.pop("Location")
     return reply(request, 200, body, headers)
 

@@ -80,7 +80,7 @@ def month_of(day: date, w: Wording) -> str:
     Solar Hijri months take a slash: between Persian digits a hyphen would be laid out
     right to left ("08-1404"), a slash keeps the number together.
     """
-    if w.date(day) == day.isoformat():
+    if not w.solar_hijri:  # YYYY-MM, as the month field reads it back (dates may not be ISO)
         return f"{day.year:04d}-{day.month:02d}"
     j = jdatetime.date.fromgregorian(date=day)
     return w.digits(f"{j.year:04d}/{j.month:02d}")

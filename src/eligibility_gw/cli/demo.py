@@ -26,10 +26,20 @@ from eligibility_gw.cli.common import (
     with_store,
 )
 from eligibility_gw.cli.serve import serve_forever
-from eligibility_gw.demo import DEMO_PROVIDER_ID, DEMO_PROVIDER_KEY, personas, seed_demo
+from eligibility_gw.demo import (
+    DEMO_PROVIDER_ID,
+    DEMO_PROVIDER_KEY,
+    Persona,
+    answer_words,
+    language_hints,
+    personas,
+    seed_demo,
+)
+from eligibility_gw.policy.askers import Asker
 from eligibility_gw.rulepacks import rule_pack_for
 from eligibility_gw.settings import CONFIG_ENV, Settings, default_config_text, parse_settings
 from eligibility_gw.synthetic import synthetic_rows
+from eligibility_gw.wording import Wording
 
 DEFAULT_DB = "var/demo.sqlite3"
 _TABLE = re.compile(r"^\s*\[")
@@ -52,6 +62,29 @@ async def build_demo(settings: Settings, families: int) -> int:
         if batch:
             await gateway.store.registry.upsert_rows(batch)
         return await gateway.store.registry.count_people()
+    finally:
+        await gateway.close()
+
+
+async def persona_answers(settings: Settings, people: list[Persona]) -> dict[str, str]:
+    """What the gateway answers about each persona today, in the default language.
+
+    A preview, as the console's: nothing is logged, no tracking code is drawn, nobody told.
+    """
+    w = Wording(settings.default_language)
+    asker = Asker.for_operator("demo")
+    gateway = await open_gateway(settings)
+    try:
+        answers = {}
+        for persona in people:
+            national_id = persona.row.national_id
+            family = await gateway.inquiries.family_of(asker, national_id)
+            if family is None:
+                continue
+            for found in await gateway.inquiries.preview(asker, family):
+                if found.person.national_id == national_id:
+                    answers[persona.key] = answer_words(found.decision, w)
+        return answers
     finally:
         await gateway.close()
 
@@ -107,9 +140,16 @@ async def cmd_demo(args: argparse.Namespace) -> int:
     pack = rule_pack_for(settings)
     out(f"demo registry ready: {count} persons under {pack.label} in {settings.store.url}")
     out(f"demo provider {DEMO_PROVIDER_ID}: API key {DEMO_PROVIDER_KEY}")
-    out("personas (national id, who, what the answer shows):")
-    for p in personas(pack, settings.today()):
+    people = personas(pack, settings.today())
+    answers = await persona_answers(settings, people)
+    language = settings.default_language
+    out(f"personas (national id, who, what the answer shows; today's answer in {language}):")
+    for p in people:
         out(f"  {p.row.national_id}  {p.key:<26} {p.shows}")
+        if p.key in answers:
+            out(f"  {'':<{len(p.row.national_id)}}  → {answers[p.key]}")
+    for line in language_hints(settings.gateway.languages):
+        out(line)
     if args.write_settings:
         target = Path(args.write_settings)
         write_settings(target, args, url)

@@ -23,6 +23,7 @@ from eligibility_gw.domain.provider import Provider, ProviderKind
 from eligibility_gw.domain.tracking import TrackingCode
 from eligibility_gw.ports.casework import ConsoleStore, DocumentOnFile
 from eligibility_gw.ports.chats import TelegramBindings
+from eligibility_gw.ports.languages import LanguagePreferences
 from eligibility_gw.ports.messages import SmsRecords
 from eligibility_gw.ports.reminders import ReminderRecords
 from eligibility_gw.ports.uploads import UploadFiles, UploadRecords
@@ -322,6 +323,10 @@ class Store(Protocol):
     @property
     def chats(self) -> TelegramBindings:
         """Which phone each chat proved."""
+
+    @property
+    def languages(self) -> LanguagePreferences:
+        """The language each phone chose."""
 
     @property
     def casework(self) -> ConsoleStore:

@@ -212,7 +212,7 @@ async def test_a_spent_staff_quota_is_a_page_in_words(make_console: MakeConsole)
     for _ in range(2):  # each search by tracking code is an answer read back: one each
         response, page = await agent.search(code)
         assert response.status == 200
-        assert f"Answer {code}" in page
+        assert f"Answer <bdi>{code}</bdi>" in page
     response, page = await agent.search(code)
     assert response.status == 429
     assert int(response.headers["Retry-After"]) > 0

@@ -605,7 +605,7 @@ async def test_the_supervisor_sees_what_agents_did(console: Console) -> None:
     supervisor = await console.supervisor()
     _, page = await supervisor.get(f"/console/disputes/{digits}")
     assert console.ids[SON] in page  # whole, for a supervisor
-    assert f"· {AGENT}" in page
+    assert f"· <bdi>{AGENT}</bdi>" in page
     await act(supervisor, digits, "start")
     stored = await console.store.events(DisputeCode(digits))
     assert [e.staff for e in stored] == [AGENT, SUPERVISOR]

@@ -63,7 +63,10 @@ async def test_an_undelivered_outcome_sms_is_flagged_with_call_the_person_and_a_
     await _callback(console, sid, "undelivered", "30005")
     _, page = await agent.get(f"/console/disputes/{digits}")
     assert _delivery(page) == "undelivered"
-    assert "The SMS did not reach the phone: Twilio reports undelivered (error 30005)." in page
+    assert (
+        "The SMS did not reach the phone: Twilio reports <bdi>not delivered</bdi>"
+        " (error <bdi>30005</bdi>)." in page
+    )
     assert "Call the person to tell them the outcome, or send the SMS again." in page
     assert 'id="notify-again"' in page
 

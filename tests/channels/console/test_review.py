@@ -93,7 +93,7 @@ async def test_the_queue_lists_the_member_masked_for_agents(console: Console) ->
     _, page = await agent.get("/console/uploads")
     assert f'data-upload="{upload.upload_id}"' in page
     assert "Hamid Rezaei" in page and "******" + son[-4:] in page and son not in page
-    assert "1 waiting for review" in page
+    assert "1 document waiting for review" in page
     supervisor = await console.supervisor()
     _, page = await supervisor.get("/console/uploads")
     assert son in page

@@ -108,7 +108,7 @@ async def test_sign_in(
         assert _flags(visitor.cookies[SESSION]) == COOKIE_FLAGS
         assert SIGNIN not in visitor.cookies  # the pre-session token is spent
         _, home = await visitor.get("/console/")
-        assert f"Signed in as {username.strip().lower()}" in home
+        assert f"Signed in as <bdi>{username.strip().lower()}</bdi>" in home
         assert 'id="q"' in home
 
 

@@ -1,4 +1,4 @@
-"""The SMS grammar: what people type, in English and Persian, and what it means."""
+"""The SMS grammar: what people type, in every shipped language, and what it means."""
 
 from __future__ import annotations
 
@@ -18,8 +18,9 @@ from eligibility_gw.channels.sms.grammar import (
     parse,
     sender_language,
 )
+from eligibility_gw.wording import Wording, available_languages
 
-KEYWORDS = Keywords.for_languages(["en", "fa"])
+KEYWORDS = Keywords.for_languages(available_languages())
 ENGLISH_ONLY = Keywords.for_languages(["en"])
 
 TABLE: list[tuple[str, Command]] = [
@@ -77,12 +78,49 @@ TABLE: list[tuple[str, Command]] = [
     ("1000000011 hello", Help(understood=False)),
     ("10000000a1", Help(understood=False)),
     ("ID", Help(understood=False)),
+    ("FAMILIE", FamilyList()),
+    ("Familia", FamilyList()),
+    ("COD 4821-0937-5526", LookUpCode("4821-0937-5526")),
+    ("CNP 1960523123451", AskAbout("1960523123451")),
+    ("nu", DenyCheck()),
+    ("СЕМЬЯ", FamilyList()),
+    ("семья", FamilyList()),
+    ("КОД 4821 0937 5526", LookUpCode("4821 0937 5526")),
+    ("СНИЛС 112-233-445 95", AskAbout("112-233-445 95")),
+    ("нет", DenyCheck()),
+    ("PESEL 44051401359", AskAbout("44051401359")),
+    ("CNP 1960523123451 23.11.2026", AskAbout("1960523123451", "23.11.2026")),
+    ("44051401359 3.11.2026", AskAbout("44051401359", "3.11.2026")),
+    ("39053344705 23/11/2026", AskAbout("39053344705", "23/11/2026")),
 ]
 
 
 @pytest.mark.parametrize(("body", "command"), TABLE, ids=[repr(b) for b, _ in TABLE])
 def test_parse(body: str, command: Command) -> None:
     assert parse(body, KEYWORDS) == command
+
+
+def _typed(language: str, key: str) -> list[str]:
+    return [k for k in Wording(language).t(f"sms.keyword.{key}").split("|") if k]
+
+
+@pytest.mark.parametrize("language", available_languages())
+def test_every_keyword_of_every_language_is_read(language: str) -> None:
+    """Each language's own words, as its catalog lists them, mean what they say."""
+    for word in _typed(language, "family"):
+        assert parse(word, KEYWORDS) == FamilyList(), word
+        assert parse(word.lower(), KEYWORDS) == FamilyList(), word
+    for word in _typed(language, "help"):
+        assert parse(word, KEYWORDS) == Help(), word
+    for word in _typed(language, "no"):
+        assert parse(word, KEYWORDS) == DenyCheck(), word
+    for word in _typed(language, "code"):
+        assert parse(f"{word} 4821-0937-5526", KEYWORDS) == LookUpCode("4821-0937-5526")
+    for word in _typed(language, "ask"):
+        assert parse(f"{word} 1000000011", KEYWORDS) == AskAbout("1000000011"), word
+    alone = Keywords.for_languages(["en", language])
+    for word in _typed(language, "family"):
+        assert parse(word, alone) == FamilyList(), word
 
 
 def test_persian_keywords_only_when_persian_is_configured() -> None:

@@ -30,7 +30,7 @@ FA = Wording("fa")
 
 def _says(w: Wording, key: str, text: str | None) -> bool:
     """Say whether ``text`` is message ``key`` with some number of minutes (1 to 60)."""
-    return text in {w.t(key, minutes=w.digits(str(m))) for m in range(1, 61)}
+    return text in {w.n(key, m, minutes=w.digits(str(m))) for m in range(1, 61)}
 
 
 async def test_redelivery_gets_the_same_reply_and_code(gateway: SmsGateway) -> None:

@@ -73,7 +73,5 @@ def labels(w: Wording, actions: Sequence[Action]) -> list[str]:
 
 
 def worded(text: str, w: Wording, key: str) -> bool:
-    """Say whether ``text`` is message ``key`` with some number of minutes."""
-    before, after = w.t(key, minutes="\0").split("\0")
-    minutes = text.removeprefix(before).removesuffix(after)
-    return text.startswith(before) and text.endswith(after) and 1 <= len(minutes) <= 2
+    """Say whether ``text`` is message ``key`` with some number of minutes (1 to 99)."""
+    return text in {w.n(key, m, minutes=w.digits(str(m))) for m in range(1, 100)}

@@ -112,6 +112,10 @@ LONG_NAMES = (
     "محمدحسین‌علی‌اکبر‌عبدالرحیم‌زاده‌گان",
     "A",
     "Ştefan",
+    "Maria-Magdalena Constantinescu-Dumitrescu",
+    "Grzegorz Brzęczyszczykiewicz",
+    "Александра Константинопольская",
+    "محمدعلی حسین‌زاده اصفهانی",
 )
 
 
@@ -277,7 +281,7 @@ def test_refusals_fit(language: str) -> None:
 def test_refusals_write_their_numbers_in_the_screens_digits() -> None:
     refused = Refused("ussd.end.quota.national_id", {"minutes": "42"})
     pack = load_rule_pack("ir-tamin")
-    assert "in 42 min" in render_outcome(refused, Wording("en"), pack, BUDGET)
+    assert "in 42 minutes" in render_outcome(refused, Wording("en"), pack, BUDGET)
     assert "۴۲ دقیقه" in render_outcome(refused, Wording("fa"), pack, BUDGET)
 
 

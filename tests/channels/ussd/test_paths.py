@@ -141,7 +141,7 @@ PATHS = (
         SHARED,
         (
             hop(DIAL, "1. My cover", lacks=("family member",)),
-            hop("1", "Whose cover?", "1. Nima (insured person)", "2. Neda (insured person)"),
+            hop("1", "Whose cover?", "1. Nima (insured)", "2. Neda (insured)"),
             last("2", "Neda: Eligible until", lacks=("Nima",)),
         ),
         answers=1,

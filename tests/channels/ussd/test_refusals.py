@@ -42,19 +42,19 @@ CASES = (
         "the asker's own budget",
         quota("asker", 30),
         "ussd.end.quota.asker",
-        "Too many inquiries. Please try again in 1 min.",
+        "Too many inquiries. Please try again in 1 minute.",
     ),
     Case(
         "one provider about one person",
         quota("provider_national_id", 1770),
         "ussd.end.quota.provider_national_id",
-        "You checked this person too often. Please try again in 30 min.",
+        "You checked this person too often. Please try again in 30 minutes.",
     ),
     Case(
         "every provider about one person",
         quota("national_id", 3600),
         "ussd.end.quota.national_id",
-        "This person was checked too often. Please try again in 60 min.",
+        "This person was checked too often. Please try again in 60 minutes.",
     ),
     Case(
         "a deactivated provider",

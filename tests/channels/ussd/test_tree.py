@@ -7,9 +7,10 @@ import pytest
 from eligibility_gw.channels.ussd.menu import MENU
 from eligibility_gw.channels.ussd.screens import Gate
 from eligibility_gw.cli.main import main
+from eligibility_gw.wording import Wording, available_languages
 
 
-@pytest.mark.parametrize("language", ["en", "fa"])
+@pytest.mark.parametrize("language", available_languages())
 def test_the_text_tree_shows_every_screen(
     capsys: pytest.CaptureFixture[str], language: str
 ) -> None:
@@ -20,6 +21,7 @@ def test_the_text_tree_shows_every_screen(
     assert "0 back" in tree
     assert "[answer, END]" in tree
     assert "[unknown phone]" in tree
+    assert Wording(language).t("ussd.option.check_id") in tree
 
 
 def test_the_text_tree_is_in_the_chosen_language(capsys: pytest.CaptureFixture[str]) -> None:

@@ -6,6 +6,7 @@ The gateway holds the demo personas and three providers: the demo pharmacy, anot
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from eligibility_gw.domain.provider import ProviderKind
 from eligibility_gw.gateway import Gateway
 from eligibility_gw.ports import Store
 from eligibility_gw.providers import hash_api_key
+from eligibility_gw.wording import available_languages
 from tests.conftest import MakeGateway
 from tests.gateway import TestGateway
 from tests.gateway import seed as seed_demo
@@ -31,8 +33,8 @@ OTHER_KEY = "egw_other_clinic_key_for_portal_tests_only"
 DEACTIVATED_ID = "closed-lab"
 DEACTIVATED_KEY = "egw_closed_lab_key_for_portal_tests_only"
 TIME_ZONE = "Asia/Tehran"
-#: English first, Persian offered.
-LANGUAGES = ("en", "fa")
+#: English first, every other shipped language offered.
+LANGUAGES = ("en", *(lang for lang in available_languages() if lang != "en"))
 
 
 def settings_toml(db: str, port: int) -> str:
@@ -42,7 +44,7 @@ def settings_toml(db: str, port: int) -> str:
             "[gateway]",
             'rule_pack = "ir-tamin"',
             f'time_zone = "{TIME_ZONE}"',
-            'languages = ["en", "fa"]',
+            f"languages = {json.dumps(list(LANGUAGES))}",
             "[store]",
             f'url = "sqlite:///{db}"',
             "[server]",

@@ -116,7 +116,7 @@ async def test_sign_in(
         assert _flags(visitor, SESSION) == COOKIE_FLAGS
         assert SIGNIN not in visitor.cookies  # the pre-session token is spent
         _, home = await visitor.get("/portal/")
-        assert "Signed in as Demo Pharmacy (demo-pharmacy)" in home
+        assert "Signed in as <bdi>Demo Pharmacy</bdi> (<bdi>demo-pharmacy</bdi>)" in home
     else:
         assert 'name="api_key"' in body or "did not come from this site" in body
     assert not key or key not in body
@@ -387,7 +387,7 @@ async def test_print_view(portal: Portal) -> None:
     assert response.status == 200
     assert 'class="print-view"' in sheet
     assert tracking_code_of(sheet) == tracking_code_of(page)
-    assert "Demo Pharmacy (demo-pharmacy)" in sheet
+    assert "<bdi>Demo Pharmacy</bdi> (<bdi>demo-pharmacy</bdi>)" in sheet
     assert "<form" not in sheet
     assert 'class="top' not in sheet
 
