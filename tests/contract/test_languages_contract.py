@@ -7,7 +7,6 @@ PostgreSQL cases skip with a reason where no server listens on 127.0.0.1:5432 (C
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -24,30 +23,12 @@ from eligibility_gw.ports.languages import LanguagePreference
 from tests.contract.stores import (
     PG_DSN,
     Backend,
-    memory_backend,
-    postgres_backend,
     postgres_reachable,
-    sqlite_backend,
 )
 
 PHONE = "+989121110001"
 OTHER = "+40721000001"
 AT = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", "postgres", "memory"])
-async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
-    if request.param == "sqlite":
-        async with sqlite_backend(tmp_path) as b:
-            yield b
-    elif request.param == "memory":
-        async with memory_backend() as b:
-            yield b
-    else:
-        if not postgres_reachable():
-            pytest.skip("no PostgreSQL server on 127.0.0.1:5432")
-        async with postgres_backend() as b:
-            yield b
 
 
 async def test_a_preference_is_kept_replaced_and_forgotten(backend: Backend) -> None:
