@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from eligibility_gw.channels.sms.grammar import (
     AskAbout,
+    ChooseLanguage,
     Command,
     DenyCheck,
     FamilyList,
@@ -148,7 +149,9 @@ def test_sender_language(body: str, language: str) -> None:
 @given(st.text(max_size=2000))
 def test_parse_reads_anything_without_raising(body: str) -> None:
     command = parse(body, KEYWORDS)
-    assert isinstance(command, AskAbout | FamilyList | LookUpCode | DenyCheck | Help)
+    assert isinstance(
+        command, AskAbout | FamilyList | LookUpCode | DenyCheck | Help | ChooseLanguage
+    )
 
 
 @given(st.text(max_size=300))
