@@ -280,10 +280,17 @@ def inquiry_bodies(pack_name: str, rows: int, n: int, seed: int = 11) -> list[st
     return [json.dumps({"national_id": synthetic_id(pack, rng.randint(1, rows))}) for _ in range(n)]
 
 
-def wrk_script(bodies: Sequence[str], folder: Path) -> Path:
-    """A wrk Lua script posting the bodies in turn with the provider's key."""
+def _posting_script(
+    folder: Path, name: str, path: str, bodies: Sequence[str], headers: dict[str, str]
+) -> Path:
+    """A wrk Lua script posting ``bodies`` in turn to ``path`` with ``headers`` and the
+    provider's key."""
     lines = ",\n".join(json.dumps(b) for b in bodies)
-    script = folder / "inquiries.lua"
+    header_lines = "".join(
+        f'wrk.headers["{k}"] = "{v}"\n'
+        for k, v in {**headers, "Authorization": f"Bearer {PROVIDER_KEY}"}.items()
+    )
+    script = folder / name
     script.write_text(
         f"""
 local bodies = {{
@@ -292,16 +299,25 @@ local bodies = {{
 local n = #bodies
 local i = 0
 wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer {PROVIDER_KEY}"
-request = function()
+{header_lines}request = function()
   i = i % n + 1
-  return wrk.format(nil, "/api/v1/inquiries", nil, bodies[i])
+  return wrk.format(nil, "{path}", nil, bodies[i])
 end
 """,
         encoding="utf-8",
     )
     return script
+
+
+def wrk_script(bodies: Sequence[str], folder: Path) -> Path:
+    """A wrk Lua script posting the bodies in turn with the provider's key."""
+    return _posting_script(
+        folder,
+        "inquiries.lua",
+        "/api/v1/inquiries",
+        bodies,
+        {"Content-Type": "application/json"},
+    )
 
 
 def national_ids(bodies: Sequence[str]) -> list[str]:
@@ -324,27 +340,13 @@ def fhir_script(ids: Sequence[str], today: str, folder: Path) -> Path:
         )
         for nid in ids
     ]
-    lines = ",\n".join(json.dumps(b) for b in bodies)
-    script = folder / "fhir.lua"
-    script.write_text(
-        f"""
-local bodies = {{
-{lines}
-}}
-local n = #bodies
-local i = 0
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "{FHIR_JSON}"
-wrk.headers["Accept"] = "{FHIR_JSON}"
-wrk.headers["Authorization"] = "Bearer {PROVIDER_KEY}"
-request = function()
-  i = i % n + 1
-  return wrk.format(nil, "/fhir/r4/CoverageEligibilityRequest", nil, bodies[i])
-end
-""",
-        encoding="utf-8",
+    return _posting_script(
+        folder,
+        "fhir.lua",
+        "/fhir/r4/CoverageEligibilityRequest",
+        bodies,
+        {"Content-Type": FHIR_JSON, "Accept": FHIR_JSON},
     )
-    return script
 
 
 def sms_script(ids: Sequence[str], n: int, public_url: str, folder: Path, run: int) -> Path:
